@@ -1,0 +1,126 @@
+# KommunalCampus-Assistent: `make run` sets up what is missing and starts the assistant, `make test` runs every test.
+# Every step is skipped when its inputs have not changed (runtimes, spaCy pipeline, e5 model, course index, Rasa model).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VAR          ?= var
+CATALOG      ?= index/data/catalog.jsonl
+INDEX_DIR    ?= $(VAR)/index
+RASA_VENV    := .venv/rasa
+INDEX_VENV   := .venv/index
+RASA_PY      := $(RASA_VENV)/bin/python
+INDEX_PY     := $(INDEX_VENV)/bin/python
+RASA_READY   := $(RASA_VENV)/.kc-installed
+INDEX_READY  := $(INDEX_VENV)/.kc-installed
+SPACY_DE     := $(VAR)/spacy/de_kc/meta.json
+E5_DIR       := $(VAR)/models/multilingual-e5-small
+E5_READY     := $(E5_DIR)/kc_model_identity.json
+INDEX_STAMP  := $(INDEX_DIR)/.built
+MODEL        := models/kc.tar.gz
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null)
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean
+
+help:
+	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (chat page URL is printed)"
+	@echo "make chat   chat with the assistant in the terminal"
+	@echo "make stop   stop everything 'make run' started"
+	@echo "make test   set up what is missing and run the whole test suite"
+	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index)"
+	@echo "make train  train the Rasa model if NLU data, domain or config changed"
+	@echo "make index  build the course index if the catalog or the model changed"
+
+# --- runtimes ------------------------------------------------------------------------------------------
+setup: setup-rasa setup-index
+setup-rasa: $(RASA_READY)
+setup-index: $(INDEX_READY)
+
+$(RASA_READY): requirements/rasa.txt requirements/rasa.lock
+	@py=$$(scripts/find_python.sh 3.10) || exit 1; \
+	echo "Setting up the dialogue runtime ($(RASA_VENV), $$py); the first time takes a few minutes ..."; \
+	[ -x $(RASA_PY) ] || "$$py" -m venv $(RASA_VENV); \
+	$(RASA_PY) -m pip install -q -r requirements/rasa.txt -c requirements/rasa.lock \
+	  || { echo "error: installing the dialogue runtime failed (see pip's output above); fix it and run make again." >&2; exit 1; }
+	@touch $@
+
+$(INDEX_READY): requirements/index.txt requirements/index.lock
+	@py=$$(scripts/find_python.sh 3.11) || exit 1; \
+	echo "Setting up the index runtime ($(INDEX_VENV), $$py); the first time takes a few minutes ..."; \
+	[ -x $(INDEX_PY) ] || "$$py" -m venv $(INDEX_VENV); \
+	$(INDEX_PY) -m pip install -q -r requirements/index.txt -c requirements/index.lock \
+	  || { echo "error: installing the index runtime failed (see pip's output above); fix it and run make again." >&2; exit 1; }
+	@touch $@
+
+$(SPACY_DE): $(RASA_READY) scripts/build_spacy_de.py
+	@$(RASA_PY) scripts/build_spacy_de.py $(VAR)/spacy/de_kc
+
+$(E5_READY): $(INDEX_READY) index/convert_model.py
+	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
+
+# --- course index --------------------------------------------------------------------------------------
+index: $(INDEX_STAMP)
+
+$(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
+	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model $(E5_DIR) \
+	  || { echo "error: building the course index failed (see above); the previous index stays in use." >&2; exit 1; }
+	@touch $@
+
+# --- dialogue model ------------------------------------------------------------------------------------
+train: $(MODEL)
+
+$(MODEL): $(RASA_READY) $(SPACY_DE) $(BOT_INPUTS)
+	@mkdir -p $(VAR)/log models
+	@echo "Training the Rasa model (log: $(VAR)/log/train.log) ..."
+	@start=$$(date +%s); \
+	if nice $(RASA_PY) -m rasa train --config config.yml --domain bot/domain --data bot/data \
+	     --out models --fixed-model-name kc > $(VAR)/log/train.log 2>&1; then \
+	  echo "Training finished in $$(( $$(date +%s) - start )) s."; \
+	else \
+	  tail -n 15 $(VAR)/log/train.log >&2; \
+	  echo "error: training failed; the lines above are from $(VAR)/log/train.log. Fix the data and run make again." >&2; \
+	  exit 1; \
+	fi
+	@touch $@
+
+# --- running -------------------------------------------------------------------------------------------
+run: setup train index
+	@$(RASA_PY) scripts/stack.py run
+
+chat: setup train index
+	@$(RASA_PY) scripts/stack.py chat
+
+stop:
+	@python3 scripts/stack.py stop
+
+# --- tests ---------------------------------------------------------------------------------------------
+test: setup train index
+	@echo "== rasa data validate"
+	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings
+	@echo "== ruff"
+	@$(RASA_PY) -m ruff check .
+	@echo "== pytest (index runtime)"
+	@$(INDEX_PY) -m pytest -q tests/index
+	@echo "== pytest (dialogue runtime)"
+	@$(RASA_PY) -m pytest -q tests/bot tests/e2e
+	@echo "== rasa test stories"
+	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
+	  && echo "story tests passed" \
+	  || { tail -n 20 $(VAR)/log/test-stories.log >&2; echo "error: story tests failed; details in $(VAR)/results/stories/failed_test_stories.yml" >&2; exit 1; }
+
+lint:
+	@$(RASA_PY) -m ruff check .
+
+clean:
+	rm -rf models $(VAR) .pytest_cache
+
+# Anything else is a typo: say so in one line instead of make's own message.
+.DEFAULT:
+	$(error No target or file '$@'. Run 'make help' for the available targets)

@@ -1,0 +1,523 @@
+"""Start, watch and stop the assistant's processes.
+
+The stack is: the course search service (index runtime), the action server and the Rasa server (dialogue
+runtime), an optional support API (only when KC_SUPPORT_TOKEN is set) and the chat page, served by this
+process, which forwards chat messages to Rasa's REST channel (so the browser never talks to Rasa directly).
+
+Standard library only: `make stop` runs it with any Python 3. The e2e tests import `Stack` from here, so the
+tests start exactly what `make run` starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
+PORT_VARIABLES = {name: f"KC_{name.upper()}_PORT" for name in DEFAULT_PORTS}
+LABELS = {
+    "search": "course search service",
+    "actions": "action server",
+    "rasa": "Rasa server",
+    "support": "support API",
+    "web": "chat page",
+}
+
+
+class StackError(RuntimeError):
+    """A problem that ends start-up; the message is one line for the operator."""
+
+
+def ports_from_env(env: dict[str, str] | None = None) -> dict[str, int]:
+    env = dict(os.environ if env is None else env)
+    ports = {}
+    for name, default in DEFAULT_PORTS.items():
+        raw = env.get(PORT_VARIABLES[name], str(default))
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise StackError(f"{PORT_VARIABLES[name]}={raw!r} is not a port number (1-65535).")
+        ports[name] = int(raw)
+    return ports
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def http_json(url: str, payload: dict | None = None, timeout: float = 5.0) -> tuple[int, object]:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        body, status = error.read(), error.code
+    try:
+        return status, json.loads(body or b"null")
+    except ValueError:
+        return status, body.decode(errors="replace")
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.name]
+
+
+@dataclass
+class StackConfig:
+    ports: dict[str, int]
+    var_dir: Path
+    model: Path
+    index_dir: Path
+    rasa_python: Path
+    index_python: Path
+    support_token: str | None = None
+    host: str = "127.0.0.1"
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        var_dir = Path(os.environ.get("KC_VAR_DIR", ROOT / "var")).resolve()
+        return cls(
+            ports=ports_from_env(),
+            var_dir=var_dir,
+            model=Path(os.environ.get("KC_MODEL", ROOT / "models" / "kc.tar.gz")).resolve(),
+            index_dir=Path(os.environ.get("KC_INDEX_DIR", var_dir / "index")).resolve(),
+            rasa_python=ROOT / ".venv" / "rasa" / "bin" / "python",
+            index_python=ROOT / ".venv" / "index" / "bin" / "python",
+            support_token=os.environ.get("KC_SUPPORT_TOKEN") or None,
+        )
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.var_dir / "tracker.db"
+
+    @property
+    def support_db(self) -> Path:
+        return self.var_dir / "support.db"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "log"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.ports['rasa']}"
+
+    @property
+    def search_url(self) -> str:
+        return f"http://{self.host}:{self.ports['search']}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.ports['web']}/"
+
+    @property
+    def support_url(self) -> str:
+        return f"http://{self.host}:{self.ports['support']}"
+
+
+def build_services(config: StackConfig) -> list[Service]:
+    ports, host = config.ports, config.host
+    common = {
+        "KC_SEARCH_URL": config.search_url,
+        "KC_TRACKER_DB": str(config.tracker_db),
+        "KC_SUPPORT_DB": str(config.support_db),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    services = [
+        Service(
+            "search",
+            [str(config.index_python), "-m", "index.cli", "serve", "--index", str(config.index_dir),
+             "--host", host, "--port", str(ports["search"])],
+            f"{config.search_url}/health",
+        ),
+        Service(
+            "actions",
+            [str(config.rasa_python), "-m", "rasa_sdk", "--actions", "bot.actions",
+             "--port", str(ports["actions"])],
+            f"http://{host}:{ports['actions']}/health",
+            env=common,
+        ),
+        Service(
+            "rasa",
+            [str(config.rasa_python), "-m", "rasa", "run", "--model", str(config.model),
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+             "--interface", host, "--port", str(ports["rasa"])],
+            f"{config.rasa_url}/webhooks/rest/",
+            env={**common, "KC_ACTION_URL": f"http://{host}:{ports['actions']}/webhook"},
+        ),
+    ]
+    if config.support_token:
+        services.append(
+            Service(
+                "support",
+                [str(config.rasa_python), "-m", "bot.support.api", "--host", host,
+                 "--port", str(ports["support"])],
+                f"{config.support_url}/health",
+                env={**common, "KC_SUPPORT_TOKEN": config.support_token},
+            )
+        )
+    return services
+
+
+class ChatPageHandler(SimpleHTTPRequestHandler):
+    """Serves web/ and forwards POST /api/message to Rasa's REST channel."""
+
+    rasa_url = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, directory=str(ROOT / "web"), **kwargs)
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        if self.path != "/api/message":
+            self._send_json(404, {"error": "unknown endpoint"})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 < length <= 16_384:
+            self._send_json(413, {"error": "message body missing or too large"})
+            return
+        try:
+            payload = json.loads(self.rfile.read(length))
+            sender, message = str(payload["sender"]), str(payload["message"])
+        except (ValueError, KeyError, TypeError):
+            self._send_json(400, {"error": "expected JSON with 'sender' and 'message'"})
+            return
+        try:
+            status, replies = http_json(
+                f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": message}, timeout=30
+            )
+        except (urllib.error.URLError, OSError):
+            status, replies = 502, {"error": "Rasa server not reachable"}
+        self._send_json(status, replies)
+
+    def _send_json(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Stay quiet: request lines would end up in the terminal of `make run`."""
+
+
+class Stack:
+    """The running processes of one assistant instance."""
+
+    def __init__(self, config: StackConfig, echo: Callable[[str], None] = print) -> None:
+        self.config = config
+        self.echo = echo
+        self.services = build_services(config)
+        self.web_server: ThreadingHTTPServer | None = None
+
+    # --- start-up -----------------------------------------------------------------------------------
+    def check_prerequisites(self) -> None:
+        config = self.config
+        for python, runtime in ((config.rasa_python, "dialogue"), (config.index_python, "index")):
+            if not python.exists():
+                raise StackError(f"The {runtime} runtime is missing ({python}); run 'make setup'.")
+        if not config.model.exists():
+            raise StackError(f"No trained model at {config.model}; run 'make train'.")
+        if not (config.index_dir / "current").exists():
+            raise StackError(f"No course index in {config.index_dir}; run 'make index'.")
+        wanted = [s.name for s in self.services] + ["web"]
+        for name in wanted:
+            port = config.ports[name]
+            if not port_is_free(port, config.host):
+                raise StackError(
+                    f"Port {port} ({LABELS[name]}) is already in use. Stop the program using it "
+                    f"(maybe 'make stop') or choose another port with {PORT_VARIABLES[name]}=<port>."
+                )
+
+    def start(self, timeout: float = 240.0) -> None:
+        self.check_prerequisites()
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for service in self.services:
+                self._launch(service)
+            self._start_web()
+            self._wait_until_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self._write_state()
+
+    def _launch(self, service: Service) -> None:
+        service.log_path = self.config.log_dir / f"{service.name}.log"
+        log = open(service.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
+        log.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
+        log.flush()
+        env = {**os.environ, **service.env}
+        service.process = subprocess.Popen(
+            service.argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+
+    def _start_web(self) -> None:
+        handler = type("Handler", (ChatPageHandler,), {"rasa_url": self.config.rasa_url})
+        self.web_server = ThreadingHTTPServer((self.config.host, self.config.ports["web"]), handler)
+        threading.Thread(target=self.web_server.serve_forever, daemon=True).start()
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        pending = {service.name: service for service in self.services}
+        deadline = time.monotonic() + timeout
+        while pending:
+            for name, service in list(pending.items()):
+                self._raise_if_dead(service)
+                try:
+                    status, _ = http_json(service.health_url, timeout=2)
+                except (urllib.error.URLError, OSError):
+                    continue
+                if status == 200:
+                    self.echo(f"  ready: {service.label} (port {self.config.ports[name]})")
+                    del pending[name]
+            if time.monotonic() > deadline:
+                names = ", ".join(f"{s.label} (log: {s.log_path})" for s in pending.values())
+                raise StackError(f"Not ready after {timeout:.0f} s: {names}.")
+            if pending:
+                time.sleep(0.5)
+
+    def _raise_if_dead(self, service: Service) -> None:
+        if service.process is not None and service.process.poll() is not None:
+            raise StackError(
+                f"The {service.label} exited (code {service.process.returncode}); "
+                f"see {service.log_path}."
+            )
+
+    # --- running ------------------------------------------------------------------------------------
+    def watch(self) -> None:
+        """Block until a service dies (raises StackError) or the process is interrupted."""
+        while True:
+            for service in self.services:
+                self._raise_if_dead(service)
+            time.sleep(1)
+
+    def say(self, sender: str, text: str, timeout: float = 30) -> list[dict]:
+        status, replies = http_json(
+            f"{self.config.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout
+        )
+        if status != 200 or not isinstance(replies, list):
+            raise StackError(f"Rasa answered HTTP {status}: {replies}")
+        return replies
+
+    # --- shutdown -----------------------------------------------------------------------------------
+    def stop(self) -> None:
+        if self.web_server is not None:
+            self.web_server.shutdown()
+            self.web_server.server_close()
+            self.web_server = None
+        running = [s.process for s in self.services if s.process is not None and s.process.poll() is None]
+        for process in running:
+            _signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+        self._state_file().unlink(missing_ok=True)
+
+    def stop_service(self, name: str) -> None:
+        """Stop one service (used by tests that restart the Rasa server)."""
+        service = next(s for s in self.services if s.name == name)
+        if service.process is not None and service.process.poll() is None:
+            _signal_group(service.process.pid, signal.SIGTERM)
+            try:
+                service.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                _signal_group(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+
+    def restart_service(self, name: str, timeout: float = 240.0) -> None:
+        self.stop_service(name)
+        service = next(s for s in self.services if s.name == name)
+        self._launch(service)
+        saved, self.services = self.services, [service]
+        try:
+            self._wait_until_ready(timeout)
+        finally:
+            self.services = saved
+
+    def _state_file(self) -> Path:
+        return self.config.var_dir / "run" / "stack.json"
+
+    def _write_state(self) -> None:
+        state = self._state_file()
+        state.parent.mkdir(parents=True, exist_ok=True)
+        pids = {s.name: s.process.pid for s in self.services if s.process is not None}
+        state.write_text(json.dumps({"launcher": os.getpid(), "services": pids, "ports": self.config.ports}))
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_recorded(var_dir: Path) -> str:
+    """Stop what a `make run` in another terminal started, from its state file."""
+    state_file = var_dir / "run" / "stack.json"
+    if not state_file.exists():
+        return "Nothing to stop: no assistant started by 'make run' is recorded."
+    state = json.loads(state_file.read_text())
+    launcher = state.get("launcher")
+    if launcher:
+        try:
+            os.kill(launcher, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for pid in state.get("services", {}).values():
+        _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for pid in state.get("services", {}).values():
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
+            _signal_group(pid, signal.SIGKILL)
+    state_file.unlink(missing_ok=True)
+    return "Stopped the assistant's processes."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Treat SIGTERM (from `make stop`) like Ctrl-C, so the services are stopped in order."""
+    raise KeyboardInterrupt
+
+
+def run_forever(config: StackConfig) -> int:
+    stack = Stack(config)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print("Starting the assistant (first start-up takes up to a minute) ...", flush=True)
+    try:
+        stack.start()
+        print(f"\nKommunalCampus-Assistent is ready. Chat page: {config.web_url}", flush=True)
+        print(f"Logs: {config.log_dir}/. Stop with Ctrl-C or 'make stop'.", flush=True)
+        if not config.support_token:
+            print("Support API not started: set KC_SUPPORT_TOKEN to enable it.", flush=True)
+        stack.watch()
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        stack.stop()
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        stack.stop()
+        print("Stopped.")
+    return 0
+
+
+def chat(config: StackConfig) -> int:
+    """A chat in the terminal against a running stack, or one started just for this chat."""
+    stack = Stack(config)
+    own = False
+    try:
+        status, _ = http_json(f"{config.rasa_url}/webhooks/rest/", timeout=2)
+        running = status == 200
+    except (urllib.error.URLError, OSError):
+        running = False
+    try:
+        if not running:
+            print("Starting the assistant for this chat ...", flush=True)
+            stack.start()
+            own = True
+        sender = f"terminal-{os.getpid()}"
+        print("Chat with the assistant. Type a button's number to press it. End with Ctrl-D or /exit.\n")
+        buttons: list[dict] = []
+        while True:
+            try:
+                text = input("Sie: ").strip()
+            except EOFError:
+                break
+            if text in {"/exit", "/quit"}:
+                break
+            if not text:
+                continue
+            if text.isdigit() and 0 < int(text) <= len(buttons):
+                text = buttons[int(text) - 1].get("payload") or buttons[int(text) - 1].get("title", "")
+            buttons = []
+            for reply in stack.say(sender, text):
+                if reply.get("text"):
+                    print(f"Assistent: {reply['text']}")
+                for button in reply.get("buttons") or []:
+                    buttons.append(button)
+                    print(f"   [{len(buttons)}] {button.get('title')}")
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print()
+    finally:
+        if own:
+            stack.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["run", "stop", "chat"])
+    args = parser.parse_args(argv)
+    try:
+        config = StackConfig.from_env()
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "stop":
+        print(stop_recorded(config.var_dir))
+        return 0
+    if args.command == "chat":
+        return chat(config)
+    return run_forever(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The real stack for end-to-end tests: search service, action server, Rasa server and support API as
+processes on free ports, started by the same code as `make run` (scripts/stack.py).
+
+Needs what `make test` prepares first: both runtimes, the trained model and the demo course index.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import stack as stack_module  # noqa: E402
+
+SUPPORT_TOKEN = "e2e-test-token"
+
+
+class RunningStack:
+    """What tests need from the running assistant."""
+
+    def __init__(self, stack: stack_module.Stack) -> None:
+        self._stack = stack
+        self.config = stack.config
+        self.search_url = stack.config.search_url
+        self.rasa_url = stack.config.rasa_url
+        self.support_url = stack.config.support_url
+        self.web_url = stack.config.web_url
+        self.support_token = SUPPORT_TOKEN
+        self.tracker_db = stack.config.tracker_db
+        self.support_db = stack.config.support_db
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        """Send one user message over the REST channel; the bot's replies (text, buttons, ...)."""
+        return self._stack.say(sender, text)
+
+    def texts(self, sender: str, text: str) -> list[str]:
+        """Send one user message; only the texts of the bot's replies."""
+        return [reply["text"] for reply in self.say(sender, text) if reply.get("text")]
+
+    def restart_rasa(self) -> None:
+        self._stack.restart_service("rasa")
+
+    @staticmethod
+    def new_sender() -> str:
+        return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    base = stack_module.StackConfig.from_env()
+    names = list(stack_module.DEFAULT_PORTS)
+    config = replace(
+        base,
+        ports={name: stack_module.free_port() for name in names},
+        var_dir=tmp_path_factory.mktemp("stack-var"),
+        support_token=SUPPORT_TOKEN,
+    )
+    running = stack_module.Stack(config, echo=lambda line: None)
+    try:
+        running.start()
+    except stack_module.StackError as error:
+        pytest.fail(f"stack did not start: {error}", pytrace=False)
+    yield RunningStack(running)
+    running.stop()
+
+
+@pytest.fixture
+def sender(stack: RunningStack) -> str:
+    return stack.new_sender()
