@@ -1,0 +1,418 @@
+"""Membership cost calculator of KommunalCampus eG and its thin Rasa actions.
+
+Plain functions (terms loading, German number parsing, tier lookup) carry the logic; the actions only read
+the tracker and utter domain responses. All figures come from `bot/membership/terms.yml`; all German
+sentences live in `bot/domain/membership.yml`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+TERMS_PATH = Path(__file__).resolve().parents[1] / "membership" / "terms.yml"
+TERMS_ENV = "KC_MEMBERSHIP_TERMS"
+
+# Counts above this are treated as a typo rather than a real administration.
+PLAUSIBLE_MAX_EMPLOYEES = 1_000_000
+
+
+# --------------------------------------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True)
+class Tier:
+    stage: int
+    min: int
+    max: int | None
+    shares: int
+    label: str
+
+    def contains(self, count: int) -> bool:
+        return count >= self.min and (self.max is None or count <= self.max)
+
+
+@dataclass(frozen=True)
+class UnknownTopic:
+    id: str
+    label: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Terms:
+    share_price_eur: int
+    tiers: tuple[Tier, ...]
+    unknown_topics: tuple[UnknownTopic, ...]
+
+
+class TermsError(ValueError):
+    """terms.yml is missing data or its tiers do not cover 1..infinity without gaps."""
+
+
+def parse_terms(data: dict[str, Any]) -> Terms:
+    """Validate the raw YAML so an administrator's typo fails loudly at start-up, not in a chat."""
+    try:
+        price = int(data["share_price_eur"])
+        tiers = tuple(
+            Tier(
+                stage=int(t["stage"]),
+                min=int(t["min"]),
+                max=None if t.get("max") is None else int(t["max"]),
+                shares=int(t["shares"]),
+                label=str(t["label"]),
+            )
+            for t in data["tiers"]
+        )
+        topics = tuple(
+            UnknownTopic(
+                id=str(u["id"]), label=str(u["label"]), keywords=tuple(k.lower() for k in u["keywords"])
+            )
+            for u in data.get("unknown_topics", [])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TermsError(f"terms.yml: missing or malformed field: {exc!r}") from exc
+    if price <= 0:
+        raise TermsError("terms.yml: share_price_eur must be positive")
+    if not tiers or tiers[0].min != 1:
+        raise TermsError("terms.yml: tiers must start at 1 employee")
+    for prev, cur in zip(tiers, tiers[1:], strict=False):
+        if prev.max is None or cur.min != prev.max + 1:
+            raise TermsError(f"terms.yml: gap or overlap between tier {prev.stage} and tier {cur.stage}")
+    if tiers[-1].max is not None:
+        raise TermsError("terms.yml: the last tier must be open-ended (max: null)")
+    return Terms(share_price_eur=price, tiers=tiers, unknown_topics=topics)
+
+
+def load_terms(path: str | Path | None = None) -> Terms:
+    """Load terms from `path`, env `KC_MEMBERSHIP_TERMS` or the repository default."""
+    resolved = Path(path or os.environ.get(TERMS_ENV) or TERMS_PATH)
+    return _load_terms_cached(str(resolved))
+
+
+@lru_cache(maxsize=4)
+def _load_terms_cached(path: str) -> Terms:
+    with open(path, encoding="utf-8") as fh:
+        return parse_terms(yaml.safe_load(fh))
+
+
+def find_tier(terms: Terms, count: int) -> Tier:
+    for tier in terms.tiers:
+        if tier.contains(count):
+            return tier
+    raise ValueError(f"no tier for employee count {count}")
+
+
+def format_de(number: int) -> str:
+    """German thousands separator: 12500 -> '12.500'."""
+    return f"{number:,}".replace(",", ".")
+
+
+def quote(terms: Terms, count: int) -> dict[str, Any]:
+    """Template variables for the cost answer (see utter_membership_cost_* in the domain)."""
+    tier = find_tier(terms, count)
+    return {
+        "count": format_de(count),
+        "stage": tier.stage,
+        "range_label": tier.label,
+        "shares": tier.shares,
+        "price": format_de(terms.share_price_eur),
+        "total": format_de(tier.shares * terms.share_price_eur),
+    }
+
+
+def detect_unknown_topic(terms: Terms, text: str) -> UnknownTopic | None:
+    low = text.lower()
+    for topic in terms.unknown_topics:
+        if any(k in low for k in topic.keywords):
+            return topic
+    return None
+
+
+# ------------------------------------------------------------------------------------ number parsing
+
+
+@dataclass(frozen=True)
+class CountParse:
+    """Result of reading an employee count. `problem` is one of
+    None, 'missing', 'not_positive', 'not_integer', 'implausible'."""
+
+    value: int | None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and self.value is not None
+
+
+_UNITS = {"ein": 1, "eins": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6,
+          "sieben": 7, "acht": 8, "neun": 9}
+_SMALL = {"null": 0, "eins": 1, "zehn": 10, "elf": 11, "zwoelf": 12, "dreizehn": 13, "vierzehn": 14,
+          "fuenfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19}
+_TENS = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60, "siebzig": 70,
+         "achtzig": 80, "neunzig": 90}
+# Standalone articles are not counts ("eine kleine Gemeinde").
+_ARTICLES = {"ein", "eine", "einen", "einem", "einer", "eines"}
+
+_EMPLOYEE_WORDS = re.compile(
+    r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|k(ö|oe)pfe|stellen|"
+    r"personen|menschen|mann\b|vz(ä|ae)"
+)
+_NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
+_NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
+_APPROX = re.compile(r"\b(ca\.?|circa|zirka|etwa|rund|knapp|ungef(ä|ae)hr|gut|fast)\s*$|~\s*$")
+_MORE_THAN = re.compile(r"(über|ueber|mehr als|>)\s*$")
+_LESS_THAN = re.compile(r"(unter|weniger als|<)\s*$")
+_NEGATIVE = re.compile(r"(^|\s)(-|−|minus\s*)$")
+
+_DIGITS = re.compile(
+    r"(?<![\w.,])"
+    r"(?P<num>\d{1,3}(?:\.\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d.,])|\d+(?:[.,]\d+)?)"
+    r"(?P<mult>\s*(?:tausend|tsd\.?|k\b))?"
+)
+_WORD = re.compile(r"[a-zäöüß]+")
+
+
+def _fold(text: str) -> str:
+    return (text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss"))
+
+
+def _below_100(s: str) -> int | None:
+    if s in _SMALL:
+        return _SMALL[s]
+    if s in _TENS:
+        return _TENS[s]
+    if s in _UNITS and s != "ein":
+        return _UNITS[s]
+    if "und" in s:
+        unit, tens = s.split("und", 1)
+        if unit in _UNITS and tens in _TENS:
+            return _UNITS[unit] + _TENS[tens]
+    return None
+
+
+def _below_1000(s: str) -> int | None:
+    if "hundert" not in s:
+        return _below_100(s)
+    left, right = s.split("hundert", 1)
+    hundreds = 1 if left in ("", "ein") else _UNITS.get(left)
+    right = right.removeprefix("und")
+    rest = 0 if right == "" else _below_100(right)
+    if hundreds is None or rest is None:
+        return None
+    return hundreds * 100 + rest
+
+
+def parse_number_word(word: str) -> int | None:
+    """'dreihundertfünfzig' -> 350, 'zweitausend' -> 2000, 'tausend' -> 1000; None if not a number word."""
+    s = _fold(word.strip())
+    if not s or s in _ARTICLES:
+        return None
+    if "tausend" in s:
+        left, right = s.split("tausend", 1)
+        thousands = 1 if left in ("", "ein") else _below_1000(left)
+        right = right.removeprefix("und")
+        rest = 0 if right == "" else _below_1000(right)
+        if thousands is None or rest is None:
+            return None
+        return thousands * 1000 + rest
+    return _below_1000(s)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    value: float
+    near_keyword: bool
+
+
+def _normalise(text: str) -> str:
+    for space in ("\u00a0", "\u202f", "\u2009", "\u2007"):
+        text = text.replace(space, " ")
+    return re.sub(r"[ \t]+", " ", text.lower())
+
+
+def _digit_value(num: str, mult: str | None) -> float:
+    if re.fullmatch(r"\d{1,3}(?:[. ]\d{3})+", num):
+        value = float(num.replace(".", "").replace(" ", ""))
+    else:
+        value = float(num.replace(",", "."))
+    if mult:
+        value *= 1000
+    return value
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    spans: list[tuple[int, int, float]] = []
+    for m in _DIGITS.finditer(text):
+        spans.append((m.start(), m.end(), _digit_value(m.group("num"), m.group("mult"))))
+    taken = list(spans)
+    # Number words: join runs of adjacent number-word tokens ("zwei tausend fünfhundert").
+    words = [w for w in _WORD.finditer(text) if not any(s <= w.start() < e for s, e, _ in taken)]
+    i = 0
+    while i < len(words):
+        best: tuple[int, int] | None = None
+        for j in range(i, min(i + 4, len(words))):
+            if j > i and text[words[j - 1].end():words[j].start()].strip():
+                break
+            value = parse_number_word("".join(w.group() for w in words[i:j + 1]))
+            if value is not None:
+                best = (j, value)
+        if best is None:
+            i += 1
+            continue
+        j, value = best
+        spans.append((words[i].start(), words[j].end(), float(value)))
+        i = j + 1
+    spans.sort()
+    result = []
+    for k, (start, end, value) in enumerate(spans):
+        next_start = spans[k + 1][0] if k + 1 < len(spans) else len(text)
+        before, after = text[max(0, start - 30):start], text[end:min(end + 30, next_start)]
+        if _NOT_A_COUNT_AFTER.search(after) or _NOT_A_COUNT_BEFORE.search(before):
+            continue
+        near = bool(_EMPLOYEE_WORDS.search(" ".join(after.split()[:2])))
+        result.append(_Candidate(start, end, value, near))
+    return result
+
+
+def parse_employee_count(text: str | None) -> CountParse:
+    """Read an employee count from free German text ('ca. 1.850 Beschäftigte', 'zweitausend', '12 500')."""
+    if not text or not text.strip():
+        return CountParse(None, "missing")
+    norm = _normalise(text)
+    cands = _candidates(norm)
+    if not cands:
+        return CountParse(None, "missing")
+    keyed = [c for c in cands if c.near_keyword]
+    chosen = keyed[0] if keyed else cands[-1]
+    before = _APPROX.sub("", norm[:chosen.start]).rstrip() + " "
+    value = chosen.value
+    if _NEGATIVE.search(norm[:chosen.start]) or _NEGATIVE.search(before.rstrip()):
+        return CountParse(None, "not_positive")
+    if value != int(value):
+        return CountParse(None, "not_integer")
+    count = int(value)
+    if _MORE_THAN.search(before.rstrip()):
+        count += 1
+    elif _LESS_THAN.search(before.rstrip()):
+        count -= 1
+    if count < 1:
+        return CountParse(None, "not_positive")
+    if count > PLAUSIBLE_MAX_EMPLOYEES:
+        return CountParse(None, "implausible")
+    return CountParse(count)
+
+
+def count_from_message(text: str | None, entity_values: list[str] | None = None) -> CountParse:
+    """Prefer the `employee_count` entity; fall back to the whole message text."""
+    first_problem: CountParse | None = None
+    for value in entity_values or []:
+        parsed = parse_employee_count(str(value))
+        if parsed.ok:
+            return parsed
+        first_problem = first_problem or parsed
+    from_text = parse_employee_count(text)
+    if from_text.ok or first_problem is None:
+        return from_text
+    return first_problem if from_text.problem == "missing" else from_text
+
+
+# ------------------------------------------------------------------------------------------- actions
+
+SLOT = "employee_count"
+FORM = "membership_form"
+# While the form waits for a number, these intents mean "the user wants something else":
+# the form rejects the turn and rules take over (unless the message contains a number).
+ESCAPE_INTENTS = frozenset({
+    "request_human", "membership_faq", "membership_unknown", "deny", "skip", "restart", "goodbye",
+    "help", "delete_my_data", "request_recommendations", "bot_challenge",
+})
+PROBLEM_RESPONSES = {
+    "missing": "utter_membership_count_invalid",
+    "not_integer": "utter_membership_count_invalid",
+    "not_positive": "utter_membership_count_not_positive",
+    "implausible": "utter_membership_count_implausible",
+}
+
+
+def _latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _message_count(tracker: Tracker) -> CountParse:
+    entities = [str(v) for v in tracker.get_latest_entity_values(SLOT)]
+    return count_from_message(tracker.latest_message.get("text"), entities)
+
+
+class ValidateMembershipForm(FormValidationAction):
+    """Fills `employee_count` from the entity or the raw text and re-asks on nonsense."""
+
+    def name(self) -> str:
+        return "validate_membership_form"
+
+    async def extract_employee_count(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parsed = _message_count(tracker)
+        if parsed.ok:
+            return {SLOT: parsed.value}
+        if _latest_intent(tracker) in ESCAPE_INTENTS:
+            return {}
+        if tracker.get_slot("requested_slot") == SLOT:
+            # We asked for the number: hand the raw answer to validation so it can explain the problem.
+            return {SLOT: tracker.latest_message.get("text") or ""}
+        return {}
+
+    def validate_employee_count(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parsed = parse_employee_count(str(value) if value is not None else None)
+        if parsed.ok:
+            return {SLOT: parsed.value}
+        dispatcher.utter_message(response=PROBLEM_RESPONSES[parsed.problem or "missing"])
+        return {SLOT: None}
+
+
+class ActionMembershipCost(Action):
+    """Answers the share tier and amount for the employee count in the slot (or the latest message)."""
+
+    def name(self) -> str:
+        return "action_membership_cost"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        raw = tracker.get_slot(SLOT)
+        parsed = parse_employee_count(str(raw)) if raw is not None else _message_count(tracker)
+        if not parsed.ok:
+            dispatcher.utter_message(response="utter_ask_employee_count")
+            return [SlotSet(SLOT, None)]
+        variables = quote(load_terms(), parsed.value)
+        response = "utter_membership_cost_single" if variables["shares"] == 1 else "utter_membership_cost"
+        dispatcher.utter_message(response=response, **variables)
+        return [SlotSet(SLOT, None)]
+
+
+class ActionMembershipUnknown(Action):
+    """'Das weiß ich leider nicht' for topics the sources do not cover (termination, statute, fees...)."""
+
+    def name(self) -> str:
+        return "action_membership_unknown"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        topic = detect_unknown_topic(load_terms(), tracker.latest_message.get("text") or "")
+        if topic is None:
+            dispatcher.utter_message(response="utter_membership_unknown")
+        else:
+            dispatcher.utter_message(response="utter_membership_unknown_topic", topic=topic.label)
+        return []
