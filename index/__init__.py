@@ -1,0 +1,1 @@
+"""Course side of KommunalCampus-Assistent: catalog, embeddings, index and search service."""

@@ -1,0 +1,203 @@
+"""German text preparation for BM25: spaCy tokenizer + lookup lemmatizer, folding, stopwords,
+acronyms and vocabulary-driven compound splitting.
+
+The same ``Analyzer`` (with the same compound vocabulary) must be used at build and at query time;
+the vocabulary is stored in the index.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+TEXTPREP_VERSION = "3"
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+_WORD_RE = re.compile(r"\w", re.UNICODE)
+_ACRONYM_RE = re.compile(r"^(?=(?:.*[A-ZÄÖÜ]){2})[A-ZÄÖÜa-zäöüß0-9]{2,8}$")
+_LINKERS = ("s", "es", "n", "en", "er", "e")
+_MIN_PART = 4
+_MIN_COMPOUND = 9
+_lock = threading.Lock()
+_nlp: Any = None
+
+
+def get_nlp() -> Any:
+    """spaCy German pipeline (blank + lookup lemmatizer), loaded once per process."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            import spacy
+
+            nlp = spacy.blank("de")
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            nlp.initialize()
+            _nlp = nlp
+    return _nlp
+
+
+def fold(text: str) -> str:
+    """Lowercase and fold umlauts/ß so that 'Bürgeramt' and 'Buergeramt' are the same term."""
+    return text.lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    words = set(get_nlp().Defaults.stop_words)
+    words |= {
+        "kurs",
+        "kurse",
+        "seminar",
+        "schulung",
+        "weiterbildung",
+        "fortbildung",
+        "thema",
+        "themen",
+        "suche",
+        "suchen",
+        "möchte",
+        "moechte",
+        "brauche",
+        "lernen",
+        "etwas",
+        "bitte",
+        "gibt",
+        "wie",
+    }
+    return frozenset(fold(w) for w in words)
+
+
+def is_acronym(token: str) -> bool:
+    """OZG, DSGVO, XÖV, TVöD: two or more capitals in a short token."""
+    return bool(_ACRONYM_RE.match(token))
+
+
+def _stem(term: str) -> str:
+    """Light suffix stripping after lemmatisation (also catches folded spellings the lemmatizer misses)."""
+    for suffix in ("ern", "en", "er", "es", "e", "n", "s"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 5:
+            return term[: -len(suffix)]
+    return term
+
+
+class Analyzer:
+    """Turns German text into BM25 terms. ``vocabulary`` (folded, stemmed terms) drives compound splitting."""
+
+    def __init__(self, vocabulary: Iterable[str] | None = None) -> None:
+        self.nlp = get_nlp()
+        self.table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self.stop = _stopwords()
+        self.vocabulary: frozenset[str] = frozenset(vocabulary or ())
+        self._split_cache: dict[str, tuple[str, ...]] = {}
+        self._term_cache: dict[str, str | None] = {}
+
+    # -- single tokens -------------------------------------------------------------------------
+    def term(self, token: str) -> str | None:
+        """Normalise one surface token; None for stopwords, punctuation and single characters."""
+        cached = self._term_cache.get(token)
+        if cached is not None or token in self._term_cache:
+            return cached
+        result: str | None
+        if not _WORD_RE.search(token) or fold(token) in self.stop:
+            result = None
+        elif is_acronym(token):
+            result = fold(token)
+        else:
+            lemma = self.table.get(token, None) or self.table.get(token.lower(), None) or token
+            result = _stem(fold(lemma))
+            if len(result) < 2 or result in self.stop:
+                result = None
+        if len(self._term_cache) < 500_000:
+            self._term_cache[token] = result
+        return result
+
+    def _surface_tokens(self, text: str) -> list[str]:
+        out = []
+        for tok in self.nlp.tokenizer(text):
+            t = tok.text.strip("-/.")
+            if "-" in t or "/" in t:  # "Online-Zugangsgesetz": whole form plus parts
+                parts = [p for p in re.split(r"[-/]", t) if p]
+                out.append(t.replace("-", "").replace("/", ""))
+                out.extend(parts)
+            elif t:
+                out.append(t)
+        return out
+
+    # -- compounds ----------------------------------------------------------------------------
+    def split_compound(self, term: str) -> tuple[str, ...]:
+        """Parts of a folded compound found in the vocabulary, longest prefix first; () if none."""
+        if len(term) < _MIN_COMPOUND or not self.vocabulary:
+            return ()
+        cached = self._split_cache.get(term)
+        if cached is not None:
+            return cached
+        parts = self._split(term, depth=0) or ()
+        parts = tuple(p for p in parts if p != term)
+        if len(self._split_cache) < 200_000:
+            self._split_cache[term] = parts
+        return parts
+
+    def _known(self, part: str) -> str | None:
+        if part in self.vocabulary:
+            return part
+        stemmed = _stem(part)
+        return stemmed if stemmed in self.vocabulary else None
+
+    def _split(self, word: str, depth: int) -> list[str] | None:
+        if depth > 3:
+            return None
+        for end in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
+            head = self._known(word[:end])
+            if head is None:
+                continue
+            rest = word[end:]
+            for link in ("",) + _LINKERS:
+                if link and not rest.startswith(link):
+                    continue
+                tail = rest[len(link) :]
+                if len(tail) < _MIN_PART:
+                    continue
+                known_tail = self._known(tail)
+                if known_tail is not None:
+                    return [head, known_tail]
+                sub = self._split(tail, depth + 1)
+                if sub:
+                    return [head, _stem(tail), *sub]
+            # unknown head of the compound (last part): keep it when it is long enough
+            if len(rest) >= 6 and depth == 0:
+                return [head, _stem(rest)]
+        return None
+
+    # -- public API ---------------------------------------------------------------------------
+    def base_terms(self, text: str) -> list[str]:
+        """Terms without compound splitting (used to collect the vocabulary)."""
+        return [t for t in (self.term(s) for s in self._surface_tokens(text)) if t]
+
+    def terms(self, text: str) -> list[str]:
+        """Terms with compound parts appended after each compound."""
+        out: list[str] = []
+        for t in self.base_terms(text):
+            out.append(t)
+            out.extend(self.split_compound(t))
+        return out
+
+    def terms_with_surface(self, text: str) -> list[tuple[str, str]]:
+        """(term, surface word) pairs, for explaining matches."""
+        out = []
+        for s in self._surface_tokens(text):
+            t = self.term(s)
+            if t:
+                out.append((t, s))
+                out.extend((p, s) for p in self.split_compound(t))
+        return out
+
+
+def build_vocabulary(term_lists: Iterable[list[str]], min_df: int = 1, min_len: int = _MIN_PART) -> set[str]:
+    """Compound-splitting vocabulary: every non-trivial base term seen in the catalog."""
+    df: dict[str, int] = {}
+    for terms in term_lists:
+        for t in set(terms):
+            df[t] = df.get(t, 0) + 1
+    return {t for t, n in df.items() if n >= min_df and len(t) >= min_len and t.isalpha()}

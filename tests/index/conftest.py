@@ -1,0 +1,74 @@
+"""Shared fixtures: one small index (~40 demo courses) built once per session with the real e5 model."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from index import catalog as cat
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR", ROOT / "var" / "models" / "multilingual-e5-small"))
+SMALL_N = 40
+
+
+def demo_courses() -> list[dict]:
+    """Courses of the demo catalog (merged file, else the two parts)."""
+    data = ROOT / "index" / "data"
+    files = (
+        [data / "catalog.jsonl"]
+        if (data / "catalog.jsonl").is_file()
+        else sorted(data.glob("catalog_part_*.jsonl"))
+    )
+    courses: list[dict] = []
+    for f in files:
+        courses.extend(cat.load_catalog(f).courses)
+    if len(courses) < SMALL_N:
+        pytest.skip("demo catalog too small for the search tests")
+    return courses
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from index.convert_model import IDENTITY_FILE
+
+    if not (MODEL_DIR / IDENTITY_FILE).is_file():
+        pytest.skip(f"converted e5 model missing in {MODEL_DIR} (run make setup)")
+    from index.embedding import Encoder
+
+    return Encoder(MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def small_catalog(tmp_path_factory) -> Path:
+    """Every n-th demo course: a spread over topics, formats and levels."""
+    courses = demo_courses()
+    step = max(1, len(courses) // SMALL_N)
+    picked = courses[::step][:SMALL_N]
+    path = tmp_path_factory.mktemp("catalog") / "small.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in picked), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_index(small_catalog, encoder, tmp_path_factory) -> Path:
+    from index.build import build_index
+
+    out = tmp_path_factory.mktemp("index")
+    build_index(small_catalog, out, encoder=encoder)
+    return out
+
+
+@pytest.fixture(scope="session")
+def searcher(small_index, encoder):
+    from index.search import Searcher
+
+    return Searcher(small_index, encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def small_courses(small_catalog) -> list[dict]:
+    return cat.load_catalog(small_catalog).courses
