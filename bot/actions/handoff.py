@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.support.store import MAX_TURNS, SupportStore
+from bot.support.store import MAX_QUESTION_CHARS, MAX_TURNS, SupportStore
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,17 @@ class ValidateHandoffForm(FormValidationAction):
             return {QUESTION: text or None}
         question = find_question(events_before_handoff(tracker.events))
         return {QUESTION: question} if question else {}
+
+    def validate_handoff_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {CONSENT: value if isinstance(value, bool) else None}
+
+    def validate_handoff_question(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        return {QUESTION: text[:MAX_QUESTION_CHARS] if text else None}
 
     async def extract_handoff_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,0 +1,215 @@
+"""Handoff form and storing of support requests on hand-built trackers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from membership_support_helpers import (
+    bot_event,
+    load_domain,
+    make_tracker,
+    responses,
+    slot_events,
+    user_event,
+)
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.handoff import (
+    ActionStoreSupportRequest,
+    ValidateHandoffForm,
+    delete_support_data,
+    find_question,
+    last_turns,
+    parse_contact,
+)
+from bot.support.store import SupportStore
+
+DOMAIN = load_domain("handoff.yml")
+HISTORY = [
+    user_event("Hallo", "greet"),
+    bot_event("Hallo! Ich bin der KommunalCampus-Assistent."),
+    user_event("Was kostet die Mitgliedschaft bei 670 Beschäftigten?", "ask_membership_cost"),
+    bot_event("Bei 670 Beschäftigten gilt Stufe 4 ..."),
+    user_event("Wie lange ist die Kündigungsfrist?", "membership_unknown"),
+    bot_event("Das weiß ich leider nicht."),
+    bot_event("Soll ich Ihre Frage an das Support-Team weitergeben?"),
+    user_event("ja", "affirm"),
+    {"event": "active_loop", "name": "handoff_form"},
+    bot_event("Dafür speichere ich Ihre Frage ... Sind Sie damit einverstanden?"),
+]
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "support.db"
+    monkeypatch.setenv("KC_SUPPORT_DB", str(path))
+    return path
+
+
+def test_question_is_the_latest_substantive_message():
+    assert find_question(HISTORY) == "Wie lange ist die Kündigungsfrist?"
+
+
+def test_bare_request_for_a_human_is_not_a_question():
+    assert find_question([user_event("Mensch bitte", "request_human")]) is None
+
+
+def test_last_turns_stop_at_the_handoff_and_keep_six():
+    turns = last_turns(HISTORY + [user_event("ja", "affirm")])
+    assert len(turns) == 6
+    assert turns[-1] == {"role": "user", "text": "ja"}
+    assert all("einverstanden" not in t["text"] for t in turns)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("erika.muster@landau.de", "inform_role", "erika.muster@landau.de"),
+        ("Sie erreichen mich unter 06341 13-1234", "inform_role", "06341 13-1234"),
+        ("überspringen", "skip", "-"),
+        ("nein danke", "deny", "-"),
+        ("morgen vielleicht", "inform_role", None),
+    ],
+)
+def test_contact_parsing(text, intent, expected):
+    assert parse_contact(intent, text) == expected
+
+
+REQUIRED = ["handoff_consent", "handoff_question", "handoff_contact"]
+
+
+async def _run_validation(tracker):
+    """Slots set by the validation action, plus `asked`: the slot the form will request next."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateHandoffForm().run(dispatcher, tracker, DOMAIN)
+    slots = slot_events(events)
+    if "requested_slot" in slots:  # the action decided (custom required slots)
+        slots["asked"] = slots["requested_slot"]
+    else:  # Rasa requests the first empty required slot of the domain
+        merged = {**tracker.slots, **slots}
+        slots["asked"] = next((name for name in REQUIRED if merged.get(name) is None), None)
+    return slots, responses(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_activation_takes_the_question_from_the_conversation():
+    tracker = make_tracker("ja", "affirm", history=HISTORY[:7])
+    slots, _ = await _run_validation(tracker)
+    assert slots["handoff_question"] == "Wie lange ist die Kündigungsfrist?"
+    assert slots["asked"] == "handoff_consent"
+
+
+@pytest.mark.asyncio
+async def test_consent_then_contact_is_asked():
+    tracker = make_tracker(
+        "ja, einverstanden",
+        "affirm",
+        active_loop="handoff_form",
+        slots={"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"},
+    )
+    slots, _ = await _run_validation(tracker)
+    assert slots["handoff_consent"] is True
+    assert slots["asked"] == "handoff_contact"
+
+
+@pytest.mark.asyncio
+async def test_no_consent_ends_the_form_without_asking_more():
+    tracker = make_tracker(
+        "nein",
+        "deny",
+        active_loop="handoff_form",
+        slots={"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"},
+    )
+    slots, _ = await _run_validation(tracker)
+    assert slots["handoff_consent"] is False
+    assert slots["asked"] is None
+
+
+@pytest.mark.asyncio
+async def test_unclear_consent_is_asked_again():
+    tracker = make_tracker(
+        "hm, wofür?",
+        "out_of_scope",
+        active_loop="handoff_form",
+        slots={"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"},
+    )
+    slots, said = await _run_validation(tracker)
+    assert slots["asked"] == "handoff_consent"
+    assert said == ["utter_handoff_consent_unclear"]
+
+
+@pytest.mark.asyncio
+async def test_question_is_asked_when_none_is_known():
+    tracker = make_tracker(
+        "ja",
+        "affirm",
+        active_loop="handoff_form",
+        slots={"requested_slot": "handoff_consent"},
+        history=[user_event("Mensch bitte", "request_human")],
+    )
+    slots, _ = await _run_validation(tracker)
+    assert slots["asked"] == "handoff_question"
+
+
+def test_store_with_consent_gives_a_reference_number(db):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "überspringen",
+        "skip",
+        history=HISTORY,
+        sender_id="conv-1",
+        slots={
+            "handoff_consent": True,
+            "handoff_question": "Wie lange ist die Kündigungsfrist?",
+            "handoff_contact": "-",
+        },
+    )
+    events = ActionStoreSupportRequest().run(dispatcher, tracker, DOMAIN)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_handoff_stored"
+    assert re.fullmatch(r"KC-\d{4}-\d{6}", message["reference"])
+    stored = SupportStore(db).get(message["reference"])
+    assert stored.question == "Wie lange ist die Kündigungsfrist?"
+    assert stored.contact is None
+    assert stored.status == "open"
+    assert {"role": "user", "text": "Wie lange ist die Kündigungsfrist?"} in stored.transcript
+    assert slot_events(events) == {"handoff_consent": None, "handoff_question": None, "handoff_contact": None}
+    assert delete_support_data("conv-1") == 1
+    assert SupportStore(db).get(message["reference"]) is None
+
+
+def test_store_with_contact_mentions_it(db):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "a@b.de",
+        "inform_role",
+        history=HISTORY,
+        slots={"handoff_consent": True, "handoff_question": "Frage", "handoff_contact": "a@b.de"},
+    )
+    ActionStoreSupportRequest().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_handoff_stored_with_contact"]
+    assert SupportStore(db).list()[0].contact == "a@b.de"
+
+
+def test_nothing_is_stored_without_consent(db):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "nein",
+        "deny",
+        history=HISTORY,
+        slots={"handoff_consent": False, "handoff_question": "Wie lange ist die Kündigungsfrist?"},
+    )
+    ActionStoreSupportRequest().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_handoff_not_stored"]
+    assert SupportStore(db).list(include_closed=True) == []
+
+
+def test_broken_store_still_answers(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("KC_SUPPORT_DB", str(blocker / "support.db"))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ja", "affirm", slots={"handoff_consent": True, "handoff_question": "Frage"})
+    ActionStoreSupportRequest().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_handoff_store_failed"]
