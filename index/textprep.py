@@ -133,7 +133,7 @@ class Analyzer:
         cached = self._split_cache.get(term)
         if cached is not None:
             return cached
-        parts = self._split(term, depth=0) or ()
+        parts = self._split(term, depth=0) or self._split_suffix(term) or self._split_head_only(term) or ()
         parts = tuple(p for p in parts if p != term)
         if len(self._split_cache) < 200_000:
             self._split_cache[term] = parts
@@ -145,7 +145,16 @@ class Analyzer:
         stemmed = _stem(part)
         return stemmed if stemmed in self.vocabulary else None
 
+    def _split_suffix(self, word: str) -> list[str] | None:
+        """Unknown first part: the longest known head at the end ("kommunal|verwaltung")."""
+        for start in range(_MIN_PART, len(word) - _MIN_PART + 1):
+            tail = self._known(word[start:])
+            if tail is not None:
+                return [word[:start], tail]
+        return None
+
     def _split(self, word: str, depth: int) -> list[str] | None:
+        """Fully known split (head + known or recursively split tail), longest head first."""
         if depth > 3:
             return None
         for end in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
@@ -165,9 +174,14 @@ class Analyzer:
                 sub = self._split(tail, depth + 1)
                 if sub:
                     return [head, _stem(tail), *sub]
-            # unknown head of the compound (last part): keep it when it is long enough
-            if len(rest) >= 6 and depth == 0:
-                return [head, _stem(rest)]
+        return None
+
+    def _split_head_only(self, word: str) -> list[str] | None:
+        """Known first part, unknown (long) rest: "datenschutz|grundverordnung"."""
+        for end in range(len(word) - 6, _MIN_PART - 1, -1):
+            head = self._known(word[:end])
+            if head is not None:
+                return [head, _stem(word[end:])]
         return None
 
     # -- public API ---------------------------------------------------------------------------
