@@ -1,0 +1,1 @@
+"""KommunalCampus-Assistent: Rasa bot (domain, training data, action server)."""

@@ -1,0 +1,104 @@
+"""German replacements for Rasa's fallback actions used by ``action_two_stage_fallback``.
+
+- ``action_default_ask_affirmation``: "Meinten Sie …?" with buttons for the most likely intents (German labels
+  from the domain response ``utter_intent_labels``), keeping the entities of the unclear message, plus
+  "Nichts davon" (``/out_of_scope``, which makes Rasa ask the user to rephrase).
+- ``action_default_fallback``: after the second failed attempt (or a low-confidence core prediction) say
+  so and, within the two-stage fallback, offer a hand-over to a person (``utter_offer_handoff``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import response_custom
+
+MAX_SUGGESTIONS = 3
+# Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
+# sub-intent cannot be expressed as a button payload.
+NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "affirm", "deny", "skip"}
+
+
+def entity_payload(entities: list[dict[str, Any]]) -> str:
+    """JSON object for a ``/intent{...}`` payload from NLU entities (several values -> list)."""
+    grouped: dict[str, list[Any]] = {}
+    for entity in entities:
+        name, value = entity.get("entity"), entity.get("value")
+        if name and value is not None:
+            grouped.setdefault(name, []).append(value)
+    if not grouped:
+        return ""
+    return json.dumps({k: v[0] if len(v) == 1 else v for k, v in grouped.items()}, ensure_ascii=False)
+
+
+def suggested_intents(
+    parse_data: dict[str, Any], labels: dict[str, str], limit: int = MAX_SUGGESTIONS
+) -> list[str]:
+    """Most likely intents of an unclear message that have a German label, best first."""
+    ranking = parse_data.get("intent_ranking") or []
+    suggestions: list[str] = []
+    for candidate in ranking:
+        name = candidate.get("name")
+        if name and name not in NOT_SUGGESTED and name in labels and name not in suggestions:
+            suggestions.append(name)
+        if len(suggestions) >= limit:
+            break
+    return suggestions
+
+
+def affirmation_buttons(parse_data: dict[str, Any], labels: dict[str, Any]) -> list[dict[str, str]]:
+    intent_labels = labels.get("intents") or {}
+    entities = entity_payload(parse_data.get("entities") or [])
+    buttons = [
+        {"title": str(intent_labels[name]), "payload": f"/{name}{entities}"}
+        for name in suggested_intents(parse_data, intent_labels)
+    ]
+    none_label = labels.get("none_of_these")
+    if none_label:
+        buttons.append({"title": str(none_label), "payload": "/out_of_scope"})
+    return buttons
+
+
+class ActionDefaultAskAffirmation(Action):
+    """First stage of the two-stage fallback: offer the likely meanings as buttons."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        labels = response_custom(domain, "utter_intent_labels")
+        buttons = affirmation_buttons(tracker.latest_message or {}, labels)
+        if len(buttons) <= 1:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        return []
+
+
+def in_two_stage_fallback(tracker: Tracker) -> bool:
+    return (tracker.active_loop or {}).get("name") == "action_two_stage_fallback"
+
+
+class ActionDefaultFallback(Action):
+    """Give up politely; inside the two-stage fallback also offer to hand over to a person."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_default")
+        if in_two_stage_fallback(tracker) and "utter_offer_handoff" in (domain.get("responses") or {}):
+            # Reverting the unclear messages keeps them out of the dialogue state; the follow-up action makes
+            # "ja" after the offer reach the handoff rules (which start from utter_offer_handoff).
+            return [UserUtteranceReverted(), FollowupAction("utter_offer_handoff")]
+        return [UserUtteranceReverted()]

@@ -1,0 +1,138 @@
+""" "Löschen Sie meine Daten": forget the profile and the stored conversation of this sender.
+
+What happens (documented for the privacy notice):
+
+1. The action returns ``AllSlotsReset`` and ``Restarted``: the bot forgets role, topics, preferences and shown
+   offers at once, and the dialogue starts fresh.
+2. If the tracker store is SQL (``KC_TRACKER_DB``: a file path for SQLite, default ``var/tracker.db``, or an
+   SQLAlchemy URL), this sender's rows in the ``events`` table are wiped:
+   - rows of earlier sessions are deleted;
+   - rows of the current session are *redacted* in place (user text, entities, slot values and bot texts are
+     cleared; only event types, intent and action names and timestamps remain). They cannot simply be deleted:
+     Rasa's SQLTrackerStore appends new events by comparing the number of stored rows of the current session
+     with the in-memory tracker, so deleting them would make Rasa write the whole session back right after
+     this action.
+   The confirmation message, the ``Restarted`` event and later turns are stored as usual.
+3. Other tracker stores (in-memory, Redis ...) are not touched; with them, step 1 is all that happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, Restarted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TRACKER_DB = "var/tracker.db"
+SESSION_START_ACTION = "action_session_start"
+
+
+def tracker_db_url() -> str | None:
+    """SQLAlchemy URL of the tracker store, or ``None`` if there is no SQLite file to clean."""
+    raw = os.environ.get("KC_TRACKER_DB") or DEFAULT_TRACKER_DB
+    if "://" in raw:
+        return raw
+    path = Path(raw)
+    if not path.is_file():
+        return None
+    return f"sqlite:///{path.resolve()}"
+
+
+def redact_event(data: dict[str, Any]) -> dict[str, Any]:
+    """Copy of a serialised Rasa event without anything the user said or the bot said about the user."""
+    event = dict(data)
+    kind = event.get("event")
+    event["metadata"] = {}
+    if kind == "user":
+        parse_data = event.get("parse_data") or {}
+        intent = parse_data.get("intent") or {}
+        event["text"] = ""
+        event["parse_data"] = {
+            "intent": {"name": intent.get("name"), "confidence": intent.get("confidence", 0.0)},
+            "entities": [],
+            "text": "",
+            "message_id": parse_data.get("message_id"),
+            "metadata": {},
+        }
+    elif kind == "bot":
+        event["text"] = ""
+        event["data"] = {}
+    elif kind == "slot":
+        event["value"] = None
+    elif kind == "entities":
+        event["entities"] = []
+    elif kind == "action":
+        event["action_text"] = None
+    return event
+
+
+def forget_sender(db_url: str, sender_id: str) -> tuple[int, int]:
+    """Delete earlier sessions' rows and redact current-session rows of ``sender_id``.
+
+    Returns ``(deleted, redacted)`` row counts. Missing ``events`` table -> ``(0, 0)``.
+    """
+    import sqlalchemy as sa  # installed with rasa; imported lazily to keep action server start-up light
+
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            if not sa.inspect(conn).has_table("events"):
+                return 0, 0
+            session_start = conn.execute(
+                sa.text("SELECT MAX(id) FROM events WHERE sender_id = :s AND action_name = :a"),
+                {"s": sender_id, "a": SESSION_START_ACTION},
+            ).scalar()
+            deleted = 0
+            if session_start is not None:
+                deleted = conn.execute(
+                    sa.text("DELETE FROM events WHERE sender_id = :s AND id < :i"),
+                    {"s": sender_id, "i": session_start},
+                ).rowcount
+            rows = conn.execute(
+                sa.text("SELECT id, data FROM events WHERE sender_id = :s"), {"s": sender_id}
+            ).fetchall()
+            for row_id, data in rows:
+                try:
+                    redacted = json.dumps(redact_event(json.loads(data)))
+                except (TypeError, ValueError):
+                    redacted = json.dumps({"event": "redacted"})
+                    logger.warning("Event row %s of a deleted conversation was not valid JSON", row_id)
+                conn.execute(
+                    sa.text("UPDATE events SET data = :d WHERE id = :i"), {"d": redacted, "i": row_id}
+                )
+            return deleted, len(rows)
+    finally:
+        engine.dispose()
+
+
+class ActionDeleteMyData(Action):
+    """Forget profile slots and stored conversation events of this sender, then confirm in German."""
+
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        db_url = tracker_db_url()
+        if db_url is None:
+            logger.info("No SQL tracker store file found; only resetting the conversation")
+        else:
+            try:
+                deleted, redacted = await asyncio.to_thread(forget_sender, db_url, tracker.sender_id)
+                logger.info("Deleted %d and redacted %d stored events of a sender", deleted, redacted)
+            except Exception:  # the user must still get an answer; operators get the trace
+                logger.exception("Could not clean the tracker store")
+                dispatcher.utter_message(response="utter_delete_data_failed")
+                return [AllSlotsReset(), Restarted(), FollowupAction("action_listen")]
+        dispatcher.utter_message(response="utter_data_deleted")
+        return [AllSlotsReset(), Restarted(), FollowupAction("action_listen")]

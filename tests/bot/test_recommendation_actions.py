@@ -1,0 +1,407 @@
+"""action_recommend / action_show_details against a real local HTTP server that answers with canned JSON.
+
+The search service is replaced at the HTTP level only: the actions use the real aiohttp client, so timeouts,
+refused connections and error statuses are exercised for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from bot.actions.recommendations import (
+    GENERIC_QUERY,
+    ActionRecommend,
+    ActionShowDetails,
+    build_filters,
+    build_query,
+    parse_ordinal,
+)
+
+COURSES: dict[str, dict[str, Any]] = {
+    f"c{i}": {
+        "id": f"c{i}",
+        "title": title,
+        "provider": "Akademie Nord",
+        "format": fmt,
+        "duration_hours": hours,
+        "level": "einsteiger",
+        "cost_eur": cost,
+        "url": f"https://kurse.example.org/c{i}",
+        "score": 0.9 - i / 100,
+        "matched": matched,
+        "description": f"Beschreibung von {title}.",
+        "target_group": "Mitarbeitende im Bürgeramt",
+    }
+    for i, (title, fmt, hours, cost, matched) in enumerate(
+        [
+            ("Excel für Einsteiger*innen", "online", 6, 0, ["Excel"]),
+            ("Datenschutz im Bürgeramt", "praesenz", 8, 250, ["Datenschutz", "DSGVO"]),
+            ("Tabellen und Diagramme", "online", 4, 90, ["Excel"]),
+            ("DSGVO kompakt", "blended", 3, 120, ["DSGVO"]),
+            ("Formeln und Funktionen", "online", 12, 300, []),
+            ("Pivot-Tabellen", "online", 5, 80, ["Excel"]),
+        ],
+        start=1,
+    )
+}
+
+
+class FakeSearch:
+    """Canned search service; records what the action sent."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.mode = "ok"
+
+    async def search(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        if self.mode == "slow":
+            await asyncio.sleep(1.0)
+        if self.mode == "error":
+            return web.json_response({"error": "index not loaded"}, status=503)
+        if self.mode == "empty":
+            return web.json_response({"results": [], "preferences": {}})
+        results = [c for c in COURSES.values() if c["id"] not in body.get("exclude_ids", [])]
+        formats = body.get("filters", {}).get("format")
+        if formats:
+            results = [c for c in results if c["format"] in formats]
+        answer: dict[str, Any] = {"results": results[: body.get("k", 5)], "preferences": {}}
+        if self.mode == "no_good_match":
+            answer["no_good_match"] = True
+        return web.json_response(answer)
+
+    async def course(self, request: web.Request) -> web.Response:
+        course_id = request.match_info["id"]
+        if self.mode == "slow":
+            await asyncio.sleep(1.0)
+        if course_id not in COURSES:
+            return web.json_response({"error": f"unknown course {course_id}"}, status=404)
+        return web.json_response(COURSES[course_id])
+
+
+@pytest_asyncio.fixture
+async def search_service(aiohttp_server, monkeypatch):
+    fake = FakeSearch()
+    app = web.Application()
+    app.router.add_post("/search", fake.search)
+    app.router.add_get("/courses/{id}", fake.course)
+    server = await aiohttp_server(app)
+    monkeypatch.setenv("KC_SEARCH_URL", str(server.make_url("")))
+    monkeypatch.setenv("KC_SEARCH_TIMEOUT", "0.3")
+    return fake
+
+
+PROFILE = {
+    "role": "Sachbearbeiterin im Bürgeramt",
+    "skill_gaps": ["Excel", "Datenschutz"],
+    "format_pref": "any",
+}
+
+
+def texts(dispatcher) -> list[str]:
+    return [m.get("text") or "" for m in dispatcher.messages]
+
+
+def responses(dispatcher) -> list[str]:
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def render(domain: dict[str, Any], message: dict[str, Any]) -> str:
+    """Fill a dispatched response template the way Rasa would (first variant)."""
+    template = domain["responses"][message["response"]][0]["text"]
+    values = {k: v for k, v in message.items() if k not in ("response", "buttons")}
+    values.update(message.get("kwargs") or {})
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+# --- plain functions ----------------------------------------------------------------------------------------
+
+
+def test_query_combines_topics_and_role_and_ignores_skip_markers():
+    assert build_query("Kämmerei", ["Doppik", "Haushalt"]) == "Doppik, Haushalt – Kämmerei"
+    assert build_query("__skipped__", ["Excel"]) == "Excel"
+    assert build_query("__skipped__", ["__skipped__"]) == GENERIC_QUERY
+
+
+def test_filters_only_for_real_preferences():
+    assert build_filters("online", "any", 0.0, None) == {"format": ["online"], "max_cost_eur": 0.0}
+    assert build_filters("any", None, None, 8.0) == {"max_duration_hours": 8.0}
+    assert build_filters(None, "einsteiger", None, None) == {"level": ["einsteiger"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "count", "expected"),
+    [
+        ("2", 5, 2),
+        ("zweite", 5, 2),
+        ("Nr. 3", 5, 3),
+        ("letzte", 4, 4),
+        ("6", 5, None),
+        ("0", 5, None),
+        (None, 3, None),
+    ],
+)
+def test_ordinal_parsing(value, count, expected):
+    assert parse_ordinal(value, count) == expected
+
+
+# --- action_recommend ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_recommend_shows_offers_with_all_facts_and_reason(
+    search_service, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        slots=PROFILE,
+        text="/skip",
+        intent="skip",
+        events=[
+            {
+                "event": "user",
+                "text": "Ich brauche Excel",
+                "parse_data": {"intent": {"name": "inform_skill_gap"}},
+            },
+        ],
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+
+    sent = search_service.requests[0]
+    assert "Excel" in sent["query"] and "Datenschutz" in sent["query"] and "Bürgeramt" in sent["query"]
+    assert sent["filters"] == {} and sent["exclude_ids"] == []
+
+    items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    assert 3 <= len(items) <= 5
+    first = render(domain, items[0])
+    for fact in (
+        "Excel für Einsteiger*innen",
+        "Akademie Nord",
+        "online",
+        "6 Std.",
+        "Einsteiger*innen",
+        "kostenlos",
+        "https://kurse.example.org/c1",
+    ):
+        assert fact in first
+    assert "Excel" in items[0]["why"] and "Sachbearbeiterin im Bürgeramt" in items[0]["why"]
+    assert "{" not in render(domain, items[1])
+    # costs in German format
+    assert "250 €" in render(domain, items[1])
+
+    followup = dispatcher.messages[-1]
+    titles = [b["title"] for b in followup["buttons"]]
+    assert {"Mehr dazu", "Nur online", "Andere Themen", "Details zu Nr. 1"} <= set(titles)
+    assert sum(t.startswith("Details zu Nr.") for t in titles) == len(items)
+    slots = slots_of(events)
+    assert slots["shown_course_ids"] == [f"c{i}" for i in range(1, len(items) + 1)]
+    assert [r["id"] for r in slots["last_results"]] == slots["shown_course_ids"]
+
+
+@pytest.mark.asyncio
+async def test_online_refinement_sends_format_filter_and_drops_online_button(
+    search_service, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        slots={**PROFILE, "format_pref": "online"},
+        text="nur online",
+        intent="refine",
+        entities=[{"entity": "format", "value": "online"}],
+    )
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["filters"]["format"] == ["online"]
+    items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    assert items and all(m["course_format"] == "online" for m in items)
+    assert "wie gewünscht online" in items[0]["why"]
+    assert "Nur online" not in [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+
+
+@pytest.mark.asyncio
+async def test_more_excludes_shown_offers_and_accumulates_them(
+    search_service, make_tracker, dispatcher, domain
+):
+    shown = ["c1", "c2", "c3"]
+    tracker = make_tracker(slots={**PROFILE, "shown_course_ids": shown}, text="Mehr dazu", intent="more_like")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["exclude_ids"] == shown
+    slots = slots_of(events)
+    assert slots["shown_course_ids"][:3] == shown and "c4" in slots["shown_course_ids"]
+    assert [r["id"] for r in slots["last_results"]][0] == "c4"
+
+
+@pytest.mark.asyncio
+async def test_more_like_offer_n_searches_with_that_offer(search_service, make_tracker, dispatcher, domain):
+    last = [
+        {"id": "c2", "title": "Datenschutz im Bürgeramt", "matched": ["DSGVO"]},
+        {"id": "c4", "title": "DSGVO kompakt", "matched": []},
+    ]
+    tracker = make_tracker(
+        slots={**PROFILE, "shown_course_ids": ["c2", "c4"], "last_results": last},
+        text="mehr wie das erste",
+        intent="more_like",
+        entities=[{"entity": "ordinal", "value": "1"}],
+    )
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["query"].startswith("Datenschutz im Bürgeramt")
+    assert search_service.requests[0]["exclude_ids"] == ["c2", "c4"]
+
+
+@pytest.mark.asyncio
+async def test_raw_cost_and_duration_text_becomes_numbers(search_service, make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        slots={**PROFILE, "max_cost_eur": "unter 200 Euro", "max_duration_hours": "einen Tag"},
+        text="unter 200 Euro und einen Tag",
+        intent="refine",
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["filters"] == {"max_cost_eur": 200.0, "max_duration_hours": 8.0}
+    assert slots_of(events)["max_cost_eur"] == 200.0
+
+
+@pytest.mark.asyncio
+async def test_unintelligible_constraint_is_reported_not_dropped(
+    search_service, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(slots={**PROFILE, "max_cost_eur": "so mittel"}, text="so mittel", intent="refine")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_constraint_not_understood"
+    assert dispatcher.messages[0]["value"] == "so mittel"
+    assert "max_cost_eur" not in search_service.requests[0]["filters"]
+    assert slots_of(events)["max_cost_eur"] is None
+
+
+@pytest.mark.parametrize("mode", ["empty", "no_good_match"])
+@pytest.mark.asyncio
+async def test_nothing_fits_is_said_honestly(search_service, make_tracker, dispatcher, domain, mode):
+    search_service.mode = mode
+    tracker = make_tracker(slots=PROFILE, text="Excel", intent="inform_skill_gap")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_no_results"]
+    assert "Excel und Datenschutz" in render(domain, dispatcher.messages[0])
+    assert "Andere Themen" in [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert "shown_course_ids" not in slots_of(events)
+
+
+@pytest.mark.asyncio
+async def test_nothing_fits_with_constraints_names_them_and_offers_to_drop_them(
+    search_service, make_tracker, dispatcher, domain
+):
+    search_service.mode = "empty"
+    tracker = make_tracker(
+        slots={**PROFILE, "format_pref": "online", "max_cost_eur": 0}, text="kostenlos", intent="refine"
+    )
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_no_results_constraints"
+    assert "online" in message["constraints"] and "kostenlos" in message["constraints"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert any(p.startswith("/refine") and '"any"' in p for p in payloads)
+
+
+@pytest.mark.parametrize("mode", ["slow", "error"])
+@pytest.mark.asyncio
+async def test_search_down_or_slow_apologises_with_retry(
+    search_service, make_tracker, dispatcher, domain, mode
+):
+    search_service.mode = mode
+    tracker = make_tracker(slots=PROFILE, text="Vorschläge bitte", intent="request_recommendations")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_search_unavailable"]
+    assert dispatcher.messages[0]["retry_payload"] == "/request_recommendations"
+    assert not any("Error" in t or "Traceback" in t for t in texts(dispatcher))
+    assert events == []
+
+
+@pytest.mark.asyncio
+async def test_search_unreachable_apologises(monkeypatch, make_tracker, dispatcher, domain, unused_tcp_port):
+    monkeypatch.setenv("KC_SEARCH_URL", f"http://127.0.0.1:{unused_tcp_port}")
+    tracker = make_tracker(slots=PROFILE, text="Vorschläge bitte", intent="request_recommendations")
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_search_unavailable"]
+
+
+# --- action_show_details -----------------------------------------------------------------------------------
+
+LAST = [
+    {"id": "c1", "title": "Excel für Einsteiger*innen"},
+    {"id": "c2", "title": "Datenschutz im Bürgeramt"},
+]
+
+
+@pytest.mark.asyncio
+async def test_details_of_offer_n_show_full_description(search_service, make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        slots={**PROFILE, "last_results": LAST},
+        text="Details zu Nr. 2",
+        intent="ask_details",
+        entities=[{"entity": "ordinal", "value": "2"}],
+    )
+    await ActionShowDetails().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_offer_details"
+    shown = render(domain, message)
+    assert "Datenschutz im Bürgeramt" in shown and "Beschreibung von Datenschutz im Bürgeramt." in shown
+    assert "https://kurse.example.org/c2" in shown
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert json.loads(payloads[0].removeprefix("/more_like")) == {"ordinal": "2"}
+
+
+@pytest.mark.asyncio
+async def test_details_without_valid_number_ask_which(search_service, make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        slots={"last_results": LAST},
+        text="Details zu Nr. 7",
+        intent="ask_details",
+        entities=[{"entity": "ordinal", "value": "7"}],
+    )
+    await ActionShowDetails().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_ask_which_offer"]
+    assert dispatcher.messages[0]["count"] == 2
+    assert search_service.requests == []
+
+
+@pytest.mark.asyncio
+async def test_details_before_any_offer(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        slots={},
+        text="Details zu Nr. 1",
+        intent="ask_details",
+        entities=[{"entity": "ordinal", "value": "1"}],
+    )
+    await ActionShowDetails().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_no_offers_yet"]
+
+
+@pytest.mark.asyncio
+async def test_details_of_unknown_course(search_service, make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        slots={"last_results": [{"id": "gone", "title": "Alt"}]}, text="Details", intent="ask_details"
+    )
+    await ActionShowDetails().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_offer_gone"]
+
+
+@pytest.mark.asyncio
+async def test_details_when_search_is_slow(search_service, make_tracker, dispatcher, domain):
+    search_service.mode = "slow"
+    tracker = make_tracker(
+        slots={"last_results": LAST},
+        text="Details zu Nr. 1",
+        intent="ask_details",
+        entities=[{"entity": "ordinal", "value": "1"}],
+    )
+    await ActionShowDetails().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_search_unavailable"]
+    assert dispatcher.messages[0]["retry_payload"] == '/ask_details{"ordinal": "1"}'
