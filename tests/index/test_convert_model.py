@@ -91,7 +91,7 @@ def test_empty_input(encoder) -> None:
 
 
 def test_tokenizer_json_counts_match_engine(model_dir, engine, sentences) -> None:
-    """tokenizer.json as loaded by transformers (what sentence-transformers uses) gives the engine's tokens."""
+    """tokenizer.json as transformers loads it (as sentence-transformers does) gives the engine's tokens."""
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
