@@ -176,7 +176,8 @@ TRANSVERSAL = {
     "sich an Veränderungen anpassen": ("Veränderungskompetenz",),
 }
 
-# Hand-written municipal roles: units (Ämter) and job titles, both genders where they differ.
+# Hand-written municipal roles: units (Ämter) and job titles, both genders where they differ. The employer
+# as a whole (Rathaus, Stadtverwaltung, Landratsamt) is deliberately absent: it is not annotated as a role.
 MUNICIPAL_ROLES = """
 Bürgeramt | Bürgerbüro | Bürgerservice | Bürgerdienste | Einwohnermeldeamt | Meldebehörde
 Kämmerei | Stadtkasse | Gemeindekasse | Kreiskasse | Steueramt
@@ -193,7 +194,7 @@ Zentraler Einkauf | Beschaffungsstelle | Controlling | Registratur | Poststelle
 Schulamt | Schulverwaltung | Kulturamt | Stadtbibliothek | Bibliothek | Stadtarchiv | Volkshochschule
 Kita | Kindertagesstätte | Kita-Leitung | Kitaleitung
 Wirtschaftsförderung | Pressestelle | Öffentlichkeitsarbeit | Ratsbüro | Sitzungsdienst | Bürgermeisterbüro
-Feuerwehr | Landratsamt | Kreisverwaltung | Rathaus | Stadtverwaltung | Gemeindeverwaltung | Verbandsgemeinde
+Feuerwehr
 Sachbearbeiter | Sachbearbeiterin | Sachbearbeitung
 Verwaltungsfachangestellter | Verwaltungsfachangestellte | Verwaltungsfachwirt | Verwaltungsfachwirtin
 Verwaltungswirt | Verwaltungswirtin | Beamter | Beamtin | Tarifbeschäftigte | Beschäftigte
