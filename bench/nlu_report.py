@@ -55,7 +55,7 @@ def run_cross_validation(config: Path, nlu: Path, folds: int, out: Path, rasa_bi
         str(folds),
         "--out",
         str(out),
-        "--disable-plotting",
+        "--no-plot",
     ]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     print(f"running: {' '.join(cmd)}", file=sys.stderr)
