@@ -139,6 +139,8 @@ def normalize_skills(value: Any) -> list[str] | None:
     if isinstance(value, str):
         if _clean(value) == SKIPPED:
             return [SKIPPED]
+        if _is_payload(_clean(value)):
+            return None
         raw_items: Iterable[Any] = _SKILL_SPLIT.split(_SKILL_PREFIX.sub("", _clean(value), count=1))
     else:
         raw_items = value
@@ -157,6 +159,11 @@ def normalize_skills(value: Any) -> list[str] | None:
             seen.add(key)
             skills.append(text)
     return skills or None
+
+
+def _no_preference(text: str) -> bool:
+    """Short answers like "egal" or "keine Vorgabe"; longer sentences with "kein" mean something else."""
+    return len(text.split()) <= 4 and bool(_NO_PREFERENCE.search(text))
 
 
 def _match_patterns(text: str, patterns: list[tuple[str, re.Pattern[str]]]) -> str | None:
@@ -178,7 +185,7 @@ def normalize_format(value: Any) -> str | None:
     found = _match_patterns(text, _FORMAT_PATTERNS)
     if found:
         return found
-    if _NO_PREFERENCE.search(text):
+    if _no_preference(text):
         return ANY
     return None
 
@@ -195,7 +202,7 @@ def normalize_level(value: Any) -> str | None:
     found = _match_patterns(text, _LEVEL_PATTERNS)
     if found:
         return found
-    if _NO_PREFERENCE.search(text):
+    if _no_preference(text):
         return ANY
     return None
 
@@ -223,7 +230,7 @@ def parse_duration_hours(value: Any, shown_durations: Iterable[float] = ()) -> f
     text = _clean(str(value)).casefold()
     if not text:
         return None
-    if text == ANY or _NO_PREFERENCE.search(text):
+    if text == ANY or _no_preference(text) and not re.search(r"\d", text):
         return ANY
     match = None
     for candidate in _QUANTITY.finditer(text):
@@ -267,7 +274,7 @@ def parse_cost_eur(value: Any, shown_costs: Iterable[float] = ()) -> float | str
         return None
     if _FREE.search(text):
         return 0.0
-    if text == ANY or _NO_PREFERENCE.search(text):
+    if text == ANY or _no_preference(text) and not re.search(r"\d", text):
         return ANY
     number = re.search(r"\d+(?:[.,]\d+)?", text.replace(".", "") if re.search(r"\d\.\d{3}", text) else text)
     if number:

@@ -57,7 +57,8 @@ def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = N
 def make_tracker() -> Callable[..., Tracker]:
     """Factory: ``make_tracker(slots={...}, text=..., intent=..., entities=[...], events=[...])``.
 
-    The latest message is appended as the last user event unless ``events`` already ends with one.
+    The latest message is appended as a user event unless ``events`` already contain one (then the events are
+    kept as given, e.g. with slot candidates after the last user event for form validation).
     """
 
     def _make(
@@ -73,7 +74,7 @@ def make_tracker() -> Callable[..., Tracker]:
     ) -> Tracker:
         latest = user_message(text, intent, entities, confidence, ranking)
         history = list(events or [])
-        if not history or history[-1].get("event") != "user":
+        if not any(event.get("event") == "user" for event in history):
             history.append({"event": "user", "timestamp": time.time(), "text": text, "parse_data": latest})
         return Tracker(
             sender_id=sender_id,

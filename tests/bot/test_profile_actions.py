@@ -1,0 +1,201 @@
+"""Profile normalisation and validate_profile_form / pause / resume actions on hand-built trackers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions.profile import (
+    ANY,
+    SKIPPED,
+    ActionClearSkillGaps,
+    ActionPauseProfile,
+    ActionResumeProfile,
+    ValidateProfileForm,
+    normalize_format,
+    normalize_level,
+    normalize_role,
+    normalize_skills,
+    parse_cost_eur,
+    parse_duration_hours,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Sachbearbeiterin im Bürgeramt", "Sachbearbeiterin im Bürgeramt"),
+        ("Ich bin Sachbearbeiterin im Bürgeramt", "Sachbearbeiterin im Bürgeramt"),
+        ("ich arbeite in der Kämmerei", "Kämmerei"),
+        (["Ordnungsamt", "Teamleitung"], "Teamleitung"),
+        (SKIPPED, SKIPPED),
+        ("/skip", None),
+        ("4711", None),
+        ("x" * 200, None),
+    ],
+)
+def test_role(raw, expected):
+    assert normalize_role(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["Excel", "Datenschutz", "excel"], ["Excel", "Datenschutz"]),
+        ("Excel und Datenschutz", ["Excel", "Datenschutz"]),
+        ("ich brauche was zu Vergaberecht, Doppik", ["Vergaberecht", "Doppik"]),
+        ([SKIPPED], [SKIPPED]),
+        (SKIPPED, [SKIPPED]),
+        ([], None),
+        ("/skip", None),
+    ],
+)
+def test_skills(raw, expected):
+    assert normalize_skills(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "fmt", "level"),
+    [
+        ("online", "online", None),
+        ("Lieber vor Ort", "praesenz", None),
+        ("Kein Präsenzkurs bitte, nur online", "online", None),
+        ("hybrid", "blended", None),
+        ("egal", ANY, ANY),
+        ("Einsteiger", None, "einsteiger"),
+        ("für Profis", None, "experte"),
+        ("Aufbaukurs", None, "fortgeschritten"),
+    ],
+)
+def test_format_and_level(raw, fmt, level):
+    assert normalize_format(raw) == fmt
+    assert normalize_level(raw) == level
+
+
+@pytest.mark.parametrize(
+    ("raw", "hours"),
+    [
+        ("Höchstens zwei Stunden", 2.0),
+        ("nicht länger als einen Tag", 8.0),
+        ("einen halben Tag", 4.0),
+        ("Maximal drei Tage", 24.0),
+        ("1,5 Stunden", 1.5),
+        ("90 Minuten", 1.5),
+        ("was Kürzeres", 6.0),  # the shortest offer shown
+        ("egal", ANY),
+        ("bald", None),
+    ],
+)
+def test_duration(raw, hours):
+    assert parse_duration_hours(raw, shown_durations=[12, 6, 8]) == hours
+
+
+@pytest.mark.parametrize(
+    ("raw", "eur"),
+    [
+        ("kostenlos", 0.0),
+        ("Es darf nichts kosten", 0.0),
+        ("unter 200 Euro", 200.0),
+        ("Maximal 300 €", 300.0),
+        ("1.200 Euro", 1200.0),
+        ("was Günstigeres", 119.0),  # below the cheapest offer shown
+        ("so mittel", None),
+    ],
+)
+def test_cost(raw, eur):
+    assert parse_cost_eur(raw, shown_costs=[300, 120]) == eur
+
+
+def test_cheaper_without_shown_offers_is_not_guessed():
+    assert parse_cost_eur("günstiger") is None
+
+
+def _slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+@pytest.mark.asyncio
+async def test_form_validation_normalises_everything_said_at_once(make_tracker, dispatcher, domain):
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "...", "parse_data": {"intent": {"name": "inform_skill_gap"}}},
+        {"event": "slot", "name": "role", "value": "Sachbearbeiterin im Bürgeramt"},
+        {"event": "slot", "name": "skill_gaps", "value": ["Excel", "Datenschutz", "excel"]},
+        {"event": "slot", "name": "format_pref", "value": "Online"},
+    ]
+    tracker = make_tracker(
+        slots={
+            "role": "Sachbearbeiterin im Bürgeramt",
+            "skill_gaps": ["Excel", "Datenschutz", "excel"],
+            "format_pref": "Online",
+            "requested_slot": "role",
+        },
+        events=events,
+        active_loop="profile_form",
+    )
+    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert result["role"] == "Sachbearbeiterin im Bürgeramt"
+    assert result["skill_gaps"] == ["Excel", "Datenschutz"]
+    assert result["format_pref"] == "online"
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_unclear_format_answer_is_rejected_with_a_message(make_tracker, dispatcher, domain):
+    events = [
+        {"event": "user", "text": "blau", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "slot", "name": "format_pref", "value": "blau"},
+    ]
+    tracker = make_tracker(
+        slots={"format_pref": "blau", "requested_slot": "format_pref"},
+        events=events,
+        active_loop="profile_form",
+    )
+    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert result["format_pref"] is None
+    assert [m["response"] for m in dispatcher.messages] == ["utter_format_not_understood"]
+
+
+@pytest.mark.asyncio
+async def test_level_instead_of_format_counts_as_no_format_wish(make_tracker, dispatcher, domain):
+    events = [
+        {"event": "user", "text": "für Einsteiger", "parse_data": {"intent": {"name": "refine"}}},
+        {"event": "slot", "name": "level_pref", "value": "einsteiger"},
+        {"event": "slot", "name": "format_pref", "value": "für Einsteiger"},
+    ]
+    tracker = make_tracker(
+        slots={"format_pref": "für Einsteiger", "level_pref": "einsteiger", "requested_slot": "format_pref"},
+        events=events,
+        active_loop="profile_form",
+    )
+    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert result["format_pref"] == ANY
+
+
+@pytest.mark.asyncio
+async def test_other_topics_keeps_new_topics_from_the_same_message(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        slots={"skill_gaps": ["Excel"]},
+        text="lieber was zu Vergaberecht",
+        intent="request_other_topics",
+        entities=[{"entity": "skill", "value": "Vergaberecht"}],
+    )
+    assert _slot_events(await ActionClearSkillGaps().run(dispatcher, tracker, domain)) == {
+        "skill_gaps": ["Vergaberecht"]
+    }
+    tracker = make_tracker(
+        slots={"skill_gaps": ["Excel"]}, text="Andere Themen", intent="request_other_topics"
+    )
+    assert _slot_events(await ActionClearSkillGaps().run(dispatcher, tracker, domain)) == {"skill_gaps": None}
+
+
+@pytest.mark.asyncio
+async def test_pause_and_resume_around_a_membership_question(make_tracker, dispatcher, domain):
+    tracker = make_tracker(active_loop="profile_form", intent="ask_membership_cost")
+    paused = await ActionPauseProfile().run(dispatcher, tracker, domain)
+    assert {"event": "active_loop", "name": None} in [
+        {k: e.get(k) for k in ("event", "name")} for e in paused
+    ]
+    assert _slot_events(paused)["profile_interrupted"] is True
+    resumed = await ActionResumeProfile().run(dispatcher, tracker, domain)
+    assert _slot_events(resumed) == {"profile_interrupted": False}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_back_to_profile"]
