@@ -40,7 +40,9 @@ def spacy_model_path(config: Path) -> Path | None:
     return None
 
 
-def run_cross_validation(config: Path, nlu: Path, folds: int, out: Path, rasa_bin: Path) -> float:
+def run_cross_validation(
+    config: Path, nlu: Path, domain: Path, folds: int, out: Path, rasa_bin: Path
+) -> float:
     """Run Rasa's cross-validation at low CPU priority; returns the wall time in seconds."""
     cmd = [
         str(rasa_bin),
@@ -50,6 +52,8 @@ def run_cross_validation(config: Path, nlu: Path, folds: int, out: Path, rasa_bi
         str(nlu),
         "--config",
         str(config),
+        "--domain",
+        str(domain),
         "--cross-validation",
         "--folds",
         str(folds),
@@ -135,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Rasa NLU cross-validation report")
     parser.add_argument("--config", type=Path, default=REPO / "config.yml")
     parser.add_argument("--nlu", type=Path, default=REPO / "bot" / "data")
+    parser.add_argument("--domain", type=Path, default=REPO / "bot" / "domain", help="needed for responses")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "var" / "nlu_report")
     parser.add_argument(
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         if model is not None and not (REPO / model).exists() and not model.exists():
             sys.exit(f"error: spaCy pipeline {model} missing; build it: scripts/build_spacy_de.py {model}")
         args.out.mkdir(parents=True, exist_ok=True)
-        seconds = run_cross_validation(args.config, args.nlu, args.folds, args.out, args.rasa)
+        seconds = run_cross_validation(args.config, args.nlu, args.domain, args.folds, args.out, args.rasa)
         print(f"cross-validation: {args.folds} folds in {seconds / 60:.1f} min")
     summary = summarize(args.out, args.worst)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
