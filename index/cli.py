@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--queries", help="batch mode: JSON Lines with qid and query; one result line per query")
     s.add_argument("--filters", help='hard filters as JSON, e.g. \'{"format": ["online"]}\'')
     s.add_argument("--exclude", nargs="*", default=[], help="course ids to leave out")
-    s.add_argument("--fusion", default="rrf", choices=["rrf", "linear", "dense", "bm25"])
+    s.add_argument("--fusion", default="linear", choices=["rrf", "linear", "dense", "bm25"])
     s.add_argument("--no-mmr", action="store_true", help="no diversification")
     s.add_argument("--model-dir")
     s.add_argument("text", nargs="*")

@@ -466,7 +466,7 @@ class Searcher:
         l_pos, l_score = idx.lexical(counts, mask, n_cand)
         fused = self._fuse(d_pos, d_score, l_pos, l_score)
         best_cos = float(d_score[0]) if len(d_score) else -1.0
-        strong_lexical = self._strong_lexical(idx, counts, l_pos)
+        strong_lexical = self._strong_lexical(idx, parsed.text, l_pos)
         no_good = bool(best_cos < idx.threshold and not strong_lexical)
         if not fused:
             return {
@@ -526,19 +526,17 @@ class Searcher:
         return out
 
     @staticmethod
-    def _strong_lexical(idx: LoadedIndex, counts: dict[int, int], l_pos: np.ndarray) -> bool:
-        """The best BM25 hit contains most query terms, and at least one rare one (e.g. an acronym)."""
-        if not counts or not len(l_pos):
+    def _strong_lexical(idx: LoadedIndex, text: str, l_pos: np.ndarray) -> bool:
+        """The best BM25 hit contains at least 2/3 of the query's words (compound parts not counted),
+        e.g. an acronym like "OZG" that the dense model scores low."""
+        base = set(idx.analyzer.base_terms(text)) if text else set()
+        if not base or not len(l_pos):
             return False
-        tids = np.fromiter(counts, dtype=np.int64)
-        row = idx.bm25[:, tids].tocsr()[int(l_pos[0])]
-        present = set(tids[row.indices].tolist())
-        df = np.diff(idx.bm25.indptr)[tids]
-        rare = any(
-            t in present and d <= max(3, 0.02 * idx.n)
-            for t, d in zip(tids.tolist(), df.tolist(), strict=True)
-        )
-        return rare and len(present) >= max(1, math.ceil(0.5 * len(tids)))
+        tids = [idx.term_ids[t] for t in base if t in idx.term_ids]
+        if not tids:
+            return False
+        found = idx.bm25[int(l_pos[0]), tids].nnz
+        return found >= math.ceil(2 * len(base) / 3)
 
     def _result(
         self,

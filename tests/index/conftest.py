@@ -11,7 +11,7 @@ import pytest
 from index import catalog as cat
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR", ROOT / "var" / "models" / "multilingual-e5-small"))
+MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
 SMALL_N = 40
 
 
