@@ -1,0 +1,91 @@
+"""German two-stage fallback: clarification buttons and giving up with a handoff offer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.actions.fallback import (
+    ActionDefaultAskAffirmation,
+    ActionDefaultFallback,
+    affirmation_buttons,
+    entity_payload,
+)
+
+RANKING = [
+    ("nlu_fallback", 0.5),
+    ("out_of_scope", 0.2),
+    ("inform_skill_gap", 0.15),
+    ("chitchat", 0.05),
+    ("ask_membership_cost", 0.05),
+    ("help", 0.03),
+    ("greet", 0.02),
+]
+
+
+def test_entity_payload_keeps_several_values_of_one_entity():
+    payload = entity_payload(
+        [
+            {"entity": "skill", "value": "Excel"},
+            {"entity": "skill", "value": "Word"},
+            {"entity": "format", "value": "online"},
+        ]
+    )
+    assert json.loads(payload) == {"skill": ["Excel", "Word"], "format": "online"}
+    assert entity_payload([]) == ""
+
+
+@pytest.mark.asyncio
+async def test_ask_affirmation_offers_likely_meanings_in_german(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        text="Exel bla",
+        intent="nlu_fallback",
+        confidence=0.5,
+        ranking=RANKING,
+        entities=[{"entity": "skill", "value": "Excel"}],
+    )
+    assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain) == []
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_ask_affirmation"
+    titles = [b["title"] for b in message["buttons"]]
+    # best three labelled intents, no fallback/out-of-scope/retrieval intents, then "none of these"
+    assert titles == [
+        "Ein Weiterbildungsthema nennen",
+        "Kosten der Mitgliedschaft",
+        "Was können Sie?",
+        "Nichts davon",
+    ]
+    assert message["buttons"][0]["payload"] == '/inform_skill_gap{"skill": "Excel"}'
+    assert message["buttons"][-1]["payload"] == "/out_of_scope"
+
+
+@pytest.mark.asyncio
+async def test_ask_affirmation_without_candidates_asks_to_rephrase(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        text="???", intent="nlu_fallback", ranking=[("nlu_fallback", 0.9), ("chitchat", 0.1)]
+    )
+    await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def test_labels_exist_for_every_intent_offered(domain):
+    labels = domain["responses"]["utter_intent_labels"][0]["custom"]
+    assert set(labels["intents"]) <= set(domain["intents"])
+    ranking = {"intent_ranking": [{"name": n, "confidence": 0.1} for n in domain["intents"]], "entities": []}
+    assert len(affirmation_buttons(ranking, labels)) == 4
+
+
+@pytest.mark.asyncio
+async def test_giving_up_in_the_two_stage_fallback_offers_a_person(make_tracker, dispatcher, domain):
+    tracker = make_tracker(text="blorp", intent="nlu_fallback", active_loop="action_two_stage_fallback")
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+    assert [e["event"] for e in events] == ["rewind", "followup"]
+    assert events[1]["name"] == "utter_offer_handoff"
+
+
+@pytest.mark.asyncio
+async def test_core_fallback_outside_the_loop_only_apologises(make_tracker, dispatcher, domain):
+    events = await ActionDefaultFallback().run(dispatcher, make_tracker(intent="affirm"), domain)
+    assert [e["event"] for e in events] == ["rewind"]
