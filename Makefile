@@ -47,7 +47,8 @@ $(RASA_READY): requirements/rasa.txt requirements/rasa.lock
 	@py=$$(scripts/find_python.sh 3.10) || exit 1; \
 	echo "Setting up the dialogue runtime ($(RASA_VENV), $$py); the first time takes a few minutes ..."; \
 	[ -x $(RASA_PY) ] || "$$py" -m venv $(RASA_VENV); \
-	$(RASA_PY) -m pip install -q -r requirements/rasa.txt -c requirements/rasa.lock \
+	$(RASA_PY) -m pip install -q -r requirements/rasa.txt -c requirements/rasa.lock 2>&1 \
+	  | sed "/is ignored: it is neither a file nor a directory/d" \
 	  || { echo "error: installing the dialogue runtime failed (see pip's output above); fix it and run make again." >&2; exit 1; }
 	@touch $@
 
@@ -55,7 +56,8 @@ $(INDEX_READY): requirements/index.txt requirements/index.lock
 	@py=$$(scripts/find_python.sh 3.11) || exit 1; \
 	echo "Setting up the index runtime ($(INDEX_VENV), $$py); the first time takes a few minutes ..."; \
 	[ -x $(INDEX_PY) ] || "$$py" -m venv $(INDEX_VENV); \
-	$(INDEX_PY) -m pip install -q -r requirements/index.txt -c requirements/index.lock \
+	$(INDEX_PY) -m pip install -q -r requirements/index.txt -c requirements/index.lock 2>&1 \
+	  | sed "/is ignored: it is neither a file nor a directory/d" \
 	  || { echo "error: installing the index runtime failed (see pip's output above); fix it and run make again." >&2; exit 1; }
 	@touch $@
 
@@ -69,7 +71,8 @@ $(E5_READY): $(INDEX_READY) index/convert_model.py
 index: $(INDEX_STAMP)
 
 $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
-	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model $(E5_DIR) \
+	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model-dir $(E5_DIR) \
+	  --rejected $(VAR)/catalog.rejected.jsonl \
 	  || { echo "error: building the course index failed (see above); the previous index stays in use." >&2; exit 1; }
 	@touch $@
 
