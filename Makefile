@@ -26,6 +26,9 @@ INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# endpoints.yml reads these; scripts/stack.py sets its own per process, these serve direct rasa commands.
+export KC_TRACKER_DB ?= $(abspath $(VAR))/tracker.db
+export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 
 .PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean
 
