@@ -47,6 +47,16 @@ CONVERTER_VERSION = 1
 IDENTITY_FILE = "kc_model_identity.json"
 DEFAULT_OUT = Path("var/models/multilingual-e5-small")
 PROMPTS = {"query": "query: ", "passage": "passage: "}
+REQUIRED_FILES = (
+    "model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "modules.json",
+    "1_Pooling/config.json",
+    "config_sentence_transformers.json",
+    IDENTITY_FILE,
+)
 QK = 32  # Q4_0 block size
 METASPACE = "\u2581"
 
@@ -477,7 +487,8 @@ def convert(out: Path, force: bool = False) -> tuple[bool, dict]:
     path, version = locate_source()
     identity = source_identity(path, version)
     current = read_identity(out)
-    if not force and current is not None and _same_source(current, identity):
+    complete = all((out / name).is_file() for name in REQUIRED_FILES)
+    if not force and complete and current is not None and _same_source(current, identity):
         return False, current
 
     src = read_source(path)
@@ -485,10 +496,12 @@ def convert(out: Path, force: bool = False) -> tuple[bool, dict]:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    _remove_stale_temp_dirs(out)
     tmp.mkdir()
     try:
         write_model_folder(src, tmp, identity)
+        for file in tmp.rglob("*"):
+            file.chmod(0o755 if file.is_dir() else 0o644)
         if out.exists():
             out.rename(old)
         tmp.rename(out)
@@ -496,6 +509,26 @@ def convert(out: Path, force: bool = False) -> tuple[bool, dict]:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     return True, identity
+
+
+def _remove_stale_temp_dirs(out: Path) -> None:
+    """Leftovers of an interrupted conversion (their process is gone) waste ~0.5 GB each."""
+    for leftover in out.parent.glob(f".{out.name}.*-*"):
+        pid = leftover.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _same_source(current: dict, wanted: dict) -> bool:
@@ -512,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
         converted, identity = convert(args.out, force=args.force)
     except ConversionError as exc:
         print(f"convert_model: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"convert_model: error: cannot write the model to {args.out}: {exc}", file=sys.stderr)
         return 1
     sha = identity["source_sha256"][:12]
     what = "Converted" if converted else "Up to date, nothing to do:"

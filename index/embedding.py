@@ -24,14 +24,21 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 THREADS_ENV = "KC_ENCODER_THREADS"
+# Padded tokens per forward pass: keeps one long window from padding a whole batch to 512.
+MAX_BATCH_TOKENS = 4096
 
 
 def default_threads() -> int:
-    """Two cores shared with Rasa and the action server: use at most 2 intra-op threads."""
+    """Intra-op threads: ``KC_ENCODER_THREADS`` or 1.
+
+    The 2 cores are shared with Rasa and the action server; under contention a second OpenMP
+    thread makes single queries many times slower (measured: bench/bench_encoder.py), so the
+    service uses one thread. Offline index builds on an idle machine may pass ``threads=2``.
+    """
     value = os.environ.get(THREADS_ENV, "")
     if value.isdigit() and int(value) > 0:
         return int(value)
-    return max(1, min(2, os.cpu_count() or 1))
+    return 1
 
 
 class Encoder:
@@ -112,17 +119,28 @@ class Encoder:
             for start in range(0, max(len(ids), 1), self.max_window):
                 windows.append((i, ids[start : start + self.max_window]))
         weights = np.zeros(n, dtype=np.float64)
-        order = sorted(range(len(windows)), key=lambda w: -len(windows[w][1]))
-        for b in range(0, len(order), max(1, batch_size)):
-            batch = [windows[w] for w in order[b : b + batch_size]]
+        for batch in self._batches(windows, batch_size):
             means = self._window_means([ids for _, ids in batch])
             for (i, ids), mean in zip(batch, means, strict=True):
-                weight = max(len(ids), 1)
+                weight = max(len(ids), 1)  # the engine weights windows by their content length
                 out[i] += weight * mean
                 weights[i] += weight
         out /= weights[:, None]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _batches(self, windows: list[tuple[int, list[int]]], batch_size: int):
+        """Longest first; a batch ends at ``batch_size`` windows or ``MAX_BATCH_TOKENS`` padded tokens."""
+        order = sorted(windows, key=lambda w: -len(w[1]))
+        batch: list[tuple[int, list[int]]] = []
+        for window in order:
+            padded = (len(batch) + 1) * (len(batch[0][1]) + 2 if batch else len(window[1]) + 2)
+            if batch and (len(batch) >= batch_size or padded > MAX_BATCH_TOKENS):
+                yield batch
+                batch = []
+            batch.append(window)
+        if batch:
+            yield batch
 
     def _window_means(self, windows: list[list[int]]) -> np.ndarray:
         """Mean of the final hidden states over ``<s> ids </s>`` for each window (no normalization)."""
