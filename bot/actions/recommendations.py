@@ -227,7 +227,11 @@ class OfferText:
 
     def why(self, course: dict[str, Any], role: Any, skills: Any, filters: dict[str, Any]) -> str:
         """One sentence why this offer fits this person (matched terms, role, fulfilled wishes)."""
-        matched = [str(m) for m in course.get("matched") or [] if str(m).strip()][:3]
+        matched = [m for m in (str(m).strip() for m in course.get("matched") or []) if m]
+        if has_role(role):  # terms from the role ("Bürgeramt") are said in the role clause, not as a topic
+            role_text = str(role).casefold()
+            matched = [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
+        matched = matched[:3]
         topics = real_skills(skills)
         prefs = self.preferences(course, filters)
         suffix = (

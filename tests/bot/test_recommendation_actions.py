@@ -40,7 +40,7 @@ COURSES: dict[str, dict[str, Any]] = {
     }
     for i, (title, fmt, hours, cost, matched) in enumerate(
         [
-            ("Excel für Einsteiger*innen", "online", 6, 0, ["Excel"]),
+            ("Excel für Einsteiger*innen", "online", 6, 0, ["Excel", "Bürgeramt"]),
             ("Datenschutz im Bürgeramt", "praesenz", 8, 250, ["Datenschutz", "DSGVO"]),
             ("Tabellen und Diagramme", "online", 4, 90, ["Excel"]),
             ("DSGVO kompakt", "blended", 3, 120, ["DSGVO"]),
@@ -197,6 +197,7 @@ async def test_recommend_shows_offers_with_all_facts_and_reason(
     ):
         assert fact in first
     assert "Excel" in items[0]["why"] and "Sachbearbeiterin im Bürgeramt" in items[0]["why"]
+    assert "um Excel geht" in items[0]["why"]  # the role term matched in the offer is not called a topic
     assert "{" not in render(domain, items[1])
     # costs in German format
     assert "250 €" in render(domain, items[1])
