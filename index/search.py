@@ -380,7 +380,7 @@ class Searcher:
         self.model_dir = model_dir
         self.fusion = fusion
         self.mmr = mmr
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # index() loads the encoder while holding it
         self._loaded: LoadedIndex | None = None
         self._link: str | None = None
 

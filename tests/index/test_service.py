@@ -1,0 +1,105 @@
+"""HTTP API of the search service (aiohttp test client, real model on the small index)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from index.search import Searcher
+from index.service import create_app
+
+
+def call(searcher, method: str, path: str, **kwargs) -> tuple[int, dict]:
+    """Run one request against a fresh app; returns (status, JSON body)."""
+
+    async def go():
+        async with TestClient(TestServer(create_app(searcher, workers=2))) as client:
+            resp = await client.request(method, path, **kwargs)
+            assert resp.content_type == "application/json"
+            return resp.status, await resp.json()
+
+    return asyncio.run(go())
+
+
+def test_health(searcher, small_courses):
+    status, body = call(searcher, "GET", "/health")
+    assert status == 200
+    assert body["status"] == "ok" and body["courses"] == len(small_courses) and body["index_version"]
+
+
+def test_search_returns_results_and_preferences(searcher):
+    status, body = call(searcher, "POST", "/search", json={"query": "Datenschutz lieber online", "k": 3,
+                                                            "filters": {"max_cost_eur": 2000}})
+    assert status == 200
+    assert len(body["results"]) == 3 and body["preferences"] == {"format": "online"}
+    assert all(r["cost_eur"] <= 2000 for r in body["results"])
+    assert {"id", "title", "score", "matched", "description", "url"} <= set(body["results"][0])
+
+
+def test_exclude_ids_and_default_k(searcher):
+    status, first = call(searcher, "POST", "/search", json={"query": "Führung"})
+    assert status == 200 and len(first["results"]) == 5
+    top = first["results"][0]["id"]
+    _, again = call(searcher, "POST", "/search", json={"query": "Führung", "exclude_ids": [top]})
+    assert top not in [r["id"] for r in again["results"]]
+
+
+def test_course_details_and_unknown_id(searcher, small_courses):
+    status, body = call(searcher, "GET", f"/courses/{small_courses[2]['id']}")
+    assert status == 200 and body == small_courses[2]
+    status, body = call(searcher, "GET", "/courses/gibt-es-nicht")
+    assert status == 404 and body == {"error": "unknown course id"}
+
+
+@pytest.mark.parametrize(
+    "payload,fragment",
+    [
+        ({"k": 3}, "'query'"),
+        ({"query": "   "}, "'query'"),
+        ({"query": "x" * 501}, "longer than 500"),
+        ({"query": "Excel", "k": 0}, "'k'"),
+        ({"query": "Excel", "k": 51}, "'k'"),
+        ({"query": "Excel", "k": "5"}, "'k'"),
+        ({"query": "Excel", "filters": {"farbe": "blau"}}, "unknown filter"),
+        ({"query": "Excel", "filters": {"format": "fernstudium"}}, "format"),
+        ({"query": "Excel", "filters": ["online"]}, "'filters'"),
+        ({"query": "Excel", "exclude_ids": "kc-a-001"}, "'exclude_ids'"),
+        ({"query": "Excel", "limit": 3}, "unknown field"),
+        (["Excel"], "JSON object"),
+    ],
+)
+def test_malformed_requests_get_4xx_json(searcher, payload, fragment):
+    status, body = call(searcher, "POST", "/search", json=payload)
+    assert status == 400
+    assert fragment in body["error"] and "Traceback" not in body["error"]
+
+
+def test_invalid_json_oversized_body_and_wrong_method(searcher):
+    status, body = call(searcher, "POST", "/search", data="{kein json", headers={"Content-Type": "application/json"})
+    assert status == 400 and "not valid JSON" in body["error"]
+    status, body = call(searcher, "POST", "/search", data=json.dumps({"query": "a" * 20000}),
+                        headers={"Content-Type": "application/json"})
+    assert status == 413 and body == {"error": "request body too large"}
+    status, body = call(searcher, "GET", "/search")
+    assert status == 405 and "error" in body
+
+
+def test_missing_index_gives_503(tmp_path, encoder):
+    empty = Searcher(tmp_path / "nothing-here", encoder=encoder)
+    status, body = call(empty, "GET", "/health")
+    assert status == 503 and "index unavailable" in body["error"]
+    status, body = call(empty, "POST", "/search", json={"query": "Excel"})
+    assert status == 503 and "index unavailable" in body["error"]
+
+
+def test_query_text_is_not_logged(searcher, caplog):
+    secret = "Personalakte Frau Musterfrau Kündigung"
+    with caplog.at_level(logging.DEBUG):
+        status, _ = call(searcher, "POST", "/search", json={"query": secret})
+    assert status == 200
+    assert "POST /search 200" in caplog.text
+    assert "Musterfrau" not in caplog.text
