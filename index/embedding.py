@@ -82,10 +82,12 @@ class Encoder:
         return dict(self._identity)
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return self._encode(texts, self._prompts["query"], batch_size)
+        """Search queries ("query: " prompt) -> float32 (n, 384), L2-normalized."""
+        return self._encode(texts, "query", batch_size)
 
     def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return self._encode(texts, self._prompts["passage"], batch_size)
+        """Documents, e.g. course texts ("passage: " prompt) -> float32 (n, 384), L2-normalized."""
+        return self._encode(texts, "passage", batch_size)
 
     def token_ids(self, texts: Sequence[str], kind: str = "passage") -> list[list[int]]:
         """Content token ids (prompt included, no ``<s>``/``</s>``) exactly as the engine builds them."""
@@ -106,14 +108,13 @@ class Encoder:
                 ids.append(tid)
         return ids
 
-    def _encode(self, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], kind: str, batch_size: int) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("Pass a list of texts, not a single string.")
         n = len(texts)
         out = np.zeros((n, self.dim), dtype=np.float64)
         if n == 0:
             return out.astype(np.float32)
-        kind = "query" if prompt == self._prompts["query"] else "passage"
         windows: list[tuple[int, list[int]]] = []  # (text index, content ids)
         for i, ids in enumerate(self.token_ids(texts, kind)):
             for start in range(0, max(len(ids), 1), self.max_window):
@@ -135,7 +136,7 @@ class Encoder:
         batch: list[tuple[int, list[int]]] = []
         for window in order:
             padded = (len(batch) + 1) * (len(batch[0][1]) + 2 if batch else len(window[1]) + 2)
-            if batch and (len(batch) >= batch_size or padded > MAX_BATCH_TOKENS):
+            if batch and (len(batch) >= max(1, batch_size) or padded > MAX_BATCH_TOKENS):
                 yield batch
                 batch = []
             batch.append(window)
