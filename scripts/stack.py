@@ -267,18 +267,18 @@ class Stack:
                     f"(maybe 'make stop') or choose another port with {PORT_VARIABLES[name]}=<port>."
                 )
 
-    def start(self, timeout: float = 240.0) -> None:
+    def start(self, timeout: float = 480.0) -> None:
         self.check_prerequisites()
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         try:
             for service in self.services:
                 self._launch(service)
+            self._write_state()  # from here on `make stop` can end a start-up that hangs
             self._start_web()
             self._wait_until_ready(timeout)
         except BaseException:
             self.stop()
             raise
-        self._write_state()
 
     def _launch(self, service: Service) -> None:
         service.log_path = self.config.log_dir / f"{service.name}.log"
@@ -368,7 +368,7 @@ class Stack:
                 _signal_group(service.process.pid, signal.SIGKILL)
                 service.process.wait()
 
-    def restart_service(self, name: str, timeout: float = 240.0) -> None:
+    def restart_service(self, name: str, timeout: float = 480.0) -> None:
         self.stop_service(name)
         service = next(s for s in self.services if s.name == name)
         self._launch(service)
