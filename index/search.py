@@ -19,6 +19,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ NEAR_COPY = 0.97
 SOFT_BONUS = 0.12
 SHORT_HOURS = 8.0
 SUBSET_BRUTE_FORCE = 20000
+QUERY_CACHE_SIZE = 512
 
 
 class IndexUnavailable(Exception):
@@ -247,7 +249,8 @@ class LoadedIndex:
         self.bm25: sp.csc_matrix = sp.load_npz(version_dir / "bm25.npz").tocsc()
         with open(version_dir / "terms.json", encoding="utf-8") as fh:
             terms = json.load(fh)
-        self.term_ids = {t: i for i, t in enumerate(terms["terms"])}
+        self.terms: list[str] = terms["terms"]
+        self.term_ids = {t: i for i, t in enumerate(self.terms)}
         self.analyzer = textprep.Analyzer(terms["vocabulary"])
         with open(version_dir / "meta.json", encoding="utf-8") as fh:
             meta = json.load(fh)
@@ -265,6 +268,13 @@ class LoadedIndex:
         self.db_lock = threading.Lock()
         self.threshold = float(self.manifest["no_match"]["threshold"])
         self._label_cache: dict[str, set[str]] = {}
+
+    def facets(self, pos: int) -> dict[str, Any]:
+        """format/level/cost/duration of one course from the filter arrays (no record decoding)."""
+        f, lv = int(self.f_format[pos]), int(self.f_level[pos])
+        cost, dur = float(self.f_cost[pos]), float(self.f_duration[pos])
+        return {"format": cat.FORMATS[f] if f >= 0 else None, "level": cat.LEVELS[lv] if lv >= 0 else None,
+                "cost_eur": None if math.isnan(cost) else cost, "duration_hours": None if math.isnan(dur) else dur}
 
     def label_terms(self, label: str) -> set[str]:
         terms = self._label_cache.get(label)
@@ -383,6 +393,8 @@ class Searcher:
         self._lock = threading.RLock()  # index() loads the encoder while holding it
         self._loaded: LoadedIndex | None = None
         self._link: str | None = None
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # loading
     def _current_link(self) -> str | None:
@@ -460,7 +472,7 @@ class Searcher:
         mask = idx.mask(applied, list(exclude_ids or ()))
         text = parsed.text or query
         n_cand = max(CANDIDATES, 4 * k)
-        q = np.ascontiguousarray(self.encoder.encode_queries([text])[0], dtype=np.float32)
+        q = self._query_vector(text)
         d_pos, d_score = idx.dense(q, mask, n_cand)
         counts = idx.query_term_ids(parsed.text) if parsed.text else {}
         l_pos, l_score = idx.lexical(counts, mask, n_cand)
@@ -477,13 +489,15 @@ class Searcher:
                 "index_version": idx.manifest["version"],
             }
         positions = list(fused)
-        records = idx.records(positions[: MMR_POOL * 2])
-        positions = [p for p in positions if p in records]
-        scored = {p: fused[p] + _preference_bonus(records[p], parsed.soft) for p in positions}
+        if parsed.soft:
+            scored = {p: fused[p] + _preference_bonus(idx.facets(p), parsed.soft) for p in positions}
+        else:
+            scored = fused
         ranked = sorted(positions, key=lambda p: -scored[p])
         chosen = _mmr(ranked[: max(MMR_POOL, k)], scored, idx.vectors, k) if self.mmr else ranked[:k]
+        records = idx.records(chosen)
         sub = idx.bm25[:, np.fromiter(counts, dtype=np.int64)].tocsr() if counts else None
-        inv_terms = {tid: t for t, tid in idx.term_ids.items() if tid in counts} if counts else {}
+        inv_terms = {tid: idx.terms[tid] for tid in counts}
         results = [
             self._result(idx, records[p], p, scored[p], parsed.text, sub, list(counts), inv_terms)
             for p in chosen
@@ -495,6 +509,20 @@ class Searcher:
             "no_good_match": no_good,
             "index_version": idx.manifest["version"],
         }
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """e5 query vector; small LRU cache because follow-ups ("andere Themen") repeat the query."""
+        with self._cache_lock:
+            vec = self._qcache.get(text)
+            if vec is not None:
+                self._qcache.move_to_end(text)
+                return vec
+        vec = np.ascontiguousarray(self.encoder.encode_queries([text])[0], dtype=np.float32)
+        with self._cache_lock:
+            self._qcache[text] = vec
+            while len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vec
 
     def _fuse(
         self, d_pos: np.ndarray, d_score: np.ndarray, l_pos: np.ndarray, l_score: np.ndarray
