@@ -69,6 +69,7 @@ $(SPACY_DE): $(RASA_READY) scripts/build_spacy_de.py
 
 $(E5_READY): $(INDEX_READY) index/convert_model.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
+	@touch $@
 
 # --- course index --------------------------------------------------------------------------------------
 index: $(INDEX_STAMP)
