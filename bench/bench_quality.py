@@ -19,11 +19,21 @@ sys.path.insert(0, str(ROOT))
 
 # Held out: not the probes used for calibration in index/build.py.
 OFF_TOPIC_TEST = [
-    "Wo kann ich am Sonntag Brötchen kaufen?", "Tipps für die Steuererklärung meiner Oma", "Rasen vertikutieren im Frühjahr",
-    "Wie lange kocht ein Frühstücksei?", "Champions League Finale Tickets", "Welcher Wein passt zu Fisch?",
-    "Handy Akku hält nicht lange", "Flohmarkt am Wochenende in Köln", "Hochzeitstorte bestellen",
-    "Wie alt werden Schildkröten?", "Camping an der Nordsee mit Kindern", "Weihnachtsgeschenke für Kollegen basteln",
-    "Sudoku Lösungsstrategien", "Klavier stimmen lassen Kosten", "Marmelade einkochen ohne Zucker",
+    "Wo kann ich am Sonntag Brötchen kaufen?",
+    "Tipps für die Steuererklärung meiner Oma",
+    "Rasen vertikutieren im Frühjahr",
+    "Wie lange kocht ein Frühstücksei?",
+    "Champions League Finale Tickets",
+    "Welcher Wein passt zu Fisch?",
+    "Handy Akku hält nicht lange",
+    "Flohmarkt am Wochenende in Köln",
+    "Hochzeitstorte bestellen",
+    "Wie alt werden Schildkröten?",
+    "Camping an der Nordsee mit Kindern",
+    "Weihnachtsgeschenke für Kollegen basteln",
+    "Sudoku Lösungsstrategien",
+    "Klavier stimmen lassen Kosten",
+    "Marmelade einkochen ohne Zucker",
     "Die besten Horrorfilme aller Zeiten",
 ]
 
@@ -75,6 +85,15 @@ class CachedEncoder:
         return self.inner.encode_passages(texts)
 
 
+def _fits(result: dict, prefs: dict) -> bool:
+    if "format" in prefs and result.get("format") != prefs["format"]:
+        return False
+    if "level" in prefs and result.get("level") != prefs["level"]:
+        return False
+    cost = result.get("cost_eur")
+    return not ("max_cost_eur" in prefs and (cost is None or cost > prefs["max_cost_eur"]))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--devset", default=str(ROOT / "bench" / "data" / "devset.jsonl"))
@@ -93,12 +112,19 @@ def main() -> int:
         result = build_index(args.catalog, index_dir, encoder=encoder)
         print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
     searcher = Searcher(index_dir, encoder=encoder)
+    default_fusion = searcher.fusion
     n = searcher.health()["courses"]
     print(f"dev set: {args.devset} ({len(devset)} graded queries), index: {n} courses")
     print(f"{'method':<22}{'nDCG@5':>9}{'Recall@10':>11}{'MRR@10':>9}")
     flagged_dev = 0
-    for fusion, mmr in (("bm25", False), ("dense", False), ("rrf", False), ("linear", False), ("rrf", True),
-                        ("linear", True)):
+    for fusion, mmr in (
+        ("bm25", False),
+        ("dense", False),
+        ("rrf", False),
+        ("linear", False),
+        ("rrf", True),
+        ("linear", True),
+    ):
         searcher.fusion, searcher.mmr = fusion, mmr
         nd = rc = mr = 0.0
         for item in devset:
@@ -107,16 +133,28 @@ def main() -> int:
             nd += ndcg_at(ranked, item["relevant"], 5)
             rc += recall_at(ranked, item["relevant"], 10)
             mr += mrr_at(ranked, item["relevant"], 10)
-            if fusion == "rrf" and mmr:
+            if fusion == default_fusion and mmr:
                 flagged_dev += res["no_good_match"]
         label = fusion + (" + MMR" if mmr else "")
         m = len(devset)
         print(f"{label:<22}{nd / m:>9.3f}{rc / m:>11.3f}{mr / m:>9.3f}")
-    searcher.fusion, searcher.mmr = "rrf", True
+    searcher.fusion, searcher.mmr = default_fusion, True
+    with_prefs = [d for d in devset if d.get("prefs")]
+    if with_prefs:
+        share, n_top = 0.0, 0
+        for item in with_prefs:
+            top = searcher.search(item["query"], k=5)["results"]
+            share += sum(_fits(r, item["prefs"]) for r in top)
+            n_top += len(top)
+        print(f"preferences: {share / max(n_top, 1):.2f} of the top-5 results fit the stated preference "
+              f"({len(with_prefs)} queries with prefs, {default_fusion} + MMR)")
     flagged_off = sum(searcher.search(q, k=5)["no_good_match"] for q in OFF_TOPIC_TEST)
     manifest = searcher.index().manifest["no_match"]
-    print(f"no-match threshold {manifest['threshold']:.4f} (calibrated at build): "
-          f"dev queries flagged {flagged_dev}/{len(devset)}, held-out off-topic flagged {flagged_off}/{len(OFF_TOPIC_TEST)}")
+    print(
+        f"no-match threshold {manifest['threshold']:.4f} (calibrated at build): "
+        f"dev queries flagged {flagged_dev}/{len(devset)}, "
+        f"held-out off-topic flagged {flagged_off}/{len(OFF_TOPIC_TEST)}"
+    )
     return 0
 
 

@@ -28,8 +28,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PROVIDERS = ["Studieninstitut Nord", "Kommunalakademie Süd", "VerwaltungsCampus West", "Bildungswerk Ost",
-             "Digitalakademie Mitte", "Landesschule Verwaltung", "Fachhochschule für öffentliche Verwaltung"]
+PROVIDERS = [
+    "Studieninstitut Nord",
+    "Kommunalakademie Süd",
+    "VerwaltungsCampus West",
+    "Bildungswerk Ost",
+    "Digitalakademie Mitte",
+    "Landesschule Verwaltung",
+    "Fachhochschule für öffentliche Verwaltung",
+]
 REGIONS = ["Bayern", "Niedersachsen", "Sachsen", "Hessen", "NRW", "Brandenburg", "bundesweit", "Thüringen"]
 FORMATS = ["online", "praesenz", "blended"]
 
@@ -48,12 +55,21 @@ def demo_courses(path: Path | None) -> list[dict]:
     from index.catalog import load_catalog
 
     data = ROOT / "index" / "data"
-    files = [path] if path else ([data / "catalog.jsonl"] if (data / "catalog.jsonl").is_file()
-                                 else sorted(data.glob("catalog_part_*.jsonl")))
+    files = (
+        [path]
+        if path
+        else (
+            [data / "catalog.jsonl"]
+            if (data / "catalog.jsonl").is_file()
+            else sorted(data.glob("catalog_part_*.jsonl"))
+        )
+    )
     return [c for f in files for c in load_catalog(f).courses]
 
 
-def synthesize(courses: list[dict], vectors: np.ndarray, n: int, seed: int = 1) -> tuple[list[dict], np.ndarray]:
+def synthesize(
+    courses: list[dict], vectors: np.ndarray, n: int, seed: int = 1
+) -> tuple[list[dict], np.ndarray]:
     """n varied courses and their vectors derived from the real ones."""
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
@@ -66,9 +82,16 @@ def synthesize(courses: list[dict], vectors: np.ndarray, n: int, seed: int = 1) 
         desc = sentences[b][:]
         rng.shuffle(desc)
         desc = " ".join(desc + rng.sample(sentences[o], k=min(2, len(sentences[o]))))
-        course = dict(base, id=f"syn-{i:06d}", title=f"{base['title']} – {rng.choice(REGIONS)} {i // m + 1}",
-                      description=desc, provider=rng.choice(PROVIDERS), format=rng.choice(FORMATS),
-                      cost_eur=rng.choice([0, 90, 190, 290, 490, 890]), duration_hours=rng.choice([2, 4, 8, 16, 24]))
+        course = dict(
+            base,
+            id=f"syn-{i:06d}",
+            title=f"{base['title']} – {rng.choice(REGIONS)} {i // m + 1}",
+            description=desc,
+            provider=rng.choice(PROVIDERS),
+            format=rng.choice(FORMATS),
+            cost_eur=rng.choice([0, 90, 190, 290, 490, 890]),
+            duration_hours=rng.choice([2, 4, 8, 16, 24]),
+        )
         out.append(course)
         v = 0.85 * vectors[b] + 0.15 * vectors[o] + nrng.normal(scale=0.02, size=vectors.shape[1])
         vecs[i] = v / np.linalg.norm(v)
@@ -103,8 +126,13 @@ print(rss_mb()[0] - before)
 
 def index_memory_mb(version_dir: Path) -> float:
     """RSS growth of a fresh process when it loads the index (libraries and spaCy already loaded)."""
-    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(version_dir), str(ROOT)], capture_output=True,
-                         text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(version_dir), str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -146,9 +174,24 @@ async def http_bench(port: int, queries: list[str], n_seq: int, clients: int, se
 
 
 def start_server(index_dir: Path, port: int, workers: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "index.cli", "serve", "--index", str(index_dir), "--port",
-                             str(port), "--workers", str(workers)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "index.cli",
+            "serve",
+            "--index",
+            str(index_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     import urllib.request
 
     deadline = time.time() + 600
@@ -189,14 +232,19 @@ def main() -> int:
     t = time.perf_counter()
     real_vecs = encoder.encode_passages([passage_text(c) for c in courses])
     enc_s = time.perf_counter() - t
-    print(f"real e5 passage encoding: {len(courses)} demo courses in {enc_s:.1f}s = {len(courses) / enc_s:.1f} courses/s"
-          f" (2 cores shared; this dominates a real build)")
+    print(
+        f"real e5 passage encoding: {len(courses)} demo courses in {enc_s:.1f}s = "
+        f"{len(courses) / enc_s:.1f} courses/s"
+        f" (2 cores shared; this dominates a real build)"
+    )
     if Path(args.devset).is_file():
         queries = [json.loads(x)["query"] for x in open(args.devset, encoding="utf-8") if x.strip()]
     else:
         queries = [" ".join(c["title"].split()[:4]) for c in courses]
     print(f"queries: {len(queries)} ({'dev set' if Path(args.devset).is_file() else 'title prefixes'})")
-    print("NOTE: catalogs below are SYNTHETIC copies of the demo catalog with derived (not e5-encoded) vectors.")
+    print(
+        "NOTE: catalogs below are SYNTHETIC copies of the demo catalog with derived (not e5-encoded) vectors."
+    )
 
     for n in [int(x) for x in args.sizes.split(",")]:
         syn, vecs = synthesize(courses, real_vecs, n)
@@ -207,14 +255,21 @@ def main() -> int:
         table = {passage_text(c): v for c, v in zip(syn, vecs, strict=True)}
         out = work / f"index-{n}"
         t = time.perf_counter()
-        result = build_index(cat_path, out, encoder=SyntheticEncoder(encoder, table),
-                             approx_threshold=args.approx_threshold, force=True)
+        result = build_index(
+            cat_path,
+            out,
+            encoder=SyntheticEncoder(encoder, table),
+            approx_threshold=args.approx_threshold,
+            force=True,
+        )
         build_s = time.perf_counter() - t
         manifest = json.loads((result.version_dir / "manifest.json").read_text(encoding="utf-8"))
         idx_info = manifest["index"]
-        print(f"\n== {n} courses: index {idx_info['type']}, build {build_s:.1f}s without encoding "
-              f"({n / build_s:.0f} courses/s; BM25 {manifest['timings']['bm25_s']}s); with real encoding "
-              f"~{n / (n / (len(courses) / enc_s) + build_s):.1f} courses/s")
+        print(
+            f"\n== {n} courses: index {idx_info['type']}, build {build_s:.1f}s without encoding "
+            f"({n / build_s:.0f} courses/s; BM25 {manifest['timings']['bm25_s']}s); with real encoding "
+            f"~{n / (n / (len(courses) / enc_s) + build_s):.1f} courses/s"
+        )
         index_mb = index_memory_mb(result.version_dir)
         loaded = LoadedIndex(result.version_dir)
         disk_mb = sum(f.stat().st_size for f in result.version_dir.iterdir()) / 2**20
@@ -224,8 +279,11 @@ def main() -> int:
             exact = np.argsort(-(qv @ loaded.vectors.T), axis=1)[:, :10]
             _, approx = loaded.faiss.search(np.ascontiguousarray(qv), 10)
             rec = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
-            print(f"HNSW recall@10 vs exact: {rec:.3f} on {len(queries)} real queries, "
-                  f"{idx_info['recall_at_10_vs_exact']:.3f} on build-time probes (efSearch {idx_info['ef_search']})")
+            print(
+                f"HNSW recall@10 vs exact: {rec:.3f} on {len(queries)} real queries, "
+                f"{idx_info['recall_at_10_vs_exact']:.3f} on build-time probes "
+                f"(efSearch {idx_info['ef_search']})"
+            )
         del loaded
         port = free_port()
         server = start_server(out, port, args.workers)
@@ -235,11 +293,16 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        print(f"HTTP /search k=5: p50 {res['p50']:.1f} ms, p95 {res['p95']:.1f} ms (sequential, {args.requests} req); "
-              f"{res['qps']:.1f} qps with {args.clients} concurrent clients ({args.workers} worker threads)")
+        print(
+            f"HTTP /search k=5: p50 {res['p50']:.1f} ms, p95 {res['p95']:.1f} ms "
+            f"(sequential, {args.requests} req); "
+            f"{res['qps']:.1f} qps with {args.clients} concurrent clients ({args.workers} worker threads)"
+        )
         print(f"service process: RSS {srv_rss:.0f} MB, peak {srv_hwm:.0f} MB (model + index)")
-    print(f"\nbench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
-          f"faiss {faiss.__version__}")
+    print(
+        f"\nbench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+        f"faiss {faiss.__version__}"
+    )
     return 0
 
 

@@ -121,10 +121,13 @@ def _batch_search(args: argparse.Namespace, filters: dict[str, Any] | None) -> i
                 try:
                     item = json.loads(line)
                     qid, query = item["qid"], item["query"]
-                    if not isinstance(query, str) or not query.strip():
-                        raise ValueError("empty query")
                 except (ValueError, KeyError, TypeError) as exc:
-                    print(f"{args.queries}:{lineno}: skipped, bad query line ({exc})", file=sys.stderr)
+                    print(f"{args.queries}:{lineno}: skipped, no qid/query ({exc})", file=sys.stderr)
+                    errors += 1
+                    continue
+                if not isinstance(query, str) or not query.strip() or len(query) > 2000:
+                    print(f"{args.queries}:{lineno}: empty or invalid query, no results", file=sys.stderr)
+                    out.write(json.dumps({"qid": qid, "results": []}, ensure_ascii=False) + "\n")
                     errors += 1
                     continue
                 result = searcher.search(query, args.k, filters, args.exclude)
@@ -184,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--index", required=True)
     r.add_argument("--port", type=int, default=8001)
     r.add_argument("--host", default="127.0.0.1")
-    r.add_argument("--workers", type=int, default=4)
+    r.add_argument("--workers", type=int, default=2, help="search threads (encoding is CPU-bound)")
     r.add_argument("--log-queries", action="store_true", help="log query texts (off by default: privacy)")
     r.set_defaults(func=cmd_serve)
     return p

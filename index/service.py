@@ -127,7 +127,7 @@ async def course(request: web.Request) -> web.Response:
     return web.json_response(record)
 
 
-def create_app(searcher: Searcher, *, workers: int = 4, log_queries: bool = False) -> web.Application:
+def create_app(searcher: Searcher, *, workers: int = 2, log_queries: bool = False) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
     app[SEARCHER_KEY] = searcher
     app[EXECUTOR_KEY] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kc-search")
@@ -157,7 +157,7 @@ def serve(
     port: int = 8001,
     *,
     log_queries: bool = False,
-    workers: int = 4,
+    workers: int = 2,
     searcher: Searcher | None = None,
 ) -> None:
     app = create_app(searcher or Searcher(index_dir), workers=workers, log_queries=log_queries)

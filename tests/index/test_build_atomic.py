@@ -36,8 +36,15 @@ class HashEncoder:
 
 
 def write_catalog(path, n: int, marker: str = "") -> None:
-    rows = [{"id": f"c{i}", "title": f"Kurs {i} {marker}", "description": f"Beschreibung Nummer {i} zu Verwaltung",
-             "format": "online" if i % 2 else "praesenz"} for i in range(n)]
+    rows = [
+        {
+            "id": f"c{i}",
+            "title": f"Kurs {i} {marker}",
+            "description": f"Beschreibung Nummer {i} zu Verwaltung",
+            "format": "online" if i % 2 else "praesenz",
+        }
+        for i in range(n)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
@@ -88,7 +95,9 @@ def test_failed_build_keeps_old_current_and_running_searcher(tmp_path, catalog):
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_index(catalog, out, encoder=HashEncoder(fail=True))
     assert current_version(out) == first.version_dir
-    assert [p.name for p in (out / "versions").iterdir()] == [first.version_dir.name]  # no half-built leftovers
+    assert [p.name for p in (out / "versions").iterdir()] == [
+        first.version_dir.name
+    ]  # no half-built leftovers
     result = searcher.search("Kurs 3", k=3)
     assert len(result["results"]) == 3 and searcher.health()["courses"] == 12
 

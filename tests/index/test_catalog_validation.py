@@ -85,7 +85,8 @@ def test_csv_lists_numbers_and_line_numbers(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(
         "id,title,description,skills,start_dates,duration_hours,format,bemerkung\n"
-        'k1,Doppik,"Kommunales Rechnungswesen,\nmit Zeilenumbruch",Doppik;Haushaltsrecht,2026-01-10;2026-03-01,"7,5",präsenz,neu\n'
+        'k1,Doppik,"Kommunales Rechnungswesen,\nmit Zeilenumbruch",Doppik;Haushaltsrecht,'
+        '2026-01-10;2026-03-01,"7,5",präsenz,neu\n'
         'k2,E-Akte,Einführung,"[""E-Akte"", ""DMS""]",,8,online,\n'
         "k3,Ohne Zahl,Beschreibung,,,acht,online,\n"
         "k1,Doppelt,Beschreibung,,,,,\n",

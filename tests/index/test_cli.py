@@ -14,13 +14,17 @@ MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "mu
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, KC_INDEX_PYTHON=sys.executable, KC_MODEL_DIR=str(MODEL_DIR))
-    return subprocess.run([str(ROOT / "bin" / "kc-index"), *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [str(ROOT / "bin" / "kc-index"), *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_batch_search_writes_exactly_one_json_line_per_query(small_index, small_courses, tmp_path):
-    queries = [{"qid": "q1", "query": small_courses[0]["title"]}, {"qid": 2, "query": "Datenschutz lieber online"},
-               {"qid": "q3", "query": "Rezept für Apfelkuchen"}]
+    queries = [
+        {"qid": "q1", "query": small_courses[0]["title"]},
+        {"qid": 2, "query": "Datenschutz lieber online"},
+        {"qid": "q3", "query": "Rezept für Apfelkuchen"},
+    ]
     qfile = tmp_path / "queries.jsonl"
     qfile.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in queries), encoding="utf-8")
     proc = run_cli("search", "--index", str(small_index), "--k", "4", "--queries", str(qfile))

@@ -54,8 +54,19 @@ def test_result_fields_follow_the_contract(searcher):
     result = searcher.search("Verwaltung digital", k=5)
     assert len(result["results"]) == 5
     for r in result["results"]:
-        assert {"id", "title", "provider", "format", "duration_hours", "level", "cost_eur", "url", "score",
-                "matched", "description"} <= set(r)
+        assert {
+            "id",
+            "title",
+            "provider",
+            "format",
+            "duration_hours",
+            "level",
+            "cost_eur",
+            "url",
+            "score",
+            "matched",
+            "description",
+        } <= set(r)
     assert isinstance(result["preferences"], dict) and isinstance(result["no_good_match"], bool)
 
 
@@ -72,8 +83,10 @@ def test_title_queries_find_their_course(searcher, small_courses):
         ({"format": ["praesenz", "blended"]}, lambda c: c["format"] in ("praesenz", "blended")),
         ({"level": ["einsteiger"]}, lambda c: c["level"] == "einsteiger"),
         ({"max_cost_eur": 0}, lambda c: c["cost_eur"] == 0),
-        ({"max_cost_eur": 300, "max_duration_hours": 8},
-         lambda c: c["cost_eur"] <= 300 and c["duration_hours"] <= 8),
+        (
+            {"max_cost_eur": 300, "max_duration_hours": 8},
+            lambda c: c["cost_eur"] <= 300 and c["duration_hours"] <= 8,
+        ),
         ({"language": ["de"]}, lambda c: c.get("language", "de") == "de"),
     ],
 )
@@ -150,7 +163,9 @@ def test_near_copies_are_diversified(tmp_path_factory, encoder, small_courses):
     copies = [dict(base, id=f"copy-{i}", provider=f"Anbieter {i}") for i in range(3)]
     others = small_courses[1:12]
     path = tmp_path_factory.mktemp("dups") / "c.jsonl"
-    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in copies + others), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in copies + others), encoding="utf-8"
+    )
     out = path.parent / "idx"
     build_index(path, out, encoder=encoder)
     plain = Searcher(out, encoder=encoder, mmr=False).search(base["title"], k=5)

@@ -32,8 +32,12 @@ def test_health(searcher, small_courses):
 
 
 def test_search_returns_results_and_preferences(searcher):
-    status, body = call(searcher, "POST", "/search", json={"query": "Datenschutz lieber online", "k": 3,
-                                                            "filters": {"max_cost_eur": 2000}})
+    status, body = call(
+        searcher,
+        "POST",
+        "/search",
+        json={"query": "Datenschutz lieber online", "k": 3, "filters": {"max_cost_eur": 2000}},
+    )
     assert status == 200
     assert len(body["results"]) == 3 and body["preferences"] == {"format": "online"}
     assert all(r["cost_eur"] <= 2000 for r in body["results"])
@@ -79,10 +83,17 @@ def test_malformed_requests_get_4xx_json(searcher, payload, fragment):
 
 
 def test_invalid_json_oversized_body_and_wrong_method(searcher):
-    status, body = call(searcher, "POST", "/search", data="{kein json", headers={"Content-Type": "application/json"})
+    status, body = call(
+        searcher, "POST", "/search", data="{kein json", headers={"Content-Type": "application/json"}
+    )
     assert status == 400 and "not valid JSON" in body["error"]
-    status, body = call(searcher, "POST", "/search", data=json.dumps({"query": "a" * 20000}),
-                        headers={"Content-Type": "application/json"})
+    status, body = call(
+        searcher,
+        "POST",
+        "/search",
+        data=json.dumps({"query": "a" * 20000}),
+        headers={"Content-Type": "application/json"},
+    )
     assert status == 413 and body == {"error": "request body too large"}
     status, body = call(searcher, "GET", "/search")
     assert status == 405 and "error" in body

@@ -23,10 +23,12 @@ def test_stopwords_are_removed_and_lemmas_used(analyzer):
     assert analyzer.terms("Kommunen") == analyzer.terms("Kommune")
 
 
-@pytest.mark.parametrize("text,term", [("OZG", "ozg"), ("XÖV", "xoev"), ("DSGVO", "dsgvo"), ("TVöD", "tvoed"),
-                                       ("Doppik", "doppik")])
+@pytest.mark.parametrize(
+    "text,term",
+    [("OZG", "ozg"), ("XÖV", "xoev"), ("DSGVO", "dsgvo"), ("TVöD", "tvoed"), ("Doppik", "doppik")],
+)
 def test_acronyms_and_domain_terms_are_kept(analyzer, text, term):
-    assert analyzer.terms(f"Einführung in {text}") [-1] == term
+    assert analyzer.terms(f"Einführung in {text}")[-1] == term
 
 
 def test_hyphenated_words_give_whole_form_and_parts(analyzer):
