@@ -58,7 +58,7 @@ def test_two_step_cost_question(stack, sender):
 
 def test_two_step_with_number_word_and_follow_up_boundaries(stack, sender):
     assert ASK_COUNT in say(stack, sender, "Wie viele Geschäftsanteile müssen wir zeichnen?")
-    assert "Stufe 2" in say(stack, sender, "dreihundert weniger fünfzig, also zweihundertfünfzig")
+    assert "Stufe 2 (51–250 Beschäftigte)" in say(stack, sender, "zweihundertfünfzig")
     answer = say(stack, sender, "Und bei 2001?")
     assert "Stufe 6" in answer and "6.000 €" in answer, answer
     answer = say(stack, sender, "Und bei 2000?")
