@@ -109,18 +109,23 @@ stop:
 
 # --- tests ---------------------------------------------------------------------------------------------
 test: setup train index
-	@echo "== rasa data validate"
-	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings
+	@mkdir -p $(VAR)/log
+	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
+	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
+	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
+	  || { grep -iE "error|warn" $(VAR)/log/test-validate.log | tail -n 20 >&2; echo "error: rasa data validate failed; see $(VAR)/log/test-validate.log" >&2; exit 1; }
 	@echo "== ruff"
 	@$(RASA_PY) -m ruff check .
 	@echo "== pytest (index runtime)"
-	@$(INDEX_PY) -m pytest -q tests/index
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/index
 	@echo "== pytest (dialogue runtime)"
-	@$(RASA_PY) -m pytest -q tests/bot tests/e2e
-	@echo "== rasa test stories"
-	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot tests/e2e
+	@echo "== rasa test stories (log: $(VAR)/log/test-stories.log)"
+	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors \
+	  --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
 	  && echo "story tests passed" \
 	  || { tail -n 20 $(VAR)/log/test-stories.log >&2; echo "error: story tests failed; details in $(VAR)/results/stories/failed_test_stories.yml" >&2; exit 1; }
+	@echo "All tests passed."
 
 lint:
 	@$(RASA_PY) -m ruff check .
