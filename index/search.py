@@ -436,12 +436,15 @@ class Searcher:
                 raise IndexUnavailable(f"no index at {self.index_dir} (run 'kc-index build')")
             try:
                 new = LoadedIndex(version)
+                self._check_model(new)
             except Exception as exc:
-                if self._loaded is not None:
-                    log.error("failed to load index version %s (%s); keeping the old one", version.name, exc)
+                if self._loaded is not None:  # a bad new version never breaks a running service
+                    log.error("cannot use index version %s (%s); keeping the old one", version.name, exc)
+                    self._link = link  # do not retry this version on every request
                     return self._loaded
+                if isinstance(exc, IndexUnavailable):
+                    raise
                 raise IndexUnavailable(f"index at {version} is unreadable: {exc}") from exc
-            self._check_model(new)
             self._loaded, self._link = new, link
             log.info("loaded index version %s (%d courses)", version.name, new.n)
             return new

@@ -137,3 +137,15 @@ def test_hnsw_above_threshold_reaches_recall_target(tmp_path, monkeypatch):
     searcher = Searcher(tmp_path / "idx", encoder=HashEncoder())
     hits = searcher.search("Kurs", k=10, filters={"format": ["online"]})["results"]
     assert hits and all(h["format"] == "online" for h in hits)
+
+
+def test_unreadable_new_version_keeps_serving_the_old_one(tmp_path, catalog):
+    out = tmp_path / "idx"
+    build_index(catalog, out, encoder=HashEncoder())
+    searcher = Searcher(out, encoder=HashEncoder())
+    before = searcher.health()["index_version"]
+    write_catalog(catalog, 14, marker="neu")
+    second = build_index(catalog, out, encoder=HashEncoder())
+    (second.version_dir / "vectors.faiss").write_bytes(b"garbage")  # e.g. disk trouble after the switch
+    assert searcher.health()["index_version"] == before
+    assert len(searcher.search("Kurs 2", k=2)["results"]) == 2
