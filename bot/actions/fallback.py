@@ -96,8 +96,12 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if not in_two_stage_fallback(tracker):
+            # Low-confidence prediction outside the fallback loop: just ask to rephrase.
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return [UserUtteranceReverted()]
         dispatcher.utter_message(response="utter_default")
-        if in_two_stage_fallback(tracker) and "utter_offer_handoff" in (domain.get("responses") or {}):
+        if "utter_offer_handoff" in (domain.get("responses") or {}):
             # Reverting the unclear messages keeps them out of the dialogue state; the follow-up action makes
             # "ja" after the offer reach the handoff rules (which start from utter_offer_handoff).
             return [UserUtteranceReverted(), FollowupAction("utter_offer_handoff")]

@@ -48,6 +48,11 @@ _NO_PREFERENCE = re.compile(
     r"\b(egal|keine?n?|nein|beliebig|gleich|alles|wurscht|wumpe|ohne|überspring|ueberspring"
     r"|weiß nicht|weiss nicht)\b"
 )
+_PREFERENCE_WORDS = {
+    *FORMATS, *LEVELS, ANY, "präsenz", "hybrid", "webinar", "e-learning", "einsteiger", "einsteigerin",
+    "einsteiger*innen", "anfänger", "anfängerin", "anfänger*innen", "fortgeschrittene", "experten",
+    "expertin", "expert*innen", "profi", "profis", "kostenlos", "gratis",
+}
 _FREE = re.compile(
     r"kostenlos|kostenfrei|gratis|umsonst|nichts kost|kostet nichts|free\b|(?<![\d.,])0\s*(€|euro)"
 )
@@ -129,6 +134,11 @@ def normalize_role(value: Any) -> str | None:
     return text
 
 
+def _is_preference_word(text: str) -> bool:
+    """A single word that is a format or level wish ("Experten", "online"), mis-tagged as a topic."""
+    return text.casefold() in _PREFERENCE_WORDS
+
+
 def normalize_skills(value: Any) -> list[str] | None:
     """List of distinct skill phrases (several may come in one message); ``None`` if none is usable.
 
@@ -152,7 +162,7 @@ def normalize_skills(value: Any) -> list[str] | None:
         text = _clean(str(item))
         if text == SKIPPED:
             return [SKIPPED]
-        if not text or _is_payload(text) or len(text) > MAX_SKILL_CHARS:
+        if not text or _is_payload(text) or len(text) > MAX_SKILL_CHARS or _is_preference_word(text):
             continue
         key = text.casefold()
         if key not in seen:

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 MAX_OFFERS = 5
 MIN_OFFERS = 3
+MAX_TERM_WORDS = 3
 # Search query when the user skipped both role and topics (not shown to users).
 GENERIC_QUERY = "Weiterbildung für Mitarbeitende der Kommunalverwaltung"
 
@@ -152,6 +153,27 @@ def latest_search_intent(tracker: Tracker) -> str | None:
     return None
 
 
+def topic_terms(course: dict[str, Any], role: Any) -> list[str]:
+    """Terms the search matched in this offer, without those that only repeat the role ("Bürgeramt")."""
+    matched = [m for m in (str(m).strip() for m in course.get("matched") or []) if m]
+    if not has_role(role):
+        return matched
+    role_text = str(role).casefold()
+    return [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
+
+
+def relevant_results(results: list[dict[str, Any]], role: Any, skills: Any) -> list[dict[str, Any]]:
+    """Offers that are about the user's topics.
+
+    When the user named topics, an offer counts only if the search matched a topic term in it (a match on
+    the role alone, e.g. "Ordnungsamt", is not enough); if no offer has such a match, nothing fits.
+    Without topics every result counts.
+    """
+    if not real_skills(skills):
+        return results
+    return [r for r in results if topic_terms(r, role)]
+
+
 def _join(items: list[str], and_word: str) -> str:
     items = [i for i in items if i]
     if len(items) <= 1:
@@ -227,11 +249,10 @@ class OfferText:
 
     def why(self, course: dict[str, Any], role: Any, skills: Any, filters: dict[str, Any]) -> str:
         """One sentence why this offer fits this person (matched terms, role, fulfilled wishes)."""
-        matched = [m for m in (str(m).strip() for m in course.get("matched") or []) if m]
-        if has_role(role):  # terms from the role ("Bürgeramt") are said in the role clause, not as a topic
-            role_text = str(role).casefold()
-            matched = [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
-        matched = matched[:3]
+        # Terms from the role ("Bürgeramt") are said in the role clause, not as a topic; long skill labels
+        # ("Grundsätze des Datenschutzes respektieren") read badly in the sentence and are left out.
+        terms = topic_terms(course, role)
+        matched = ([t for t in terms if len(t.split()) <= MAX_TERM_WORDS] or terms)[:3]
         topics = real_skills(skills)
         prefs = self.preferences(course, filters)
         suffix = (
@@ -389,13 +410,18 @@ class ActionRecommend(Action):
             return events
 
         results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")][:MAX_OFFERS]
+        query_skills = skills if trigger != "more_like" else [query]
+        results = relevant_results(results, role, query_skills)
         if not results or answer.get("no_good_match"):
             self._utter_nothing_found(dispatcher, text, filters, skills, more=bool(exclude))
             return events
 
-        if len(results) < MIN_OFFERS:
-            logger.info("Only %d offers for query %r with filters %s", len(results), query, filters)
-        dispatcher.utter_message(response="utter_offers_intro", count=len(results))
+        if len(results) < MIN_OFFERS:  # fewer, but only offers that really are about the topic
+            logger.info("Only %d relevant offers for query %r with filters %s", len(results), query, filters)
+        if len(results) == 1:
+            dispatcher.utter_message(response="utter_offers_intro_one")
+        else:
+            dispatcher.utter_message(response="utter_offers_intro", count=len(results))
         for number, course in enumerate(results, start=1):
             dispatcher.utter_message(
                 response="utter_offer_item", **text.item_values(number, course, role, skills, filters)

@@ -89,3 +89,4 @@ async def test_giving_up_in_the_two_stage_fallback_offers_a_person(make_tracker,
 async def test_core_fallback_outside_the_loop_only_apologises(make_tracker, dispatcher, domain):
     events = await ActionDefaultFallback().run(dispatcher, make_tracker(intent="affirm"), domain)
     assert [e["event"] for e in events] == ["rewind"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]

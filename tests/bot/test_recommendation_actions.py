@@ -75,6 +75,12 @@ class FakeSearch:
         answer: dict[str, Any] = {"results": results[: body.get("k", 5)], "preferences": {}}
         if self.mode == "no_good_match":
             answer["no_good_match"] = True
+        if self.mode == "role_only":  # the search matched only the role, not the topic
+            answer["results"] = [{**c, "matched": ["Bürgeramt"]} for c in answer["results"]]
+        if self.mode == "two_on_topic":
+            answer["results"] = [
+                {**c, "matched": c["matched"] if i < 2 else []} for i, c in enumerate(results)
+            ]
         return web.json_response(answer)
 
     async def course(self, request: web.Request) -> web.Response:
@@ -283,7 +289,7 @@ async def test_unintelligible_constraint_is_reported_not_dropped(
     assert slots_of(events)["max_cost_eur"] is None
 
 
-@pytest.mark.parametrize("mode", ["empty", "no_good_match"])
+@pytest.mark.parametrize("mode", ["empty", "no_good_match", "role_only"])
 @pytest.mark.asyncio
 async def test_nothing_fits_is_said_honestly(search_service, make_tracker, dispatcher, domain, mode):
     search_service.mode = mode
@@ -406,3 +412,14 @@ async def test_details_when_search_is_slow(search_service, make_tracker, dispatc
     await ActionShowDetails().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_search_unavailable"]
     assert dispatcher.messages[0]["retry_payload"] == '/ask_details{"ordinal": "1"}'
+
+
+@pytest.mark.asyncio
+async def test_only_offers_about_the_topic_are_shown(search_service, make_tracker, dispatcher, domain):
+    search_service.mode = "two_on_topic"
+    tracker = make_tracker(slots=PROFILE, text="Excel", intent="inform_skill_gap")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    assert [m["course_title"] for m in items] == [COURSES["c1"]["title"], COURSES["c2"]["title"]]
+    assert dispatcher.messages[0]["count"] == 2
+    assert len(slots_of(events)["last_results"]) == 2

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-OFFERS_INTRO = re.compile(r"Diese (\d) Angebote passen zu Ihnen")
+OFFERS_INTRO = re.compile(r"Diese (\d) Angebote passen zu Ihnen|Dieses Angebot passt zu Ihnen")
 TOPIC_WORDS = {
     "excel": r"excel|tabellenkalkulation",
     "datenschutz": r"datenschutz|dsgvo|personenbezogen",
@@ -72,11 +72,13 @@ def course_text(record: dict[str, Any]) -> str:
 
 
 def shown_courses(stack, sender: str, replies: list[dict]) -> list[dict[str, Any]]:
-    """Courses of the offers just shown: 3-5, each title visible in the chat, fetched from the service."""
+    """Courses of the offers just shown (up to 5; fewer only when fewer are about the topic), each title
+    visible in the chat, fetched again from the search service."""
     assert shows_offers(replies), f"no offers in: {joined(replies)}"
     results = last_results(stack, sender)
-    count = int(OFFERS_INTRO.search(joined(replies)).group(1))
-    assert 3 <= len(results) <= 5 and len(results) == count
+    number = OFFERS_INTRO.search(joined(replies)).group(1)
+    count = int(number) if number else 1
+    assert 1 <= len(results) <= 5 and len(results) == count
     chat = joined(replies)
     for item in results:
         assert item["title"] in chat
@@ -251,8 +253,8 @@ def test_nothing_fits_is_said_honestly(stack, sender):
     replies = say(
         stack, sender, "Ich bin im Bauamt und brauche was zu Excel, nur Präsenz, kostenlos und für Experten"
     )
-    if not shows_offers(replies):
-        replies = say(stack, sender, "egal")
+    if "am liebsten lernen" in joined(replies):  # the format was not recognised: answer the question
+        replies = say(stack, sender, "Präsenz")
     if shows_offers(replies):  # the demo catalog happens to have one: it must really fit
         for c in shown_courses(stack, sender, replies):
             assert c["format"] == "praesenz" and c["cost_eur"] == 0 and c["level"] == "experte"
@@ -287,7 +289,7 @@ def test_unclear_messages_lead_to_clarification_then_handoff_offer(stack, sender
     replies = say(stack, sender, "xqzv blorp fnord")
     first = joined(replies)
     assert "verstehe" in first or "verstanden" in first
-    replies = say(stack, sender, "wubba lubba plonk")
+    replies = say(stack, sender, "qwrtz plmnk vbxcy")
     chat = joined(replies)
     assert "Support-Team" in chat
     replies = say(stack, sender, "ja")
