@@ -13,7 +13,9 @@ What happens (documented for the privacy notice):
      with the in-memory tracker, so deleting them would make Rasa write the whole session back right after
      this action.
    The confirmation message, the ``Restarted`` event and later turns are stored as usual.
-3. Other tracker stores (in-memory, Redis ...) are not touched; with them, step 1 is all that happens.
+3. Support requests this conversation handed over to the support team (bot/support, ``KC_SUPPORT_DB``) are
+   deleted as well (``bot.actions.handoff.delete_support_data``).
+4. Other tracker stores (in-memory, Redis ...) are not touched; with them, step 1 is all that happens.
 """
 
 from __future__ import annotations
@@ -114,6 +116,22 @@ def forget_sender(db_url: str, sender_id: str) -> tuple[int, int]:
         engine.dispose()
 
 
+def forget_support_requests(sender_id: str) -> int:
+    """Delete this conversation's support requests; 0 if there is no support database yet."""
+    from bot.support import store
+
+    if not Path(os.environ.get(store.DB_ENV) or store.DEFAULT_DB).is_file():
+        return 0
+    from bot.actions.handoff import delete_support_data
+
+    return delete_support_data(sender_id)
+
+
+def _forget_everything(db_url: str | None, sender_id: str) -> tuple[int, int, int]:
+    deleted, redacted = forget_sender(db_url, sender_id) if db_url else (0, 0)
+    return deleted, redacted, forget_support_requests(sender_id)
+
+
 class ActionDeleteMyData(Action):
     """Forget profile slots and stored conversation events of this sender, then confirm in German."""
 
@@ -126,13 +144,19 @@ class ActionDeleteMyData(Action):
         db_url = tracker_db_url()
         if db_url is None:
             logger.info("No SQL tracker store file found; only resetting the conversation")
-        else:
-            try:
-                deleted, redacted = await asyncio.to_thread(forget_sender, db_url, tracker.sender_id)
-                logger.info("Deleted %d and redacted %d stored events of a sender", deleted, redacted)
-            except Exception:  # the user must still get an answer; operators get the trace
-                logger.exception("Could not clean the tracker store")
-                dispatcher.utter_message(response="utter_delete_data_failed")
-                return [AllSlotsReset(), Restarted(), FollowupAction("action_listen")]
+        try:
+            deleted, redacted, requests = await asyncio.to_thread(
+                _forget_everything, db_url, tracker.sender_id
+            )
+            logger.info(
+                "Deleted %d and redacted %d stored events and %d support requests of a sender",
+                deleted,
+                redacted,
+                requests,
+            )
+        except Exception:  # the user must still get an answer; operators get the trace
+            logger.exception("Could not delete stored conversation data")
+            dispatcher.utter_message(response="utter_delete_data_failed")
+            return [AllSlotsReset(), Restarted(), FollowupAction("action_listen")]
         dispatcher.utter_message(response="utter_data_deleted")
         return [AllSlotsReset(), Restarted(), FollowupAction("action_listen")]

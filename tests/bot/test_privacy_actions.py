@@ -33,6 +33,12 @@ def _session(sender: str, text: str) -> list:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _support_db(tmp_path, monkeypatch):
+    """Never touch a real support database from these tests."""
+    monkeypatch.setenv("KC_SUPPORT_DB", str(tmp_path / "support.db"))
+
+
 @pytest.fixture
 def store(tmp_path):
     db = tmp_path / "tracker.db"
@@ -115,3 +121,18 @@ async def test_broken_store_is_admitted_to_the_user(tmp_path, monkeypatch, make_
     events = await ActionDeleteMyData().run(dispatcher, make_tracker(intent="delete_my_data"), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_delete_data_failed"]
     assert [e["event"] for e in events][:2] == ["reset_slots", "restart"]
+
+
+@pytest.mark.asyncio
+async def test_support_requests_of_this_conversation_are_deleted(
+    tmp_path, monkeypatch, make_tracker, dispatcher, domain
+):
+    from bot.support.store import SupportStore
+
+    monkeypatch.setenv("KC_TRACKER_DB", str(tmp_path / "missing.db"))
+    monkeypatch.setenv("KC_SUPPORT_DB", str(tmp_path / "support.db"))
+    support = SupportStore()
+    support.create("Wie kündige ich?", sender_id="test-user")
+    other = support.create("Andere Frage", sender_id="someone-else")
+    await ActionDeleteMyData().run(dispatcher, make_tracker(intent="delete_my_data"), domain)
+    assert [r.ref for r in support.list(include_closed=True)] == [other.ref]

@@ -179,12 +179,23 @@ def test_skipping_the_role_and_wanting_presence(stack, sender):
 
 def test_only_online_refinement_filters_every_offer(stack, sender):
     turns_to_offers(
-        stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Deeskalation", "egal"]
+        stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Datenschutz", "egal"]
     )
     replies = say(stack, sender, "Nur online bitte")
     courses = shown_courses(stack, sender, replies)
     assert all(c["format"] == "online" for c in courses)
-    assert_topic_fits(courses, "deeskalation")
+    assert_topic_fits(courses, "datenschutz")
+
+
+def test_only_online_without_online_offers_says_so(stack, sender):
+    # The demo catalog has Deeskalation courses only in presence or blended form.
+    turns_to_offers(
+        stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Deeskalation", "egal"]
+    )
+    replies = say(stack, sender, "Nur online bitte")
+    assert not shows_offers(replies)
+    chat = joined(replies)
+    assert "leider" in chat and "online" in chat and "Deeskalation" in chat
 
 
 def test_free_of_charge_refinement(stack, sender):
