@@ -139,6 +139,12 @@ def main() -> int:
         m = len(devset)
         print(f"{label:<22}{nd / m:>9.3f}{rc / m:>11.3f}{mr / m:>9.3f}")
     searcher.fusion, searcher.mmr = default_fusion, True
+    styles: dict[str, list[float]] = {}
+    for item in devset:
+        ranked = [r["id"] for r in searcher.search(item["query"], k=10)["results"]]
+        styles.setdefault(item.get("style", "-"), []).append(ndcg_at(ranked, item["relevant"], 5))
+    print("nDCG@5 by query style (" + default_fusion + " + MMR): "
+          + ", ".join(f"{st} {sum(v) / len(v):.3f} (n={len(v)})" for st, v in sorted(styles.items())))
     with_prefs = [d for d in devset if d.get("prefs")]
     if with_prefs:
         share, n_top = 0.0, 0
