@@ -139,10 +139,14 @@ def validate_row(row: dict[str, Any], from_csv: bool = False) -> tuple[dict[str,
     """Validate and normalise one row. Returns (course, []) or (None, reasons)."""
     reasons: list[str] = []
     out: dict[str, Any] = {}
+    empty_cells: set[str] = set()
     if from_csv:  # empty CSV cells mean "not given"
-        row = {k: v for k, v in row.items() if k is not None and not (isinstance(v, str) and not v.strip())}
+        empty_cells = {k for k, v in row.items() if isinstance(v, str) and not v.strip()}
+        row = {k: v for k, v in row.items() if k is not None and k not in empty_cells}
     for name in REQUIRED_FIELDS:
-        if name not in row or row[name] is None:
+        if name in empty_cells:
+            reasons.append(f"empty {name}")
+        elif name not in row or row[name] is None:
             reasons.append(f"missing required field '{name}'")
     for name in ("id", "title", "description"):
         value = row.get(name)

@@ -89,7 +89,8 @@ def test_csv_lists_numbers_and_line_numbers(tmp_path):
         '2026-01-10;2026-03-01,"7,5",präsenz,neu\n'
         'k2,E-Akte,Einführung,"[""E-Akte"", ""DMS""]",,8,online,\n'
         "k3,Ohne Zahl,Beschreibung,,,acht,online,\n"
-        "k1,Doppelt,Beschreibung,,,,,\n",
+        "k1,Doppelt,Beschreibung,,,,,\n"
+        "k7,Ohne Text,,,,,,\n",
         encoding="utf-8",
     )
     result = cat.load_catalog(path)
@@ -101,8 +102,8 @@ def test_csv_lists_numbers_and_line_numbers(tmp_path):
     assert ok["k2"]["skills"] == ["E-Akte", "DMS"]
     got = reasons_by_line(result)
     # the quoted newline makes k1 span lines 2-3, so k3 is on line 5 and the duplicate on line 6
-    assert set(got) == {5, 6}
-    assert "acht" in got[5] and "duplicate id 'k1'" in got[6]
+    assert set(got) == {5, 6, 7}
+    assert "acht" in got[5] and "duplicate id 'k1'" in got[6] and got[7] == "empty description"
 
 
 def test_rejected_rows_are_written_with_reasons(tmp_path):
