@@ -390,6 +390,10 @@ class Searcher:
         fusion: str = "linear",
         mmr: bool = True,
     ) -> None:
+        import faiss
+
+        # One query at a time: OpenMP threads only contend with the encoder on a small, shared machine.
+        faiss.omp_set_num_threads(1)
         self.index_dir = Path(index_dir)
         self._encoder = encoder
         self.model_dir = model_dir
