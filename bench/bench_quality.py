@@ -143,8 +143,12 @@ def main() -> int:
     for item in devset:
         ranked = [r["id"] for r in searcher.search(item["query"], k=10)["results"]]
         styles.setdefault(item.get("style", "-"), []).append(ndcg_at(ranked, item["relevant"], 5))
-    print("nDCG@5 by query style (" + default_fusion + " + MMR): "
-          + ", ".join(f"{st} {sum(v) / len(v):.3f} (n={len(v)})" for st, v in sorted(styles.items())))
+    print(
+        "nDCG@5 by query style ("
+        + default_fusion
+        + " + MMR): "
+        + ", ".join(f"{st} {sum(v) / len(v):.3f} (n={len(v)})" for st, v in sorted(styles.items()))
+    )
     with_prefs = [d for d in devset if d.get("prefs")]
     if with_prefs:
         share, n_top = 0.0, 0
@@ -152,8 +156,10 @@ def main() -> int:
             top = searcher.search(item["query"], k=5)["results"]
             share += sum(_fits(r, item["prefs"]) for r in top)
             n_top += len(top)
-        print(f"preferences: {share / max(n_top, 1):.2f} of the top-5 results fit the stated preference "
-              f"({len(with_prefs)} queries with prefs, {default_fusion} + MMR)")
+        print(
+            f"preferences: {share / max(n_top, 1):.2f} of the top-5 results fit the stated preference "
+            f"({len(with_prefs)} queries with prefs, {default_fusion} + MMR)"
+        )
     flagged_off = sum(searcher.search(q, k=5)["no_good_match"] for q in OFF_TOPIC_TEST)
     manifest = searcher.index().manifest["no_match"]
     print(
