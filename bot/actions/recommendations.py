@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 MAX_OFFERS = 5
 MIN_OFFERS = 3
+# Candidates asked from the search: more than shown, so that offers matching only the role can be skipped.
+CANDIDATES = 10
 MAX_TERM_WORDS = 3
 # Search query when the user skipped both role and topics (not shown to users).
 GENERIC_QUERY = "Weiterbildung für Mitarbeitende der Kommunalverwaltung"
@@ -251,8 +253,7 @@ class OfferText:
         """One sentence why this offer fits this person (matched terms, role, fulfilled wishes)."""
         # Terms from the role ("Bürgeramt") are said in the role clause, not as a topic; long skill labels
         # ("Grundsätze des Datenschutzes respektieren") read badly in the sentence and are left out.
-        terms = topic_terms(course, role)
-        matched = ([t for t in terms if len(t.split()) <= MAX_TERM_WORDS] or terms)[:3]
+        matched = [t for t in topic_terms(course, role) if len(t.split()) <= MAX_TERM_WORDS][:3]
         topics = real_skills(skills)
         prefs = self.preferences(course, filters)
         suffix = (
@@ -403,16 +404,18 @@ class ActionRecommend(Action):
                 retry_payload = "/more_like"
 
         try:
-            answer = await search_client.search(query, k=MAX_OFFERS, filters=filters, exclude_ids=exclude)
+            answer = await search_client.search(query, k=CANDIDATES, filters=filters, exclude_ids=exclude)
         except search_client.SearchUnavailable as exc:
             logger.warning("Search failed: %s", exc)
             dispatcher.utter_message(response="utter_search_unavailable", retry_payload=retry_payload)
             return events
 
-        results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")][:MAX_OFFERS]
+        results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")]
         query_skills = skills if trigger != "more_like" else [query]
-        results = relevant_results(results, role, query_skills)
-        if not results or answer.get("no_good_match"):
+        results = relevant_results(results, role, query_skills)[:MAX_OFFERS]
+        # With topics, "an offer matches a topic term" is the relevance test (the service's no_good_match also
+        # reacts to the role words in the query); without topics the service's verdict decides.
+        if not results or (answer.get("no_good_match") and not real_skills(query_skills)):
             self._utter_nothing_found(dispatcher, text, filters, skills, more=bool(exclude))
             return events
 

@@ -187,7 +187,7 @@ async def test_recommend_shows_offers_with_all_facts_and_reason(
 
     sent = search_service.requests[0]
     assert "Excel" in sent["query"] and "Datenschutz" in sent["query"] and "Bürgeramt" in sent["query"]
-    assert sent["filters"] == {} and sent["exclude_ids"] == []
+    assert sent["filters"] == {} and sent["exclude_ids"] == [] and sent["k"] == 10
 
     items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
     assert 3 <= len(items) <= 5
@@ -213,7 +213,9 @@ async def test_recommend_shows_offers_with_all_facts_and_reason(
     assert {"Mehr dazu", "Nur online", "Andere Themen", "Details zu Nr. 1"} <= set(titles)
     assert sum(t.startswith("Details zu Nr.") for t in titles) == len(items)
     slots = slots_of(events)
-    assert slots["shown_course_ids"] == [f"c{i}" for i in range(1, len(items) + 1)]
+    # c5 has no topic match and is skipped; the others in search order
+    assert slots["shown_course_ids"] == ["c1", "c2", "c3", "c4", "c6"]
+    assert [m["course_title"] for m in items] == [COURSES[i]["title"] for i in slots["shown_course_ids"]]
     assert [r["id"] for r in slots["last_results"]] == slots["shown_course_ids"]
 
 
@@ -289,14 +291,22 @@ async def test_unintelligible_constraint_is_reported_not_dropped(
     assert slots_of(events)["max_cost_eur"] is None
 
 
-@pytest.mark.parametrize("mode", ["empty", "no_good_match", "role_only"])
+@pytest.mark.parametrize(
+    ("mode", "profile"),
+    [
+        ("empty", PROFILE),
+        ("role_only", PROFILE),
+        ("no_good_match", {**PROFILE, "skill_gaps": ["__skipped__"]}),
+    ],
+)
 @pytest.mark.asyncio
-async def test_nothing_fits_is_said_honestly(search_service, make_tracker, dispatcher, domain, mode):
+async def test_nothing_fits_is_said_honestly(search_service, make_tracker, dispatcher, domain, mode, profile):
     search_service.mode = mode
-    tracker = make_tracker(slots=PROFILE, text="Excel", intent="inform_skill_gap")
+    tracker = make_tracker(slots=profile, text="Excel", intent="inform_skill_gap")
     events = await ActionRecommend().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_no_results"]
-    assert "Excel und Datenschutz" in render(domain, dispatcher.messages[0])
+    expected = "Excel und Datenschutz" if mode != "no_good_match" else "Ihrem Thema"
+    assert expected in render(domain, dispatcher.messages[0])
     assert "Andere Themen" in [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert "shown_course_ids" not in slots_of(events)
 

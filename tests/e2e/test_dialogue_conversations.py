@@ -296,26 +296,36 @@ def test_membership_cost_in_the_middle_then_back(stack, sender):
     assert_topic_fits(shown_courses(stack, sender, replies), "deeskalation")
 
 
-def test_unclear_messages_lead_to_clarification_then_handoff_offer(stack, sender):
+def test_gibberish_is_never_answered_with_content(stack, sender):
+    # Whether the NLU calls this nlu_fallback or a low-confidence intent, the bot must admit it did not
+    # understand (clarification buttons or a request to rephrase) and must not act on it.
     replies = say(stack, sender, "xqzv blorp fnord")
-    first = joined(replies)
-    assert "verstehe" in first or "verstanden" in first
-    replies = say(stack, sender, "qwrtz plmnk vbxcy")
     chat = joined(replies)
-    assert "Support-Team" in chat
+    assert "verstehe" in chat or "verstanden" in chat, chat
+    assert not shows_offers(replies)
+
+
+def test_two_unclear_messages_lead_to_the_handoff_offer(stack, sender):
+    # "/nlu_fallback" is what the FallbackClassifier produces for unclear text; sent as a payload it makes the
+    # dialogue part of the two-stage fallback independent of how the NLU scores a given nonsense string.
+    replies = say(stack, sender, "/nlu_fallback")
+    assert "anders formulieren" in joined(replies) or "verstehe" in joined(replies)
+    replies = say(stack, sender, "/nlu_fallback")
+    chat = joined(replies)
+    assert "nicht verstanden" in chat and "Support-Team" in chat
+    assert {"Ja, bitte", "Nein, danke"} <= {b["title"] for b in buttons(replies)}
     replies = say(stack, sender, "ja")
-    assert "einverstanden" in joined(replies)
+    assert "einverstanden" in joined(replies)  # the handoff form asks for consent first
 
 
-def test_clarification_buttons_lead_to_the_chosen_intent(stack, sender):
-    replies = say(stack, sender, "xqzv blorp fnord")
-    options = [b for b in buttons(replies) if b["payload"].startswith("/") and b["title"] != "Nichts davon"]
-    if not options:
-        pytest.skip("the model asked to rephrase directly (no likely intent to offer)")
-    nothing = [b for b in buttons(replies) if b["title"] == "Nichts davon"]
-    assert nothing
-    replies = say(stack, sender, nothing[0]["payload"])
+def test_clarification_then_none_of_these_asks_to_rephrase(stack, sender):
+    replies = say(stack, sender, "/nlu_fallback")
+    options = {b["title"]: b["payload"] for b in buttons(replies)}
+    if "Nichts davon" in options:
+        replies = say(stack, sender, options["Nichts davon"])
     assert "anders formulieren" in joined(replies)
+    replies = say(stack, sender, "Ich suche eine Weiterbildung")  # the rephrased wish is understood
+    assert "Bereich" in joined(replies)
 
 
 def test_delete_my_data_forgets_the_profile(stack, sender):
