@@ -164,16 +164,35 @@ def topic_terms(course: dict[str, Any], role: Any) -> list[str]:
     return [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
 
 
-def relevant_results(results: list[dict[str, Any]], role: Any, skills: Any) -> list[dict[str, Any]]:
-    """Offers that are about the user's topics.
+def _names_topic(term: str, topics: list[str]) -> bool:
+    """The matched term contains one of the user's topics or a whole word of it ("Datenschutz gewährleisten"
+    names "Datenschutz"; "Kinderschutz" does not)."""
+    term_cf = term.casefold()
+    term_words = set(re.findall(r"\w+", term_cf))
+    for topic in topics:
+        topic_cf = topic.casefold()
+        if topic_cf in term_cf or term_cf in topic_cf:
+            return True
+        if any(len(w) >= 4 and w in term_words for w in re.findall(r"\w+", topic_cf)):
+            return True
+    return False
 
-    When the user named topics, an offer counts only if the search matched a topic term in it (a match on
-    the role alone, e.g. "Ordnungsamt", is not enough); if no offer has such a match, nothing fits.
+
+def relevant_results(results: list[dict[str, Any]], role: Any, skills: Any) -> list[dict[str, Any]]:
+    """Offers that are about the user's topics, in search order.
+
+    When the user named topics, offers in which the search matched a term naming a topic come first;
+    offers with only a looser match (a related skill, not the role) fill up to ``MIN_OFFERS``. A match on
+    the role alone ("Ordnungsamt") never counts; if no offer has a topic match, nothing fits.
     Without topics every result counts.
     """
-    if not real_skills(skills):
+    topics = real_skills(skills)
+    if not topics:
         return results
-    return [r for r in results if topic_terms(r, role)]
+    loose = [r for r in results if topic_terms(r, role)]
+    strict = [r for r in loose if any(_names_topic(t, topics) for t in topic_terms(r, role))]
+    fill = [r for r in loose if r not in strict][: max(0, MIN_OFFERS - len(strict))]
+    return [r for r in loose if r in strict or r in fill]
 
 
 def _join(items: list[str], and_word: str) -> str:

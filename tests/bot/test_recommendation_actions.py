@@ -21,6 +21,7 @@ from bot.actions.recommendations import (
     build_filters,
     build_query,
     parse_ordinal,
+    relevant_results,
 )
 
 COURSES: dict[str, dict[str, Any]] = {
@@ -213,8 +214,8 @@ async def test_recommend_shows_offers_with_all_facts_and_reason(
     assert {"Mehr dazu", "Nur online", "Andere Themen", "Details zu Nr. 1"} <= set(titles)
     assert sum(t.startswith("Details zu Nr.") for t in titles) == len(items)
     slots = slots_of(events)
-    # c5 has no topic match and is skipped; the others in search order
-    assert slots["shown_course_ids"] == ["c1", "c2", "c3", "c4", "c6"]
+    # c5 has no match, c4 only a related one ("DSGVO") while four others name a topic: both are skipped
+    assert slots["shown_course_ids"] == ["c1", "c2", "c3", "c6"]
     assert [m["course_title"] for m in items] == [COURSES[i]["title"] for i in slots["shown_course_ids"]]
     assert [r["id"] for r in slots["last_results"]] == slots["shown_course_ids"]
 
@@ -433,3 +434,22 @@ async def test_only_offers_about_the_topic_are_shown(search_service, make_tracke
     assert [m["course_title"] for m in items] == [COURSES["c1"]["title"], COURSES["c2"]["title"]]
     assert dispatcher.messages[0]["count"] == 2
     assert len(slots_of(events)["last_results"]) == 2
+
+
+def test_offers_naming_the_topic_come_before_loose_matches():
+    def offer(i, matched):
+        return {"id": f"o{i}", "matched": matched}
+
+    results = [
+        offer(1, ["Kinderschutz"]),
+        offer(2, ["Datenschutz gewährleisten"]),
+        offer(3, ["Ordnungsamt"]),
+        offer(4, ["Datenschutz"]),
+        offer(5, ["Schutz und Sicherheit der Öffentlichkeit sicherstellen"]),
+        offer(6, ["DSGVO", "Datenschutz"]),
+    ]
+    kept = [r["id"] for r in relevant_results(results, "Ordnungsamt", ["Datenschutz"])]
+    assert kept == ["o2", "o4", "o6"]  # three name the topic: no loose fill-up, role-only never
+    kept = [r["id"] for r in relevant_results(results[:4], "Ordnungsamt", ["Datenschutz"])]
+    assert kept == ["o1", "o2", "o4"]  # two name it: one loose match fills up to three, in search order
+    assert relevant_results(results, "Ordnungsamt", ["__skipped__"]) == results
