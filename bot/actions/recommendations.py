@@ -195,6 +195,13 @@ def relevant_results(results: list[dict[str, Any]], role: Any, skills: Any) -> l
     return [r for r in loose if r in strict or r in fill]
 
 
+def _reads_as_topic(term: str) -> bool:
+    """Short noun phrases fit "es geht um …"; skill labels that are verb phrases ("Datenschutz gewährleisten":
+    German nouns are capitalised, so a lower-case last word marks a verb) or long labels do not."""
+    words = term.split()
+    return len(words) <= MAX_TERM_WORDS and (len(words) == 1 or not words[-1][:1].islower())
+
+
 def _join(items: list[str], and_word: str) -> str:
     items = [i for i in items if i]
     if len(items) <= 1:
@@ -272,7 +279,7 @@ class OfferText:
         """One sentence why this offer fits this person (matched terms, role, fulfilled wishes)."""
         # Terms from the role ("Bürgeramt") are said in the role clause, not as a topic; long skill labels
         # ("Grundsätze des Datenschutzes respektieren") read badly in the sentence and are left out.
-        matched = [t for t in topic_terms(course, role) if len(t.split()) <= MAX_TERM_WORDS][:3]
+        matched = [t for t in topic_terms(course, role) if _reads_as_topic(t)][:3]
         topics = real_skills(skills)
         prefs = self.preferences(course, filters)
         suffix = (

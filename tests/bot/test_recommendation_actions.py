@@ -453,3 +453,11 @@ def test_offers_naming_the_topic_come_before_loose_matches():
     kept = [r["id"] for r in relevant_results(results[:4], "Ordnungsamt", ["Datenschutz"])]
     assert kept == ["o1", "o2", "o4"]  # two name it: one loose match fills up to three, in search order
     assert relevant_results(results, "Ordnungsamt", ["__skipped__"]) == results
+
+
+def test_why_sentence_names_noun_topics_only(domain):
+    from bot.actions.recommendations import OfferText
+
+    course = {"matched": ["Datenschutz", "Datenschutz gewährleisten", "Bewertung der Datenqualität"]}
+    why = OfferText(domain).why(course, "Ordnungsamt", ["Datenschutz"], {})
+    assert "um Datenschutz und Bewertung der Datenqualität geht" in why and "gewährleisten" not in why
