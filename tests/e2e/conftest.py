@@ -46,6 +46,13 @@ class RunningStack:
     def restart_rasa(self) -> None:
         self._stack.restart_service("rasa")
 
+    def stop_service(self, name: str) -> None:
+        """Stop one service ("search", "actions", "rasa", "support") to test how the others cope."""
+        self._stack.stop_service(name)
+
+    def restart_service(self, name: str) -> None:
+        self._stack.restart_service(name)
+
     @staticmethod
     def new_sender() -> str:
         return f"test-{uuid.uuid4().hex[:12]}"
