@@ -44,7 +44,13 @@ def spacy_model_path(config: Path) -> Path | None:
 def run_rasa(rasa_bin: Path, args: list[str]) -> None:
     """Run one rasa CLI command at low CPU priority (the machine is shared); exit on failure."""
     cmd = [str(rasa_bin), *args]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # PYTHONPATH: config.yml names the own NLU component (bot.nlu...), importable from the repo root.
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     print(f"running: {' '.join(cmd)}", file=sys.stderr)
     proc = subprocess.run(cmd, cwd=REPO, env=env, preexec_fn=lambda: os.nice(10), check=False)
     if proc.returncode != 0:
