@@ -49,8 +49,9 @@
     log.appendChild(item);
   }
 
+  // shown === null: a message the user did not type (the greeting on page load) is not echoed.
   async function send(message, shown) {
-    addMessage(shown || message, "user");
+    if (shown !== null) { addMessage(shown || message, "user"); }
     submit.disabled = true;
     try {
       const response = await fetch("api/message", {
@@ -83,4 +84,6 @@
     send(text);
   });
   input.focus();
+  // Start with the assistant's greeting and its buttons, so the page is never an empty box.
+  send("/greet", null);
 })();
