@@ -1,4 +1,5 @@
-"""Command line for support staff: `kc-support list [--all] | show REF | close REF | delete REF`."""
+"""Command line for support staff:
+`kc-support list [--all] | show REF | close REF | delete REF | purge --closed-days N`."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("show", "show one request"), ("close", "close a request"),
                        ("delete", "delete a request and its conversation excerpt")):
         sub.add_parser(name, help=text).add_argument("ref", help="reference, e.g. KC-2026-000123")
+    p_purge = sub.add_parser("purge", help="delete requests closed more than N days ago (retention)")
+    p_purge.add_argument("--closed-days", type=int, required=True, metavar="N",
+                         help="retention period in days for closed requests")
     args = parser.parse_args(argv)
 
     store = SupportStore(args.db)
@@ -46,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         for req in requests:
             print(_line(req))
         print(f"{len(requests)} request(s)" + ("" if args.all else " open"))
+        return 0
+    if args.command == "purge":
+        if args.closed_days < 0:
+            print("error: --closed-days must be 0 or more", file=sys.stderr)
+            return 2
+        count = store.purge_closed(args.closed_days)
+        print(f"{count} closed request(s) older than {args.closed_days} day(s) deleted")
         return 0
     if args.command == "delete":
         if store.delete(args.ref):

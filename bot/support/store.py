@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 DB_ENV = "KC_SUPPORT_DB"
@@ -156,6 +156,20 @@ class SupportStore:
         with self._connect() as conn:
             cur = conn.execute("DELETE FROM support_requests WHERE ref = ?", (ref.strip().upper(),))
         return cur.rowcount > 0
+
+    def purge_closed(self, older_than_days: int, now: datetime | None = None) -> int:
+        """Delete requests closed more than ``older_than_days`` days ago (retention period); the count.
+
+        Open requests are never purged: somebody still has to answer them.
+        """
+        if older_than_days < 0:
+            raise ValueError("older_than_days must not be negative")
+        cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
+        with self._connect() as conn:
+            cur = conn.execute(
+                "DELETE FROM support_requests WHERE status = 'closed' AND closed_at < ?", (_utc_iso(cutoff),)
+            )
+        return cur.rowcount
 
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every request that came from one conversation (right to erasure). Returns the count."""

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,31 @@ def test_conversation_data_can_be_deleted(store):
     assert store.get(other.ref) is not None
     assert store.delete(other.ref) is True
     assert store.list(include_closed=True) == []
+
+
+def test_closed_requests_are_purged_after_the_retention_period(store):
+    old_closed = store.create("alt und erledigt", now=NOW)
+    store.close(old_closed.ref, now=NOW)
+    recent_closed = store.create("neu und erledigt", now=NOW)
+    store.close(recent_closed.ref, now=NOW + timedelta(days=80))
+    old_open = store.create("alt, aber noch offen", now=NOW)
+    assert store.purge_closed(90, now=NOW + timedelta(days=100)) == 1
+    assert store.get(old_closed.ref) is None
+    assert store.get(recent_closed.ref) is not None
+    assert store.get(old_open.ref) is not None
+    with pytest.raises(ValueError):
+        store.purge_closed(-1)
+
+
+def test_cli_purge(store, capsys):
+    req = store.create("erledigte Frage", now=NOW)
+    store.close(req.ref, now=NOW)
+    db = str(store.path)
+    assert cli_main(["--db", db, "purge", "--closed-days", "0"]) == 0
+    assert "1 closed request(s) older than 0 day(s) deleted" in capsys.readouterr().out
+    assert store.get(req.ref) is None
+    assert cli_main(["--db", db, "purge", "--closed-days", "-5"]) == 2
+    assert "--closed-days must be 0 or more" in capsys.readouterr().err
 
 
 def test_db_path_from_environment(tmp_path, monkeypatch):
