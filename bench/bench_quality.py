@@ -2,8 +2,10 @@
 
     python bench/bench_quality.py [--devset bench/data/devset.jsonl] (--index DIR | --catalog FILE)
 
-With --catalog the index is built (or reused) in var/bench/quality-index. Also reports how the calibrated
-"nothing fits" threshold behaves: dev queries wrongly flagged, held-out off-topic queries correctly flagged.
+With --catalog the index is built (or reused) in var/bench/quality-index (passages: torch fp32, as in
+``make index``); queries are encoded like the service does (KC_QUERY_ENCODER, or --query-encoder).
+Also reports how the calibrated "nothing fits" threshold behaves: dev queries wrongly flagged, held-out
+off-topic queries correctly flagged.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -100,21 +103,33 @@ def main() -> int:
     ap.add_argument("--index", help="existing index directory")
     ap.add_argument("--catalog", default=str(ROOT / "index" / "data" / "catalog.jsonl"))
     ap.add_argument("--model-dir")
+    ap.add_argument(
+        "--query-encoder",
+        choices=["onnx-int8", "onnx", "torch"],
+        help="encoder for the dev queries (default: as the service, KC_QUERY_ENCODER or onnx-int8)",
+    )
     args = ap.parse_args()
+    if args.query_encoder:
+        os.environ["KC_QUERY_ENCODER"] = args.query_encoder
 
-    from index.build import build_index, load_encoder
+    from index.build import build_index, load_encoder, load_query_encoder
     from index.search import Searcher
 
     devset = [d for d in load_devset(Path(args.devset)) if d.get("relevant")]
     encoder = CachedEncoder(load_encoder(args.model_dir))
+    queries = load_query_encoder(args.model_dir)
+    query_encoder = encoder if queries.name == "torch" else CachedEncoder(queries)
     index_dir = Path(args.index) if args.index else ROOT / "var" / "bench" / "quality-index"
     if not args.index:
         result = build_index(args.catalog, index_dir, encoder=encoder)
         print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
-    searcher = Searcher(index_dir, encoder=encoder)
+    searcher = Searcher(index_dir, encoder=query_encoder)
     default_fusion = searcher.fusion
     n = searcher.health()["courses"]
-    print(f"dev set: {args.devset} ({len(devset)} graded queries), index: {n} courses")
+    print(
+        f"dev set: {args.devset} ({len(devset)} graded queries), index: {n} courses, "
+        f"query encoder: {queries.name}"
+    )
     print(f"{'method':<22}{'nDCG@5':>9}{'Recall@10':>11}{'MRR@10':>9}")
     flagged_dev = 0
     for fusion, mmr in (

@@ -236,17 +236,30 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=15.0, help="duration of the concurrent qps run")
     ap.add_argument("--workers", type=int, default=2, help="service thread-pool size")
+    ap.add_argument(
+        "--query-encoder",
+        choices=["onnx-int8", "onnx", "torch"],
+        help="KC_QUERY_ENCODER for the service and the in-process figures (default: the service default)",
+    )
     args = ap.parse_args()
+    if args.query_encoder:
+        os.environ["KC_QUERY_ENCODER"] = args.query_encoder
 
     import faiss
 
-    from index.build import build_index, load_encoder, passage_text
+    from index.build import build_index, load_encoder, load_query_encoder, passage_text
     from index.search import LoadedIndex
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     courses = demo_courses(args.catalog)
-    encoder = load_encoder(args.model_dir)
+    encoder = load_encoder(args.model_dir)  # torch fp32: passages, as in a real build
+    query_encoder = load_query_encoder(args.model_dir)
+    print(
+        f"query encoder: {query_encoder.name} (KC_QUERY_ENCODER), "
+        f"{os.environ.get('KC_ENCODER_THREADS', '1')} intra-op thread(s) (KC_ENCODER_THREADS); "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
     texts = [passage_text(c) for c in courses]
     key = hashlib.sha256(json.dumps([texts, encoder.identity], sort_keys=True).encode()).hexdigest()[:16]
     cache = work / f"real-vectors-{key}.npz"
@@ -302,7 +315,7 @@ def main() -> int:
         disk_mb = sum(f.stat().st_size for f in result.version_dir.iterdir()) / 2**20
         print(f"index memory (RSS growth when loading): {index_mb:.0f} MB; on disk {disk_mb:.0f} MB")
         if idx_info["type"] != "flat_ip":
-            qv = encoder.encode_queries(queries)
+            qv = query_encoder.encode_queries(queries)
             exact = np.argsort(-(qv @ loaded.vectors.T), axis=1)[:, :10]
             _, approx = loaded.faiss.search(np.ascontiguousarray(qv), 10)
             rec = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
@@ -313,7 +326,7 @@ def main() -> int:
                 f"(efSearch {idx_info['ef_search']})"
             )
         del loaded
-        enc_ms, search_ms = breakdown(out, encoder, queries)
+        enc_ms, search_ms = breakdown(out, query_encoder, queries)
         print(
             f"in-process: query encoding p50 {np.percentile(enc_ms, 50):.1f} / p95 "
             f"{np.percentile(enc_ms, 95):.1f} ms; "
@@ -333,7 +346,10 @@ def main() -> int:
             f"(sequential, {args.requests} req); "
             f"{res['qps']:.1f} qps with {args.clients} concurrent clients ({args.workers} worker threads)"
         )
-        print(f"service process: RSS {srv_rss:.0f} MB, peak {srv_hwm:.0f} MB (model + index)")
+        print(
+            f"service process: RSS {srv_rss:.0f} MB, peak {srv_hwm:.0f} MB (model + index); "
+            f"load average {os.getloadavg()[0]:.2f}"
+        )
     print(
         f"\nbench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
         f"faiss {faiss.__version__}"

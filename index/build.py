@@ -105,6 +105,19 @@ def load_encoder(model_dir: str | Path | None = None) -> Any:
     return Encoder(model_dir)
 
 
+def load_query_encoder(model_dir: str | Path | None = None) -> Any:
+    """The query encoder named by ``KC_QUERY_ENCODER`` (default onnx-int8); no fallback to another one."""
+    from index.embedding import EncoderUnavailable, load_query_encoder
+
+    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    if not model_dir.exists():
+        raise BuildError(f"model directory not found: {model_dir} (run the model conversion first)")
+    try:
+        return load_query_encoder(model_dir)
+    except EncoderUnavailable as exc:
+        raise BuildError(str(exc)) from exc
+
+
 def model_identity(model_dir: str | Path | None = None) -> Any:
     """Model identity read from the converted model's identity file, without loading the model."""
     from index.convert_model import IDENTITY_FILE

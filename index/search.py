@@ -418,9 +418,10 @@ class Searcher:
             with self._lock:
                 if self._encoder is None:
                     try:
-                        self._encoder = bld.load_encoder(self.model_dir)
+                        self._encoder = bld.load_query_encoder(self.model_dir)
                     except (OSError, bld.BuildError) as exc:
                         raise IndexUnavailable(f"embedding model unavailable: {exc}") from exc
+                    log.info("query encoder: %s", self._encoder.name)
         return self._encoder
 
     def index(self) -> LoadedIndex:

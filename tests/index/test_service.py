@@ -114,3 +114,40 @@ def test_query_text_is_not_logged(searcher, caplog):
     assert status == 200
     assert "POST /search 200" in caplog.text
     assert "Musterfrau" not in caplog.text
+
+
+def test_concurrent_requests_match_sequential_ones(small_index, caplog):
+    """The default (ONNX int8) query encoder under concurrent requests: same results, logged at startup."""
+    from index.build import load_query_encoder
+
+    queries = [
+        "Datenschutz lieber online",
+        "Führung im öffentlichen Dienst",
+        "Excel für Einsteiger",
+        "Vergaberecht",
+        "Konflikte im Team lösen",
+        "E-Akte einführen",
+        "Bürgerservice am Telefon",
+        "Haushaltsrecht kostenlos",
+    ]
+    encoder = load_query_encoder()
+
+    async def run(concurrent: bool) -> list[dict]:
+        # Own query cache per run; the sequential one loads the default encoder like the service does.
+        searcher = Searcher(small_index, encoder=encoder) if concurrent else Searcher(small_index)
+        async with TestClient(TestServer(create_app(searcher, workers=2))) as client:
+
+            async def one(query: str) -> dict:
+                resp = await client.post("/search", json={"query": query, "k": 5})
+                assert resp.status == 200
+                return await resp.json()
+
+            if concurrent:
+                return list(await asyncio.gather(*(one(q) for q in queries * 2)))
+            return [await one(q) for q in queries * 2]
+
+    with caplog.at_level(logging.INFO, logger="kc.index.search"):
+        sequential = asyncio.run(run(concurrent=False))
+    assert f"query encoder: {encoder.name}" in caplog.text
+    concurrent = asyncio.run(run(concurrent=True))
+    assert concurrent == sequential
