@@ -9,10 +9,13 @@ With --catalog the index is built (or reused) in var/bench/quality-index. Also r
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,22 +70,53 @@ def mrr_at(ranked: list[str], rel: dict[str, int], k: int = 10) -> float:
 
 
 class CachedEncoder:
-    """Encodes each query once across the compared methods."""
+    """Encodes each text once across the compared methods; with ``cache_file`` also across runs
+    (vectors keyed by model identity, prompt kind and text, stored as .npz under var/bench)."""
 
-    def __init__(self, inner) -> None:
-        self.inner, self.identity, self.cache = inner, inner.identity, {}
+    def __init__(self, inner, cache_file: Path | None = None) -> None:
+        self.inner, self.identity = inner, inner.identity
+        self.cache_file = cache_file
+        self.cache: dict[str, Any] = {}
+        self._dirty = False
+        if cache_file is not None and cache_file.is_file():
+            import numpy as np
 
-    def encode_queries(self, texts):
+            with np.load(cache_file) as stored:
+                self.cache = {key: stored[key] for key in stored.files}
+
+    def _key(self, kind: str, text: str) -> str:
+        raw = json.dumps([self.identity, kind, text], sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+    def _encode(self, texts, kind: str):
         import numpy as np
 
-        missing = [t for t in texts if t not in self.cache]
+        keys = [self._key(kind, t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.cache}
         if missing:
-            for t, v in zip(missing, self.inner.encode_queries(missing), strict=True):
-                self.cache[t] = v
-        return np.stack([self.cache[t] for t in texts])
+            encode = self.inner.encode_queries if kind == "query" else self.inner.encode_passages
+            for k, v in zip(missing, encode(list(missing.values())), strict=True):
+                self.cache[k] = v
+            self._dirty = True
+        return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+    def encode_queries(self, texts):
+        return self._encode(texts, "query")
 
     def encode_passages(self, texts):
-        return self.inner.encode_passages(texts)
+        return self._encode(texts, "passage")
+
+    def save(self) -> None:
+        """Write the cache file (atomically) when new vectors were encoded."""
+        import numpy as np
+
+        if self.cache_file is None or not self._dirty:
+            return
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_file.with_suffix(".tmp.npz")
+        np.savez(tmp, **self.cache)
+        os.replace(tmp, self.cache_file)
+        self._dirty = False
 
 
 def _fits(result: dict, prefs: dict) -> bool:
@@ -100,17 +134,24 @@ def main() -> int:
     ap.add_argument("--index", help="existing index directory")
     ap.add_argument("--catalog", default=str(ROOT / "index" / "data" / "catalog.jsonl"))
     ap.add_argument("--model-dir")
+    ap.add_argument(
+        "--no-vector-cache",
+        action="store_true",
+        help="do not read/write var/bench/quality-vectors.npz (encoded queries and passages)",
+    )
     args = ap.parse_args()
 
     from index.build import build_index, load_encoder
     from index.search import Searcher
 
     devset = [d for d in load_devset(Path(args.devset)) if d.get("relevant")]
-    encoder = CachedEncoder(load_encoder(args.model_dir))
+    cache_file = None if args.no_vector_cache else ROOT / "var" / "bench" / "quality-vectors.npz"
+    encoder = CachedEncoder(load_encoder(args.model_dir), cache_file)
     index_dir = Path(args.index) if args.index else ROOT / "var" / "bench" / "quality-index"
     if not args.index:
         result = build_index(args.catalog, index_dir, encoder=encoder)
         print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
+        encoder.save()
     searcher = Searcher(index_dir, encoder=encoder)
     default_fusion = searcher.fusion
     n = searcher.health()["courses"]
@@ -167,6 +208,7 @@ def main() -> int:
         f"dev queries flagged {flagged_dev}/{len(devset)}, "
         f"held-out off-topic flagged {flagged_off}/{len(OFF_TOPIC_TEST)}"
     )
+    encoder.save()
     return 0
 
 
