@@ -11,11 +11,13 @@ off-topic queries correctly flagged.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -70,22 +72,142 @@ def mrr_at(ranked: list[str], rel: dict[str, int], k: int = 10) -> float:
 
 
 class CachedEncoder:
-    """Encodes each query once across the compared methods."""
+    """Encodes each text once across the compared methods; with ``cache_file`` also across runs
+    (vectors keyed by model identity, prompt kind and text, stored as .npz under var/bench)."""
 
-    def __init__(self, inner) -> None:
-        self.inner, self.identity, self.cache = inner, inner.identity, {}
+    def __init__(self, inner, cache_file: Path | None = None) -> None:
+        self.inner, self.identity = inner, inner.identity
+        self.cache_file = cache_file
+        self.cache: dict[str, Any] = {}
+        self._dirty = False
+        if cache_file is not None and cache_file.is_file():
+            import numpy as np
 
-    def encode_queries(self, texts):
+            with np.load(cache_file) as stored:
+                self.cache = {key: stored[key] for key in stored.files}
+
+    def _key(self, kind: str, text: str) -> str:
+        # The ONNX query encoders share the model identity with torch but not its exact vectors.
+        encoder_name = getattr(self.inner, "name", "torch")
+        raw = json.dumps(
+            [self.identity, encoder_name, kind, text], sort_keys=True, ensure_ascii=False, default=str
+        )
+        return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+    def _encode(self, texts, kind: str):
         import numpy as np
 
-        missing = [t for t in texts if t not in self.cache]
+        keys = [self._key(kind, t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.cache}
         if missing:
-            for t, v in zip(missing, self.inner.encode_queries(missing), strict=True):
-                self.cache[t] = v
-        return np.stack([self.cache[t] for t in texts])
+            encode = self.inner.encode_queries if kind == "query" else self.inner.encode_passages
+            for k, v in zip(missing, encode(list(missing.values())), strict=True):
+                self.cache[k] = v
+            self._dirty = True
+        return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+    def encode_queries(self, texts):
+        return self._encode(texts, "query")
 
     def encode_passages(self, texts):
-        return self.inner.encode_passages(texts)
+        return self._encode(texts, "passage")
+
+    def save(self) -> None:
+        """Write the cache file (atomically) when new vectors were encoded."""
+        import numpy as np
+
+        if self.cache_file is None or not self._dirty:
+            return
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_file.with_suffix(".tmp.npz")
+        np.savez(tmp, **self.cache)
+        os.replace(tmp, self.cache_file)
+        self._dirty = False
+
+
+METHODS = (
+    ("bm25", False),
+    ("dense", False),
+    ("rrf", False),
+    ("linear", False),
+    ("rrf", True),
+    ("linear", True),
+)
+GRID_DENSE_WEIGHT = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+GRID_FEEDBACK_WEIGHT = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+Scores = list[tuple[float, float, float]]  # per query: nDCG@5, Recall@10, MRR@10
+
+
+def per_query(searcher, devset: list[dict]) -> Scores:
+    """nDCG@5, Recall@10 and MRR@10 of every dev query for the searcher's current settings."""
+    out = []
+    for item in devset:
+        ranked = [r["id"] for r in searcher.search(item["query"], k=10)["results"]]
+        rel = item["relevant"]
+        out.append((ndcg_at(ranked, rel, 5), recall_at(ranked, rel, 10), mrr_at(ranked, rel, 10)))
+    return out
+
+
+def means(scores: Scores) -> tuple[float, float, float]:
+    n = max(len(scores), 1)
+    return tuple(sum(s[i] for s in scores) / n for i in range(3))  # type: ignore[return-value]
+
+
+def print_styles(devset: list[dict], by_method: dict[str, Scores]) -> None:
+    """nDCG@5 per query style (rows) and method (columns)."""
+    styles = sorted({d.get("style", "-") for d in devset})
+    print("nDCG@5 by query style")
+    print(f"{'style':<19}" + "".join(f"{m:>19}" for m in by_method))
+    for st in styles:
+        cells = []
+        for scores in by_method.values():
+            vals = [s[0] for s, d in zip(scores, devset, strict=True) if d.get("style", "-") == st]
+            cells.append(f"{sum(vals) / len(vals):>19.3f}")
+        n = sum(d.get("style", "-") == st for d in devset)
+        print(f"{st + f' (n={n})':<19}" + "".join(cells))
+
+
+def cross_validate(searcher, devset: list[dict], k: int) -> None:
+    """K-fold CV: per fold, pick (dense_weight, feedback_weight) with the best mean nDCG@5 of the served
+    ranking (fusion + MMR) on the other folds, evaluate on the held-out fold; report the pooled held-out
+    figures. Folds are every k-th query, so each fold holds the same mix of styles."""
+    grid = [(w, f) for w in GRID_DENSE_WEIGHT for f in GRID_FEEDBACK_WEIGHT]
+    served: dict[tuple[float, float], Scores] = {}
+    plain: dict[tuple[float, float], Scores] = {}
+    for params in grid:
+        searcher.dense_weight, searcher.feedback_weight = params
+        searcher.mmr = True
+        served[params] = per_query(searcher, devset)
+        searcher.mmr = False
+        plain[params] = per_query(searcher, devset)
+    held_served: list[tuple[float, float, float] | None] = [None] * len(devset)
+    held_plain: list[tuple[float, float, float] | None] = [None] * len(devset)
+    print(
+        f"{k}-fold cross-validation over dense_weight {GRID_DENSE_WEIGHT} "
+        f"x feedback_weight {GRID_FEEDBACK_WEIGHT}"
+    )
+    for fold in range(k):
+        train = [i for i in range(len(devset)) if i % k != fold]
+        test = [i for i in range(len(devset)) if i % k == fold]
+        best = max(grid, key=lambda p: sum(served[p][i][0] for i in train))
+        for i in test:
+            held_served[i], held_plain[i] = served[best][i], plain[best][i]
+        held = means([served[best][i] for i in test])[0]
+        print(
+            f"  fold {fold + 1}: chosen dense_weight {best[0]}, feedback_weight {best[1]}; "
+            f"held-out nDCG@5 {held:.3f}"
+        )
+    print("  in-sample nDCG@5 of the served ranking (rows dense_weight, columns feedback_weight):")
+    for w in GRID_DENSE_WEIGHT:
+        row = "".join(f"{means(served[(w, f)])[0]:>7.3f}" for f in GRID_FEEDBACK_WEIGHT)
+        print(f"    {w:<5}{row}")
+    full = max(grid, key=lambda p: sum(s[0] for s in served[p]))
+    print(f"  chosen on all queries (use as defaults): dense_weight {full[0]}, feedback_weight {full[1]}")
+    pooled = {"fused (held-out)": held_plain, "served (held-out)": held_served}
+    for label, scores in pooled.items():
+        vals = means([s for s in scores if s is not None])
+        print(f"{label:<22}" + "".join(f"{v:>{w}.3f}" for v, w in zip(vals, (9, 11, 9), strict=True)))
+    print_styles(devset, {m: [s for s in sc if s is not None] for m, sc in pooled.items()})
 
 
 def _fits(result: dict, prefs: dict) -> bool:
@@ -108,6 +230,17 @@ def main() -> int:
         choices=["onnx-int8", "onnx", "torch"],
         help="encoder for the dev queries (default: as the service, KC_QUERY_ENCODER or onnx-int8)",
     )
+    ap.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="also run K-fold cross-validation of dense_weight x feedback_weight (served fusion + MMR)",
+    )
+    ap.add_argument(
+        "--no-vector-cache",
+        action="store_true",
+        help="do not read/write var/bench/quality-vectors.npz (encoded queries and passages)",
+    )
     args = ap.parse_args()
     if args.query_encoder:
         os.environ["KC_QUERY_ENCODER"] = args.query_encoder
@@ -116,54 +249,51 @@ def main() -> int:
     from index.search import Searcher
 
     devset = [d for d in load_devset(Path(args.devset)) if d.get("relevant")]
-    encoder = CachedEncoder(load_encoder(args.model_dir))
+    cache_file = None if args.no_vector_cache else ROOT / "var" / "bench" / "quality-vectors.npz"
+    encoder = CachedEncoder(load_encoder(args.model_dir), cache_file)
     queries = load_query_encoder(args.model_dir)
-    query_encoder = encoder if queries.name == "torch" else CachedEncoder(queries)
+    query_cache = cache_file.with_name(f"quality-vectors-{queries.name}.npz") if cache_file else None
+    query_encoder = encoder if queries.name == "torch" else CachedEncoder(queries, query_cache)
     index_dir = Path(args.index) if args.index else ROOT / "var" / "bench" / "quality-index"
     if not args.index:
         result = build_index(args.catalog, index_dir, encoder=encoder)
         print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
+        encoder.save()
     searcher = Searcher(index_dir, encoder=query_encoder)
+    defaults = (searcher.dense_weight, searcher.feedback_weight)
     default_fusion = searcher.fusion
     n = searcher.health()["courses"]
     print(
         f"dev set: {args.devset} ({len(devset)} graded queries), index: {n} courses, "
         f"query encoder: {queries.name}"
     )
-    print(f"{'method':<22}{'nDCG@5':>9}{'Recall@10':>11}{'MRR@10':>9}")
-    flagged_dev = 0
-    for fusion, mmr in (
-        ("bm25", False),
-        ("dense", False),
-        ("rrf", False),
-        ("linear", False),
-        ("rrf", True),
-        ("linear", True),
-    ):
-        searcher.fusion, searcher.mmr = fusion, mmr
-        nd = rc = mr = 0.0
-        for item in devset:
-            res = searcher.search(item["query"], k=10)
-            ranked = [r["id"] for r in res["results"]]
-            nd += ndcg_at(ranked, item["relevant"], 5)
-            rc += recall_at(ranked, item["relevant"], 10)
-            mr += mrr_at(ranked, item["relevant"], 10)
-            if fusion == default_fusion and mmr:
-                flagged_dev += res["no_good_match"]
-        label = fusion + (" + MMR" if mmr else "")
-        m = len(devset)
-        print(f"{label:<22}{nd / m:>9.3f}{rc / m:>11.3f}{mr / m:>9.3f}")
-    searcher.fusion, searcher.mmr = default_fusion, True
-    styles: dict[str, list[float]] = {}
-    for item in devset:
-        ranked = [r["id"] for r in searcher.search(item["query"], k=10)["results"]]
-        styles.setdefault(item.get("style", "-"), []).append(ndcg_at(ranked, item["relevant"], 5))
     print(
-        "nDCG@5 by query style ("
-        + default_fusion
-        + " + MMR): "
-        + ", ".join(f"{st} {sum(v) / len(v):.3f} (n={len(v)})" for st, v in sorted(styles.items()))
+        f"parameters: dense_weight {searcher.dense_weight}, feedback_weight {searcher.feedback_weight} "
+        "(index/search.py defaults)"
     )
+    print(f"{'method':<22}{'nDCG@5':>9}{'Recall@10':>11}{'MRR@10':>9}")
+    by_method: dict[str, list[tuple[float, float, float]]] = {}
+    for fusion, mmr in METHODS:
+        searcher.fusion, searcher.mmr = fusion, mmr
+        label = fusion + (" + MMR" if mmr else "")
+        by_method[label] = per_query(searcher, devset)
+        print(
+            f"{label:<22}"
+            + "".join(f"{v:>{w}.3f}" for v, w in zip(means(by_method[label]), (9, 11, 9), strict=True))
+        )
+    served = f"{default_fusion} + MMR"
+    bm25_ndcg = means(by_method["bm25"])[0]
+    print(
+        f"ratio nDCG@5 {default_fusion} / bm25: {means(by_method[default_fusion])[0] / bm25_ndcg:.3f}, "
+        f"{served} / bm25: {means(by_method[served])[0] / bm25_ndcg:.3f}"
+    )
+    print_styles(devset, {m: by_method[m] for m in ("bm25", "dense", default_fusion, served)})
+    searcher.fusion, searcher.mmr = default_fusion, True
+    flagged_dev = sum(searcher.search(item["query"], k=10)["no_good_match"] for item in devset)
+    if args.cv:
+        cross_validate(searcher, devset, args.cv)
+        searcher.fusion, searcher.mmr = default_fusion, True
+        searcher.dense_weight, searcher.feedback_weight = defaults
     with_prefs = [d for d in devset if d.get("prefs")]
     if with_prefs:
         share, n_top = 0.0, 0
@@ -182,6 +312,9 @@ def main() -> int:
         f"dev queries flagged {flagged_dev}/{len(devset)}, "
         f"held-out off-topic flagged {flagged_off}/{len(OFF_TOPIC_TEST)}"
     )
+    encoder.save()
+    if query_encoder is not encoder:
+        query_encoder.save()
     return 0
 
 

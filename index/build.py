@@ -476,10 +476,15 @@ def _build_into(dest: Path, loaded: cat.LoadResult, encoder: Any, approx_thresho
     index, index_info = build_faiss(vectors, approx_threshold, real_queries)
     faiss.write_index(index, str(dest / "vectors.faiss"))
     t1 = time.perf_counter()
-    weights, terms, vocabulary = build_bm25([bm25_text(c) for c in courses])
+    texts = [bm25_text(c) for c in courses]
+    weights, terms, vocabulary = build_bm25(texts)
     sp.save_npz(dest / "bm25.npz", weights, compressed=False)
     with open(dest / "terms.json", "w", encoding="utf-8") as fh:
-        json.dump({"terms": terms, "vocabulary": vocabulary}, fh, ensure_ascii=False)
+        json.dump(
+            {"terms": terms, "vocabulary": vocabulary, "surface_forms": textprep.surface_forms(texts)},
+            fh,
+            ensure_ascii=False,
+        )
     t_bm25 = time.perf_counter() - t1
     write_metadata(dest, courses)
     calibration = calibrate_no_match(encoder, index, on_topic_probes(courses))

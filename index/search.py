@@ -8,6 +8,18 @@ Preference phrases in the query text (decisions):
   "kostenlos", "gratis", "kurz", "unter 200 Euro", ...) is SOFT: matching courses get a bonus, conflicting
   ones a penalty, nobody is excluded.
 All recognised phrases are stripped from the text used for retrieval.
+
+Retrieval (decisions, measured with bench/bench_quality.py --cv on bench/data/devset.jsonl):
+- Query words are normalised to the catalog's spelling first (``textprep.QuerySpeller``: umlauts
+  restored, one or two typos corrected); BM25 and the dense encoder both see the normalised text.
+- "linear" fusion: min-max scaled cosines (over the dense candidates) and max-scaled BM25 scores,
+  weighted ``dense_weight`` : 1 - ``dense_weight``.
+- Dense pseudo-relevance feedback: the query vector is moved towards the mean vector of the
+  ``FEEDBACK_DOCS`` best *fused* courses, soft-preference bonus included (Rocchio, weight
+  ``feedback_weight``); the dense candidates are retrieved again with it and fused once more. Seeding
+  from the fused list lets BM25's exact matches steer the dense side (colloquial queries); seeding with
+  the preference bonus keeps "lieber online" from being washed out by the sharper second pass. Filters
+  apply to both passes.
 """
 
 from __future__ import annotations
@@ -38,7 +50,9 @@ RRF_K = 60
 CANDIDATES = 100
 MMR_POOL = 30
 MMR_LAMBDA = 0.7
-DENSE_WEIGHT = 0.7  # tuned on bench/data/devset.jsonl (nDCG@5 0.752, preference fit 0.89)
+DENSE_WEIGHT = 0.7  # chosen by 5-fold cross-validation (bench_quality.py --cv), see bench/data/README.md
+FEEDBACK_WEIGHT = 1.5  # Rocchio weight of the feedback centroid, chosen like DENSE_WEIGHT
+FEEDBACK_DOCS = 3
 NEAR_COPY = 0.97
 SOFT_BONUS = 0.2
 SHORT_HOURS = 8.0
@@ -253,6 +267,7 @@ class LoadedIndex:
         self.terms: list[str] = terms["terms"]
         self.term_ids = {t: i for i, t in enumerate(self.terms)}
         self.analyzer = textprep.Analyzer(terms["vocabulary"])
+        self.speller = textprep.QuerySpeller(terms.get("surface_forms", {}), self.analyzer)
         with open(version_dir / "meta.json", encoding="utf-8") as fh:
             meta = json.load(fh)
         self.ids: list[str] = meta["ids"]
@@ -389,6 +404,8 @@ class Searcher:
         model_dir: str | Path | None = None,
         fusion: str = "linear",
         mmr: bool = True,
+        dense_weight: float = DENSE_WEIGHT,
+        feedback_weight: float = FEEDBACK_WEIGHT,
     ) -> None:
         import faiss
 
@@ -399,6 +416,8 @@ class Searcher:
         self.model_dir = model_dir
         self.fusion = fusion
         self.mmr = mmr
+        self.dense_weight = dense_weight
+        self.feedback_weight = feedback_weight
         self._lock = threading.RLock()  # index() loads the encoder while holding it
         self._loaded: LoadedIndex | None = None
         self._link: str | None = None
@@ -483,15 +502,19 @@ class Searcher:
         for key, values in parsed.hard.items():
             applied.setdefault(key, values)  # caller filters take precedence
         mask = idx.mask(applied, list(exclude_ids or ()))
-        text = parsed.text or query
+        topic = idx.speller.normalize(parsed.text)
         n_cand = max(CANDIDATES, 4 * k)
-        q = self._query_vector(text)
+        q = self._query_vector(topic or query)
         d_pos, d_score = idx.dense(q, mask, n_cand)
-        counts = idx.query_term_ids(parsed.text) if parsed.text else {}
+        counts = idx.query_term_ids(topic) if topic else {}
         l_pos, l_score = idx.lexical(counts, mask, n_cand)
         fused = self._fuse(d_pos, d_score, l_pos, l_score)
         best_cos = float(d_score[0]) if len(d_score) else -1.0
-        strong_lexical = self._strong_lexical(idx, parsed.text, l_pos)
+        if fused and self.feedback_weight > 0 and self.fusion in ("linear", "rrf"):
+            q2 = self._feedback_vector(idx, q, _with_preferences(idx, fused, parsed.soft))
+            d_pos, d_score = idx.dense(q2, mask, n_cand)
+            fused = self._fuse(d_pos, d_score, l_pos, l_score)
+        strong_lexical = self._strong_lexical(idx, topic, l_pos)
         no_good = bool(best_cos < idx.threshold and not strong_lexical)
         if not fused:
             return {
@@ -502,18 +525,14 @@ class Searcher:
                 "index_version": idx.manifest["version"],
             }
         positions = list(fused)
-        if parsed.soft:
-            scored = {p: fused[p] + _preference_bonus(idx.facets(p), parsed.soft) for p in positions}
-        else:
-            scored = fused
+        scored = _with_preferences(idx, fused, parsed.soft)
         ranked = sorted(positions, key=lambda p: -scored[p])
         chosen = _mmr(ranked[: max(MMR_POOL, k)], scored, idx.vectors, k) if self.mmr else ranked[:k]
         records = idx.records(chosen)
         sub = idx.bm25[:, np.fromiter(counts, dtype=np.int64)].tocsr() if counts else None
         inv_terms = {tid: idx.terms[tid] for tid in counts}
         results = [
-            self._result(idx, records[p], p, scored[p], parsed.text, sub, list(counts), inv_terms)
-            for p in chosen
+            self._result(idx, records[p], p, scored[p], topic, sub, list(counts), inv_terms) for p in chosen
         ]
         return {
             "results": results,
@@ -537,6 +556,12 @@ class Searcher:
                 self._qcache.popitem(last=False)
         return vec
 
+    def _feedback_vector(self, idx: LoadedIndex, q: np.ndarray, fused: dict[int, float]) -> np.ndarray:
+        """Rocchio: the query vector moved towards the centroid of the best fused courses, re-normalised."""
+        top = sorted(fused, key=lambda p: -fused[p])[:FEEDBACK_DOCS]
+        moved = q + self.feedback_weight * idx.vectors[np.array(top)].mean(axis=0)
+        return np.ascontiguousarray(moved / max(float(np.linalg.norm(moved)), 1e-12), dtype=np.float32)
+
     def _fuse(
         self, d_pos: np.ndarray, d_score: np.ndarray, l_pos: np.ndarray, l_score: np.ndarray
     ) -> dict[int, float]:
@@ -559,11 +584,11 @@ class Searcher:
             lo = float(d_score[-1])
             span = max(float(d_score[0]) - lo, 1e-6)
             for p, s in zip(d_pos.tolist(), d_score.tolist(), strict=True):
-                out[p] = DENSE_WEIGHT * (s - lo) / span
+                out[p] = self.dense_weight * (s - lo) / span
         if len(l_score):
             mx = float(l_score[0])
             for p, s in zip(l_pos.tolist(), l_score.tolist(), strict=True):
-                out[p] = out.get(p, 0.0) + (1 - DENSE_WEIGHT) * s / mx
+                out[p] = out.get(p, 0.0) + (1 - self.dense_weight) * s / mx
         return out
 
     @staticmethod
@@ -615,6 +640,13 @@ class Searcher:
             "matched": matched[:8],
             "description": rec["description"],
         }
+
+
+def _with_preferences(idx: LoadedIndex, fused: dict[int, float], soft: dict[str, Any]) -> dict[int, float]:
+    """Fused scores plus the soft-preference bonus (the ranking users see before MMR)."""
+    if not soft:
+        return fused
+    return {p: s + _preference_bonus(idx.facets(p), soft) for p, s in fused.items()}
 
 
 def _preference_bonus(rec: dict[str, Any], soft: dict[str, Any]) -> float:

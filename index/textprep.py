@@ -13,13 +13,16 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-TEXTPREP_VERSION = "3"
+TEXTPREP_VERSION = "4"
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-ZÄÖÜ]){2})[A-ZÄÖÜa-zäöüß0-9]{2,8}$")
 _LINKERS = ("s", "es", "n", "en", "er", "e")
 _MIN_PART = 4
 _MIN_COMPOUND = 9
+_SPELL_WORD_RE = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+_SPELL_MIN_LEN = 5  # shorter unknown words are left alone (acronyms, abbreviations)
+_SPELL_LONG = 9  # from this length two edits are tolerated, below one
 _lock = threading.Lock()
 _nlp: Any = None
 
@@ -215,3 +218,91 @@ def build_vocabulary(term_lists: Iterable[list[str]], min_df: int = 1, min_len: 
         for t in set(terms):
             df[t] = df.get(t, 0) + 1
     return {t for t, n in df.items() if n >= min_df and len(t) >= min_len and t.isalpha()}
+
+
+# -- query spelling ------------------------------------------------------------------------------
+def surface_forms(texts: Iterable[str]) -> dict[str, list[Any]]:
+    """Catalog spelling table: folded word -> [most frequent surface form, count]."""
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for word in _SPELL_WORD_RE.findall(text):
+            forms = counts.setdefault(fold(word), {})
+            forms[word] = forms.get(word, 0) + 1
+    table: dict[str, list[Any]] = {}
+    for key, forms in counts.items():
+        best = max(sorted(forms), key=lambda w: forms[w])
+        table[key] = [best, sum(forms.values())]
+    return table
+
+
+@lru_cache(maxsize=1)
+def german_lexicon() -> frozenset[str]:
+    """Lower-cased German word forms and lemmas known to the lemmatizer's lookup table."""
+    table = get_nlp().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    words = {str(k).lower() for k in table.keys()} | {str(v).lower() for v in table.values()}
+    return frozenset(words)
+
+
+def _within(a: str, b: str, limit: int) -> int | None:
+    """Levenshtein distance of a and b if it is at most ``limit``, else None (early exit)."""
+    if abs(len(a) - len(b)) > limit:
+        return None
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return None
+        prev = cur
+    return prev[-1] if prev[-1] <= limit else None
+
+
+class QuerySpeller:
+    """Normalises query words to the catalog's spelling before retrieval.
+
+    - A word whose folded form occurs in the catalog gets the catalog's surface form back
+      ("fuer" -> "für", "buergergeld" -> "Bürgergeld"), which helps the dense encoder.
+    - An unknown word (not in the catalog, no word form or lemma of the lemmatizer table, at least
+      five letters) is replaced by the most frequent catalog word within one edit (two from nine
+      letters on) that starts with the same letter and is no stopword ("datenschuts" -> "Datenschutz").
+    Everything else, punctuation and spacing included, is kept as typed.
+    """
+
+    def __init__(self, forms: dict[str, list[Any]], analyzer: Analyzer) -> None:
+        self.forms = forms
+        self.lexicon = german_lexicon()
+        self.stop = analyzer.stop
+        self._by_initial: dict[str, list[str]] = {}
+        for key in forms:
+            if len(key) >= _SPELL_MIN_LEN - 1 and key not in self.stop:
+                self._by_initial.setdefault(key[0], []).append(key)
+        self._cache: dict[str, str] = {}
+
+    def normalize(self, text: str) -> str:
+        if not self.forms:
+            return text
+        return _SPELL_WORD_RE.sub(lambda m: self.word(m.group(0)), text)
+
+    def word(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._word(word)
+            if len(self._cache) < 100_000:
+                self._cache[word] = cached
+        return cached
+
+    def _word(self, word: str) -> str:
+        key = fold(word)
+        known = self.forms.get(key)
+        if known is not None:
+            return word if word.isupper() else str(known[0])
+        if len(key) < _SPELL_MIN_LEN or is_acronym(word) or word.lower() in self.lexicon:
+            return word
+        limit = 2 if len(key) >= _SPELL_LONG else 1
+        best: tuple[int, int, str] | None = None
+        for cand in self._by_initial.get(key[0], ()):
+            dist = _within(key, cand, limit)
+            if dist is not None and (best is None or (dist, -self.forms[cand][1], cand) < best):
+                best = (dist, -int(self.forms[cand][1]), cand)
+        return word if best is None else str(self.forms[best[2]][0])

@@ -173,3 +173,25 @@ def test_near_copies_are_diversified(tmp_path_factory, encoder, small_courses):
     assert sum(i.startswith("copy-") for i in ids(plain)) == 3
     assert ids(diverse)[0].startswith("copy-")
     assert sum(i.startswith("copy-") for i in ids(diverse)[:4]) == 1
+
+
+def test_typos_and_folded_umlauts_still_find_the_course(searcher, small_courses):
+    """Query words are normalised to the catalog's spelling before BM25 and the dense encoder."""
+    for course in small_courses[::5]:
+        words = [w for w in course["title"].replace(":", " ").split() if len(w) >= 9 and w.isalpha()]
+        if not words:
+            continue
+        word = words[0]
+        typo = word[:3] + word[4:]  # one letter dropped
+        query = (typo + " " + " ".join(w for w in course["title"].split()[:4] if w != word)).lower()
+        query = query.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+        assert course["id"] in ids(searcher.search(query, k=3)), query
+
+
+def test_dense_feedback_respects_hard_filters_and_can_be_switched_off(searcher, small_courses):
+    by_id = {c["id"]: c for c in small_courses}
+    with_feedback = searcher.search("Führung im Team", k=10, filters={"format": ["online"]})
+    assert ids(with_feedback) and all(by_id[i]["format"] == "online" for i in ids(with_feedback))
+    plain = Searcher(searcher.index_dir, encoder=searcher.encoder, feedback_weight=0.0)
+    without = plain.search("Führung im Team", k=10, filters={"format": ["online"]})
+    assert set(ids(without)) <= {c["id"] for c in small_courses if c["format"] == "online"}

@@ -53,3 +53,44 @@ def test_compound_splitting_uses_the_catalog_vocabulary():
 def test_spacy_is_loaded_once():
     assert get_nlp() is get_nlp()
     assert Analyzer().nlp is Analyzer().nlp
+
+
+# -- query spelling ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def speller(analyzer):
+    from index.textprep import QuerySpeller, surface_forms
+
+    catalog = [
+        "Datenschutz am Arbeitsplatz für alle Beschäftigten",
+        "Bürgergeld nach SGB II: Leistungsberechnung im Jobcenter",
+        "Bauleitplanung in der Praxis und Grundlagen der Bauleitplanung",
+        "Widerspruchsverfahren sicher bearbeiten",
+        "die ersten Schritte im OZG",
+    ]
+    return QuerySpeller(surface_forms(catalog), analyzer)
+
+
+@pytest.mark.parametrize(
+    "typed,expected",
+    [
+        ("datenschuts fuer alle", "Datenschutz für alle"),  # typo fixed, umlaut restored
+        ("buergergeld", "Bürgergeld"),
+        ("bauleitplanug grundlagen", "Bauleitplanung Grundlagen"),
+        ("widerspruchsverfaren bearbeiten", "Widerspruchsverfahren bearbeiten"),  # two edits in a long word
+    ],
+)
+def test_query_words_get_the_catalog_spelling(speller, typed, expected):
+    assert speller.normalize(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "taugliche Vorlagen",  # a German word form that is not in the catalog stays as typed
+        "OZG, DSGVO!",  # acronyms and punctuation are kept
+        "ersteln",  # nearest catalog word within one edit is the stopword "ersten": no correction
+        "Zoo",  # short unknown words are left alone
+    ],
+)
+def test_speller_leaves_known_words_and_unclear_cases_alone(speller, typed):
+    assert speller.normalize(typed) == typed
