@@ -44,8 +44,8 @@ def spacy_model_path(config: Path) -> Path | None:
 def run_rasa(rasa_bin: Path | None, args: list[str]) -> None:
     """Run one rasa CLI command at low CPU priority (the machine is shared); exit on failure.
 
-    Without ``--rasa`` this interpreter runs ``-m rasa``: a venv copied from elsewhere keeps console
-    scripts whose shebang points at the original interpreter (and its packages).
+    Without ``--rasa`` this interpreter runs ``-m rasa``, as the Makefile does; the ``rasa`` console script
+    carries the absolute interpreter path of wherever the venv was first installed.
     """
     cmd = [str(rasa_bin), *args] if rasa_bin else [sys.executable, "-m", "rasa", *args]
     # PYTHONPATH: config.yml names the own NLU component (bot.nlu...), importable from the repo root.
