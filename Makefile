@@ -23,7 +23,7 @@ E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null)
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
 INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -47,7 +47,8 @@ help:
 	@echo "make index  build the course index if the catalog or the model changed"
 
 # --- runtimes ------------------------------------------------------------------------------------------
-setup: setup-rasa setup-index
+# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
+setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
 setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
 
@@ -92,7 +93,7 @@ $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)
 
-$(MODEL): $(RASA_READY) $(SPACY_DE) $(BOT_INPUTS)
+$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(BOT_INPUTS)
 	@mkdir -p $(VAR)/log models
 	@echo "Training the Rasa model (log: $(VAR)/log/train.log) ..."
 	@start=$$(date +%s); \

@@ -4,7 +4,7 @@ Runs ``rasa test nlu --cross-validation`` (5 folds by default) on ``bot/data`` w
 prints intent macro/weighted F1, entity micro/macro F1 and response-selector F1 from the JSON reports,
 plus the weakest intents and entities. Target: intent macro F1 >= 0.90.
 
-Run with the Rasa runtime (it needs the ``rasa`` CLI next to the interpreter):
+Run with the Rasa runtime (it runs ``<this interpreter> -m rasa``):
 
     .venv/rasa/bin/python bench/nlu_report.py            # train 5 folds, then report
     .venv/rasa/bin/python bench/nlu_report.py --holdout 0.2   # one training only (quick check)
@@ -41,9 +41,13 @@ def spacy_model_path(config: Path) -> Path | None:
     return None
 
 
-def run_rasa(rasa_bin: Path, args: list[str]) -> None:
-    """Run one rasa CLI command at low CPU priority (the machine is shared); exit on failure."""
-    cmd = [str(rasa_bin), *args]
+def run_rasa(rasa_bin: Path | None, args: list[str]) -> None:
+    """Run one rasa CLI command at low CPU priority (the machine is shared); exit on failure.
+
+    Without ``--rasa`` this interpreter runs ``-m rasa``, as the Makefile does; the ``rasa`` console script
+    carries the absolute interpreter path of wherever the venv was first installed.
+    """
+    cmd = [str(rasa_bin), *args] if rasa_bin else [sys.executable, "-m", "rasa", *args]
     # PYTHONPATH: config.yml names the own NLU component (bot.nlu...), importable from the repo root.
     env = {
         **os.environ,
@@ -58,7 +62,7 @@ def run_rasa(rasa_bin: Path, args: list[str]) -> None:
 
 
 def run_cross_validation(
-    config: Path, nlu: Path, domain: Path, folds: int, out: Path, rasa_bin: Path
+    config: Path, nlu: Path, domain: Path, folds: int, out: Path, rasa_bin: Path | None
 ) -> None:
     """k-fold cross-validation; reports are written to ``out``."""
     run_rasa(
@@ -82,7 +86,9 @@ def run_cross_validation(
     )
 
 
-def run_holdout(config: Path, nlu: Path, domain: Path, fraction: float, out: Path, rasa_bin: Path) -> None:
+def run_holdout(
+    config: Path, nlu: Path, domain: Path, fraction: float, out: Path, rasa_bin: Path | None
+) -> None:
     """One stratified train/test split (seed 42): a single training, for quick checks on a busy machine."""
     split = out / "split"
     run_rasa(
@@ -217,8 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rasa",
         type=Path,
-        default=Path(sys.executable).parent / "rasa",
-        help="rasa executable (default: next to this interpreter)",
+        default=None,
+        help="rasa executable (default: this interpreter with -m rasa)",
     )
     parser.add_argument("--report-only", action="store_true", help="only read existing reports in --out")
     parser.add_argument("--worst", type=int, default=5, help="how many weakest intents to list")
@@ -227,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.report_only:
         if args.folds < 2:
             parser.error("--folds must be at least 2")
-        if not args.rasa.is_file():
+        if args.rasa is not None and not args.rasa.is_file():
             sys.exit(f"error: rasa executable not found at {args.rasa}; pass --rasa or use the rasa venv")
         model = spacy_model_path(args.config)
         if model is not None and not (REPO / model).exists() and not model.exists():
