@@ -620,11 +620,15 @@ class Searcher:
             present = {inv_terms[tids[j]] for j in sub[pos].indices}
             if present:
                 for label in cat.skill_labels(rec):
-                    if present & idx.label_terms(label):
+                    if any(_term_evident(idx, t, present) for t in idx.analyzer.base_terms(label)):
                         matched.append(label)
                 covered = {t for label in matched for t in idx.label_terms(label)}
+                judged: set[str] = set()
                 for term, surface in idx.analyzer.terms_with_surface(text):
-                    if term in present and term not in covered and surface not in matched:
+                    if surface in judged:  # compound parts follow their word; the word was judged already
+                        continue
+                    judged.add(surface)
+                    if _term_evident(idx, term, present) and term not in covered and surface not in matched:
                         matched.append(surface)
                         covered.add(term)
         return {
@@ -640,6 +644,18 @@ class Searcher:
             "matched": matched[:8],
             "description": rec["description"],
         }
+
+
+def _term_evident(idx: LoadedIndex, term: str, present: set[str]) -> bool:
+    """The offer really mentions this query word: the word itself, or the modifier parts of a compound.
+
+    A shared head alone is no evidence ("Vergaberecht" and "Arbeitsrecht" share only "recht"), but the
+    modifier is ("Vergaberecht" in an offer on "Bauvergabe").
+    """
+    if term in present:
+        return True
+    modifiers = idx.analyzer.split_compound(term)[:-1]
+    return bool(modifiers) and all(part in present for part in modifiers)
 
 
 def _with_preferences(idx: LoadedIndex, fused: dict[int, float], soft: dict[str, Any]) -> dict[int, float]:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, UserUtteranceReverted, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -23,6 +23,10 @@ MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
 # sub-intent cannot be expressed as a button payload.
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "affirm", "deny", "skip"}
+# Intents that all start the profile form: a tie between two of them is no real ambiguity.
+PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
+# The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
+MIN_CONFIDENCE = 0.3
 
 
 def entity_payload(entities: list[dict[str, Any]]) -> str:
@@ -65,6 +69,38 @@ def affirmation_buttons(parse_data: dict[str, Any], labels: dict[str, Any]) -> l
     return buttons
 
 
+def ranking_without_fallback(parse_data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in parse_data.get("intent_ranking") or [] if c.get("name") != "nlu_fallback"]
+
+
+def same_consequence_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """The top intent of an ambiguous message whose two best intents lead to the same dialogue step.
+
+    "Ich bin beim Ordnungsamt, die Leute werden oft laut" ranks inform_role and inform_skill_gap almost
+    equally; both start the profile form, so asking "Meinten Sie …?" would only cost the user a turn.
+    """
+    ranking = ranking_without_fallback(parse_data)
+    if len(ranking) < 2 or float(ranking[0].get("confidence") or 0.0) < MIN_CONFIDENCE:
+        return None
+    if {ranking[0].get("name"), ranking[1].get("name")} <= PROFILE_START_INTENTS:
+        return ranking[0]
+    return None
+
+
+def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
+    """Events that replace the unclear user message by the same message with the given intent."""
+    clarified = {
+        **parse_data,
+        "intent": intent,
+        "intent_ranking": ranking_without_fallback(parse_data),
+    }
+    return [
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered(str(parse_data.get("text") or ""), parse_data=clarified),
+    ]
+
+
 class ActionDefaultAskAffirmation(Action):
     """First stage of the two-stage fallback: offer the likely meanings as buttons."""
 
@@ -74,8 +110,13 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        parse_data = tracker.latest_message or {}
+        form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
+        intent = None if form_active else same_consequence_intent(parse_data)
+        if intent is not None:
+            return clarified_message(parse_data, intent)
         labels = response_custom(domain, "utter_intent_labels")
-        buttons = affirmation_buttons(tracker.latest_message or {}, labels)
+        buttons = affirmation_buttons(parse_data, labels)
         if len(buttons) <= 1:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []

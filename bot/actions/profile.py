@@ -49,9 +49,27 @@ _NO_PREFERENCE = re.compile(
     r"|weiß nicht|weiss nicht)\b"
 )
 _PREFERENCE_WORDS = {
-    *FORMATS, *LEVELS, ANY, "präsenz", "hybrid", "webinar", "e-learning", "einsteiger", "einsteigerin",
-    "einsteiger*innen", "anfänger", "anfängerin", "anfänger*innen", "fortgeschrittene", "experten",
-    "expertin", "expert*innen", "profi", "profis", "kostenlos", "gratis",
+    *FORMATS,
+    *LEVELS,
+    ANY,
+    "präsenz",
+    "hybrid",
+    "webinar",
+    "e-learning",
+    "einsteiger",
+    "einsteigerin",
+    "einsteiger*innen",
+    "anfänger",
+    "anfängerin",
+    "anfänger*innen",
+    "fortgeschrittene",
+    "experten",
+    "expertin",
+    "expert*innen",
+    "profi",
+    "profis",
+    "kostenlos",
+    "gratis",
 }
 _FREE = re.compile(
     r"kostenlos|kostenfrei|gratis|umsonst|nichts kost|kostet nichts|free\b|(?<![\d.,])0\s*(€|euro)"
@@ -97,6 +115,8 @@ _ROLE_PREFIX = re.compile(
     r"für\s+die|für\s+den|die|der|das|eine?)?\s+",
     re.IGNORECASE,
 )
+# An entity boundary one word too far: "Kämmerei und", "Bauamt, aber".
+_ROLE_SUFFIX = re.compile(r"\s+(und|oder|aber|sowie|bzw)\.?$", re.IGNORECASE)
 _SKILL_PREFIX = re.compile(
     r"^(ich\s+)?(brauche|möchte|moechte|will|suche|benötige|benoetige)?\s*(etwas|was|eine?\s+schulung|"
     r"eine?\s+weiterbildung|hilfe)?\s*(zu|zum|zur|in|im|bei|über|ueber)?\s+",
@@ -127,7 +147,7 @@ def normalize_role(value: Any) -> str | None:
         return SKIPPED
     if not text or _is_payload(text):
         return None
-    stripped = _clean(_ROLE_PREFIX.sub("", text, count=1))
+    stripped = _clean(_ROLE_SUFFIX.sub("", _ROLE_PREFIX.sub("", text, count=1)))
     text = stripped or text
     if len(text) > MAX_ROLE_CHARS or not re.search(r"[a-zA-ZäöüÄÖÜß]", text):
         return None
@@ -312,6 +332,145 @@ def shown_values(last_results: Any, key: str) -> list[float]:
     return values
 
 
+# Intents whose message may carry a problem description next to the role.
+GAP_BEARING_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
+OTHER_WISHES = {"level", "cost", "duration"}
+MIN_ENTITY_CONFIDENCE = 0.5
+MIN_GAP_WORDS = 4
+_SENTENCE_END = re.compile(r"[.!?;]+")
+_REQUEST_VERBS = r"brauche|suche|möchte|moechte|will|benötige|benoetige|hätte gern|haette gern"
+# Commas, dashes, and "und"/"aber" when a new clause starts ("… im Jugendamt und die Eltern sind …",
+# "… im Standesamt und brauche Hilfe bei Excel").
+_CLAUSE_SEPARATOR = re.compile(
+    r",|\s[-–]\s|\s(?:und|aber)\s(?=(?:ich|wir|die|der|das|mir|mich|es|man|meine?|unsere?|oft|immer|"
+    + _REQUEST_VERBS
+    + r")\b)",
+    re.IGNORECASE,
+)
+# A clause that asks for a topic: "brauche Hilfe bei Excel", "ich suche was zum Vergaberecht".
+_REQUEST_CLAUSE = re.compile(rf"^(?:ich\s+)?(?:{_REQUEST_VERBS})\b", re.IGNORECASE)
+_GENERIC_WISH = re.compile(
+    r"((eine?n?|etwas|was|mal)\s+)*(weiterbildung|fortbildung|schulung|kurs|seminar|angebot|hilfe|was|etwas)"
+    r"(\s+(dazu|hier|bitte))*",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(r"(hallo|hi|hey|moin|servus|guten|grüß|gruess|liebe|sehr geehrte)\b", re.IGNORECASE)
+# "ich bin Projektleiter in der Stadtverwaltung", "ich arbeite als Hausmeisterin": a job title the NLU did not
+# tag. German nouns are capitalised; "ich bin neu hier" is no role.
+_ROLE_STATEMENT = re.compile(
+    r"\b(?:ich\s+bin|ich\s+arbeite\s+als|bin)\s+(?:als\s+)?(?:ein|eine)?\s*"
+    r"(?P<role>[A-ZÄÖÜ][\w*/-]+(?:\s+(?:in\s+der|in\s+einer|im|beim|bei\s+der|für\s+die|für\s+den|für)"
+    r"\s+[A-ZÄÖÜ][\w-]+)?)"
+)
+
+
+def _entity_confidence(entity: dict[str, Any]) -> float:
+    """DIET's confidence; entities from lookup tables or regexes carry none and count as sure."""
+    return float(entity.get("confidence_entity", 1.0))
+
+
+def without_unsure_entities(tracker: Tracker, entity_name: str, value: Any) -> Any:
+    """The slot value without the entity values of the latest message the NLU was unsure about.
+
+    DIET sometimes tags a stray word ("super" in "kostenlos wäre super" as a cost, "Papier" as a role);
+    from_entity mappings take such words as they come. A value that only came from an unsure entity is
+    replaced by the surest value of the same entity, or dropped if there is none.
+    """
+    entities = (tracker.latest_message or {}).get("entities") or []
+    found = [e for e in entities if e.get("entity") == entity_name]
+    sure = [e for e in found if _entity_confidence(e) >= MIN_ENTITY_CONFIDENCE]
+    unsure = {str(e.get("value")) for e in found} - {str(e.get("value")) for e in sure}
+    if not unsure or value is None:
+        return value
+    if isinstance(value, list):
+        kept = [v for v in value if str(v) not in unsure]
+        return kept or None
+    if str(value) not in unsure:
+        return value
+    return max(sure, key=_entity_confidence).get("value") if sure else None
+
+
+def entities_in_latest_message(tracker: Tracker) -> set[str]:
+    return {str(e.get("entity")) for e in (tracker.latest_message or {}).get("entities") or []}
+
+
+def role_spans(entities: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
+    """Character spans of the role entities the NLU is reasonably sure about."""
+    spans = []
+    for entity in entities:
+        if entity.get("entity") != "role" or entity.get("start") is None or entity.get("end") is None:
+            continue
+        if float(entity.get("confidence_entity", 1.0)) < MIN_ENTITY_CONFIDENCE:
+            continue
+        spans.append((int(entity["start"]), int(entity["end"])))
+    return spans
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of a text, each split further at commas and dashes."""
+    spans = []
+    for sentence in _split_spans(text, _SENTENCE_END, 0, len(text)):
+        spans.extend(_split_spans(text, _CLAUSE_SEPARATOR, *sentence))
+    return spans
+
+
+def _split_spans(text: str, separator: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+    spans, position = [], start
+    for match in separator.finditer(text, start, end):
+        spans.append((position, match.start()))
+        position = match.end()
+    spans.append((position, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _tells_something(clause: str) -> bool:
+    """Greetings and filler questions ("Hallo zusammen", "Was gibt es da?") are not part of a problem;
+    a clause that is has a noun after its first word ("die Leute werden bei Kontrollen laut")."""
+    words = clause.split()
+    if not words or _GREETING.match(clause):
+        return False
+    return any(word[:1].isupper() for word in words[1:])
+
+
+def role_statement(text: str) -> tuple[str, tuple[int, int]] | None:
+    """A job title stated with "ich bin …" / "ich arbeite als …", and its span."""
+    match = _ROLE_STATEMENT.search(text)
+    if match is None:
+        return None
+    return match.group("role"), match.span("role")
+
+
+def gaps_besides_role(text: str, roles: list[tuple[int, int]]) -> list[str]:
+    """What a message says besides the role, from the clauses that do not contain the role.
+
+    A clause asking for something ("brauche Hilfe bei Excel") gives that topic; the other clauses together
+    are a described problem if they have four words or more ("Hallo" or "guten Morgen" are not). Only for
+    messages that name a role. Long descriptions are cut at a word boundary to fit a skill slot.
+    """
+    if not roles:
+        return []
+    kept = [
+        _clean(text[a:b])
+        for a, b in _clauses(text)
+        if not any(a < role_end and role_start < b for role_start, role_end in roles)
+    ]
+    gaps = []
+    told = []
+    for clause in filter(None, kept):
+        if _REQUEST_CLAUSE.match(clause):
+            topic = _clean(_SKILL_PREFIX.sub("", clause + " ", count=1))
+            if topic and not _GENERIC_WISH.fullmatch(topic):
+                gaps.append(topic[:MAX_SKILL_CHARS])
+        elif _tells_something(clause):
+            told.append(clause)
+    description = _clean(", ".join(told))
+    if len(description.split()) >= MIN_GAP_WORDS:
+        if len(description) > MAX_SKILL_CHARS:
+            description = description[: MAX_SKILL_CHARS + 1].rsplit(" ", 1)[0]
+        gaps.append(description)
+    return gaps
+
+
 def has_role(role: Any) -> bool:
     return isinstance(role, str) and bool(role) and role != SKIPPED
 
@@ -323,6 +482,14 @@ def real_skills(skills: Any) -> list[str]:
     return [s for s in skills if isinstance(s, str) and s and s != SKIPPED]
 
 
+def _profile_message(tracker: Tracker) -> dict[str, Any] | None:
+    """The latest user message if it is about the user's profile (may carry role and gap in free text)."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") not in GAP_BEARING_INTENTS:
+        return None
+    return message
+
+
 class ValidateProfileForm(FormValidationAction):
     """Normalises what the user said; an unusable answer re-asks the same question."""
 
@@ -332,7 +499,7 @@ class ValidateProfileForm(FormValidationAction):
     def validate_role(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        role = normalize_role(slot_value)
+        role = normalize_role(without_unsure_entities(tracker, "role", slot_value))
         if role is None:
             dispatcher.utter_message(response="utter_role_not_understood")
         return {"role": role}
@@ -349,15 +516,51 @@ class ValidateProfileForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         fmt = normalize_format(slot_value)
-        if fmt is None:
+        if fmt is not None:
+            return {"format_pref": fmt}
+        if tracker.get_slot("requested_slot") != "format_pref":
+            # A word tagged as a format in a message about something else ("vor", "super"): not an answer
+            # to a question that was not asked. The form asks for the format when it is its turn.
+            return {"format_pref": None}
+        if entities_in_latest_message(tracker) & OTHER_WISHES:
             # An answer about level, cost or duration instead of format still answers "any wishes?".
-            other = tracker.slots_to_validate()
-            if any(
-                other.get(name) is not None for name in ("level_pref", "max_cost_eur", "max_duration_hours")
-            ):
-                return {"format_pref": ANY}
-            dispatcher.utter_message(response="utter_format_not_understood")
-        return {"format_pref": fmt}
+            return {"format_pref": ANY}
+        dispatcher.utter_message(response="utter_format_not_understood")
+        return {"format_pref": None}
+
+    def extract_role(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A job title the NLU did not tag ("ich bin Projektleiter in der Stadtverwaltung")."""
+        if tracker.get_slot("role") is not None or tracker.get_slot("requested_slot") == "role":
+            return {}
+        message = _profile_message(tracker)
+        if message is None or role_spans(message.get("entities") or []):
+            return {}
+        stated = role_statement(str(message.get("text") or ""))
+        return {"role": stated[0]} if stated else {}
+
+    def extract_skill_gaps(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """What the user said next to the role is the skill gap, so the form does not ask for it again:
+        a problem told in plain words ("Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft laut")
+        or a topic the NLU did not tag ("… und brauche Hilfe bei Exel")."""
+        if tracker.get_slot("skill_gaps") is not None or tracker.get_slot("requested_slot") == "skill_gaps":
+            return {}
+        message = _profile_message(tracker)
+        if message is None:
+            return {}
+        entities = message.get("entities") or []
+        if any(entity.get("entity") == "skill" for entity in entities):
+            return {}
+        text = str(message.get("text") or "")
+        spans = role_spans(entities)
+        stated = role_statement(text)
+        if stated and not spans:
+            spans = [stated[1]]
+        gaps = gaps_besides_role(text, spans)
+        return {"skill_gaps": gaps} if gaps else {}
 
 
 class ActionClearSkillGaps(Action):

@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import fill, render_response, response_custom, search_client
 from bot.actions.profile import (
     ANY,
+    MIN_GAP_WORDS,
     SKIPPED,
     has_role,
     normalize_format,
@@ -28,6 +29,7 @@ from bot.actions.profile import (
     parse_duration_hours,
     real_skills,
     shown_values,
+    without_unsure_entities,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,14 @@ CANDIDATES = 10
 MAX_TERM_WORDS = 3
 # Search query when the user skipped both role and topics (not shown to users).
 GENERIC_QUERY = "Weiterbildung für Mitarbeitende der Kommunalverwaltung"
+
+# Preference slot -> the entity that fills it (bot/domain/profile.yml).
+PREFERENCE_ENTITIES = {
+    "format_pref": "format",
+    "level_pref": "level",
+    "max_cost_eur": "cost",
+    "max_duration_hours": "duration",
+}
 
 # Intents that start a search; the most recent one decides whether offers already shown are excluded.
 SEARCH_INTENTS = {
@@ -96,13 +106,26 @@ _ORDINAL_WORDS = {
 # ---------------------------------------------------------------------------------------------------------
 
 
+def is_description(topic: str) -> bool:
+    """A problem told in a sentence ("die Leute werden bei Kontrollen oft laut"), not a named topic."""
+    return len(topic.split()) >= MIN_GAP_WORDS
+
+
+def described(skills: Any) -> bool:
+    return any(is_description(t) for t in real_skills(skills))
+
+
 def build_query(role: Any, skills: Any) -> str:
-    """Search text from skill gaps and role, e.g. "Excel, Datenschutz – Sachbearbeiterin im Bürgeramt"."""
+    """Search text from skill gaps and role, e.g. "Excel, Datenschutz – Sachbearbeiterin im Bürgeramt".
+
+    A described problem is searched on its own: the role words would outweigh it ("Ordnungsamt" finds
+    every Ordnungsamt course, not the one on aggressive citizens).
+    """
     topics = real_skills(skills)
     parts = []
     if topics:
         parts.append(", ".join(topics))
-    if has_role(role):
+    if has_role(role) and not described(topics):
         parts.append(str(role))
     return " – ".join(parts) if parts else GENERIC_QUERY
 
@@ -178,16 +201,19 @@ def _names_topic(term: str, topics: list[str]) -> bool:
     return False
 
 
-def relevant_results(results: list[dict[str, Any]], role: Any, skills: Any) -> list[dict[str, Any]]:
+def relevant_results(
+    results: list[dict[str, Any]], role: Any, skills: Any, by_ranking: bool = False
+) -> list[dict[str, Any]]:
     """Offers that are about the user's topics, in search order.
 
     When the user named topics, offers in which the search matched a term naming a topic come first;
     offers with only a looser match (a related skill, not the role) fill up to ``MIN_OFFERS``. A match on
     the role alone ("Ordnungsamt") never counts; if no offer has a topic match, nothing fits.
-    Without topics every result counts.
+    Without topics, or ``by_ranking`` (a described problem: its words rarely appear in an offer), the search
+    ranking and its verdict on weak matches decide.
     """
     topics = real_skills(skills)
-    if not topics:
+    if not topics or by_ranking:
         return results
     loose = [r for r in results if topic_terms(r, role)]
     strict = [r for r in loose if any(_names_topic(t, topics) for t in topic_terms(r, role))]
@@ -279,8 +305,12 @@ class OfferText:
         """One sentence why this offer fits this person (matched terms, role, fulfilled wishes)."""
         # Terms from the role ("Bürgeramt") are said in the role clause, not as a topic; long skill labels
         # ("Grundsätze des Datenschutzes respektieren") read badly in the sentence and are left out.
-        matched = [t for t in topic_terms(course, role) if _reads_as_topic(t)][:3]
         topics = real_skills(skills)
+        matched = [t for t in topic_terms(course, role) if _reads_as_topic(t)]
+        if described(topics):
+            # Words of a told problem that the offer shares; only nouns ("Papier", not "beschweren").
+            matched = [t for t in matched if t[:1].isupper()]
+        matched = matched[:3]
         prefs = self.preferences(course, filters)
         suffix = (
             render_response(self.domain, "utter_offer_why_prefs_suffix", prefs=self.and_join(prefs))
@@ -297,6 +327,8 @@ class OfferText:
             name = "utter_offer_why_matched_role"
         elif matched:
             name = "utter_offer_why_matched"
+        elif described(topics):
+            name = "utter_offer_why_described_role" if has_role(role) else "utter_offer_why_described"
         elif topics:
             name = "utter_offer_why_topics"
         elif has_role(role):
@@ -384,14 +416,14 @@ def _normalised_preferences(
         "max_duration_hours": lambda v: parse_duration_hours(v, shown_values(last_results, "duration_hours")),
     }
     for slot, parser in parsers.items():
-        raw = tracker.get_slot(slot)
+        raw = without_unsure_entities(tracker, PREFERENCE_ENTITIES[slot], tracker.get_slot(slot))
         value = parser(raw) if raw is not None else None
         if raw is not None and value is None:
             dispatcher.utter_message(response="utter_constraint_not_understood", value=str(raw))
         if value == ANY and slot in ("max_cost_eur", "max_duration_hours"):
             value = None
         parsed[slot] = value
-        if value != raw:
+        if value != tracker.get_slot(slot):
             events.append(SlotSet(slot, value))
     return parsed, events
 
@@ -438,10 +470,12 @@ class ActionRecommend(Action):
 
         results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")]
         query_skills = skills if trigger != "more_like" else [query]
-        results = relevant_results(results, role, query_skills)[:MAX_OFFERS]
-        # With topics, "an offer matches a topic term" is the relevance test (the service's no_good_match also
-        # reacts to the role words in the query); without topics the service's verdict decides.
-        if not results or (answer.get("no_good_match") and not real_skills(query_skills)):
+        by_ranking = trigger != "more_like" and described(skills)
+        results = relevant_results(results, role, query_skills, by_ranking)[:MAX_OFFERS]
+        # With named topics, "an offer matches a topic term" is the relevance test (the service's
+        # no_good_match also reacts to the role words in the query); otherwise the service's verdict decides.
+        named_topics = bool(real_skills(query_skills)) and not by_ranking
+        if not results or (answer.get("no_good_match") and not named_topics):
             self._utter_nothing_found(dispatcher, text, filters, skills, more=bool(exclude))
             return events
 

@@ -39,7 +39,8 @@ def user_message(
     return {
         "text": text,
         "intent": {"name": intent, "confidence": confidence},
-        "entities": [{"entity": e["entity"], "value": e["value"]} for e in entities or []],
+        # Optional keys (start, end, confidence_entity) are passed through as the NLU sends them.
+        "entities": [dict(e) for e in entities or []],
         "intent_ranking": [{"name": n, "confidence": c} for n, c in (ranking or [(intent, confidence)])],
     }
 

@@ -90,3 +90,50 @@ async def test_core_fallback_outside_the_loop_only_apologises(make_tracker, disp
     events = await ActionDefaultFallback().run(dispatcher, make_tracker(intent="affirm"), domain)
     assert [e["event"] for e in events] == ["rewind"]
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def _ambiguous_profile_message(make_tracker, active_loop=None):
+    text = "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut"
+    return make_tracker(
+        text=text,
+        intent="nlu_fallback",
+        confidence=0.3,
+        ranking=[("nlu_fallback", 0.3), ("inform_role", 0.45), ("inform_skill_gap", 0.41), ("help", 0.05)],
+        entities=[{"entity": "role", "value": "Ordnungsamt", "start": 12, "end": 23}],
+        active_loop=active_loop,
+    )
+
+
+@pytest.mark.asyncio
+async def test_tie_between_two_profile_intents_is_taken_as_the_better_one(make_tracker, dispatcher, domain):
+    events = await ActionDefaultAskAffirmation().run(
+        dispatcher, _ambiguous_profile_message(make_tracker), domain
+    )
+    # No "Meinten Sie …?": both intents start the profile form, so the message is replayed as inform_role.
+    assert dispatcher.messages == []
+    assert [e["event"] for e in events] == ["rewind", "action", "user"]
+    assert events[1]["name"] == "action_listen"
+    replayed = events[2]
+    assert replayed["text"].startswith("Ich bin beim Ordnungsamt")
+    assert replayed["parse_data"]["intent"] == {"name": "inform_role", "confidence": 0.45}
+    assert replayed["parse_data"]["entities"][0]["value"] == "Ordnungsamt"
+    assert "nlu_fallback" not in [i["name"] for i in replayed["parse_data"]["intent_ranking"]]
+
+
+@pytest.mark.asyncio
+async def test_tie_with_another_kind_of_intent_still_asks(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        text="Was kostet ein Kurs für uns?",
+        intent="nlu_fallback",
+        confidence=0.3,
+        ranking=[("nlu_fallback", 0.3), ("request_recommendations", 0.42), ("ask_membership_cost", 0.4)],
+    )
+    assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_affirmation"
+
+
+@pytest.mark.asyncio
+async def test_tie_inside_a_running_form_still_asks(make_tracker, dispatcher, domain):
+    tracker = _ambiguous_profile_message(make_tracker, active_loop="membership_form")
+    assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_affirmation"

@@ -11,6 +11,7 @@ from bot.actions.profile import (
     ActionPauseProfile,
     ActionResumeProfile,
     ValidateProfileForm,
+    gaps_besides_role,
     normalize_format,
     normalize_level,
     normalize_role,
@@ -26,6 +27,7 @@ from bot.actions.profile import (
         ("Sachbearbeiterin im Bürgeramt", "Sachbearbeiterin im Bürgeramt"),
         ("Ich bin Sachbearbeiterin im Bürgeramt", "Sachbearbeiterin im Bürgeramt"),
         ("ich arbeite in der Kämmerei", "Kämmerei"),
+        ("Kämmerei und", "Kämmerei"),
         (["Ordnungsamt", "Teamleitung"], "Teamleitung"),
         (SKIPPED, SKIPPED),
         ("/skip", None),
@@ -156,19 +158,156 @@ async def test_unclear_format_answer_is_rejected_with_a_message(make_tracker, di
 
 
 @pytest.mark.asyncio
-async def test_level_instead_of_format_counts_as_no_format_wish(make_tracker, dispatcher, domain):
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [("für Einsteiger", "level", "einsteiger"), ("kostenlos wäre super", "cost", "kostenlos")],
+)
+async def test_other_wish_instead_of_format_counts_as_no_format_wish(
+    make_tracker, dispatcher, domain, text, entity, value
+):
+    # Level, cost and duration are filled by global entity mappings before the form runs, so the answer
+    # is recognised from the message's entities.
     events = [
-        {"event": "user", "text": "für Einsteiger", "parse_data": {"intent": {"name": "refine"}}},
-        {"event": "slot", "name": "level_pref", "value": "einsteiger"},
-        {"event": "slot", "name": "format_pref", "value": "für Einsteiger"},
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "refine"}}},
+        {"event": "slot", "name": "format_pref", "value": text},
     ]
     tracker = make_tracker(
-        slots={"format_pref": "für Einsteiger", "level_pref": "einsteiger", "requested_slot": "format_pref"},
+        slots={"format_pref": text, "requested_slot": "format_pref"},
+        text=text,
+        intent="refine",
+        entities=[{"entity": entity, "value": value}],
         events=events,
         active_loop="profile_form",
     )
+    tracker.latest_message = {**tracker.latest_message, "entities": [{"entity": entity, "value": value}]}
     result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
     assert result["format_pref"] == ANY
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_stray_format_word_while_asking_something_else_is_ignored_quietly(
+    make_tracker, dispatcher, domain
+):
+    text = "Ich arbeite vor allem im Bürgeramt"
+    events = [
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "inform_role"}}},
+        {"event": "slot", "name": "format_pref", "value": "vor"},
+    ]
+    tracker = make_tracker(
+        slots={"format_pref": "vor", "requested_slot": "role"}, events=events, active_loop="profile_form"
+    )
+    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert result["format_pref"] is None
+    assert dispatcher.messages == []
+
+
+def _first_message(make_tracker, text, intent, entities, prefilled=None):
+    """Tracker at form activation: the first message and the slots its entities filled, nothing asked yet."""
+    prefilled = prefilled or {}
+    parse_data = {"text": text, "intent": {"name": intent}, "entities": entities}
+    events = [{"event": "user", "text": text, "parse_data": parse_data}]
+    events += [{"event": "slot", "name": name, "value": value} for name, value in prefilled.items()]
+    tracker = make_tracker(
+        slots=dict(prefilled), text=text, intent=intent, entities=entities, active_loop="profile_form"
+    )
+    tracker.events = events
+    return tracker
+
+
+def _role(text, role, confidence=0.9):
+    start = text.index(role)
+    return {
+        "entity": "role",
+        "value": role,
+        "start": start,
+        "end": start + len(role),
+        "confidence_entity": confidence,
+    }
+
+
+@pytest.mark.asyncio
+async def test_problem_told_next_to_the_role_is_the_skill_gap(make_tracker, dispatcher, domain):
+    text = "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut"
+    tracker = _first_message(
+        make_tracker, text, "inform_role", [_role(text, "Ordnungsamt")], {"role": "Ordnungsamt"}
+    )
+    events = await ValidateProfileForm().run(dispatcher, tracker, domain)
+    slots = _slot_events(events)
+    assert slots["role"] == "Ordnungsamt"
+    assert slots["skill_gaps"] == ["die Leute werden bei Kontrollen oft richtig laut"]
+    assert [m["response"] for m in dispatcher.messages] == []
+
+
+@pytest.mark.asyncio
+async def test_untagged_topic_and_untagged_role_are_taken_from_the_sentence(make_tracker, dispatcher, domain):
+    text = "Ich arbeite im Standesamt und brauche Hilfe bei Exel"
+    tracker = _first_message(
+        make_tracker, text, "inform_skill_gap", [_role(text, "Standesamt")], {"role": "Standesamt"}
+    )
+    assert _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))["skill_gaps"] == [
+        "Exel"
+    ]
+
+    text = (
+        "Wir müssen Anträge nach OZG digitalisieren, ich bin Projektleiter in der Stadtverwaltung. "
+        "Was gibt es da?"
+    )
+    skill = {"entity": "skill", "value": "OZG", "start": 24, "end": 27}
+    tracker = _first_message(make_tracker, text, "inform_skill_gap", [skill], {"skill_gaps": ["OZG"]})
+    slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert slots["role"] == "Projektleiter in der Stadtverwaltung"
+    assert slots["skill_gaps"] == ["OZG"]
+
+
+@pytest.mark.asyncio
+async def test_role_with_a_greeting_only_still_asks_for_the_topic(make_tracker, dispatcher, domain):
+    text = "Guten Morgen liebes Team, ich bin Kämmerin"
+    tracker = _first_message(
+        make_tracker, text, "inform_role", [_role(text, "Kämmerin")], {"role": "Kämmerin"}
+    )
+    slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert slots["role"] == "Kämmerin"
+    assert "skill_gaps" not in slots  # the form goes on to ask for the topic
+
+
+@pytest.mark.asyncio
+async def test_unsure_role_word_is_not_taken_as_role(make_tracker, dispatcher, domain):
+    text = (
+        "Ich bin Sachbearbeiter im Sozialamt. "
+        "Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"
+    )
+    entities = [_role(text, "Sachbearbeiter im Sozialamt", 0.95), _role(text, "Papier", 0.37)]
+    # the role slot took both role entities
+    prefilled = {"role": ["Sachbearbeiter im Sozialamt", "Papier"]}
+    tracker = _first_message(make_tracker, text, "inform_skill_gap", entities, prefilled)
+    slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    assert slots["role"] == "Sachbearbeiter im Sozialamt"
+    assert slots["skill_gaps"] == ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "gaps"),
+    [
+        (
+            "Ich bin im Jugendamt und die Eltern sind oft aggressiv am Telefon",
+            "Jugendamt",
+            ["die Eltern sind oft aggressiv am Telefon"],
+        ),
+        ("Ich bin im Jugendamt und suche eine Weiterbildung", "Jugendamt", []),
+        (
+            "Hallo, ich bin Hausmeisterin und möchte was zu Arbeitssicherheit",
+            "Hausmeisterin",
+            ["Arbeitssicherheit"],
+        ),
+        ("Ich arbeite im Bürgeramt. Was gibt es da?", "Bürgeramt", []),
+        ("Ich bin Sachbearbeiterin für Wohngeld und die Grundsicherung", "Sachbearbeiterin", []),
+    ],
+)
+def test_gaps_besides_role(text, role, gaps):
+    start = text.index(role)
+    assert gaps_besides_role(text, [(start, start + len(role))]) == gaps
+    assert gaps_besides_role(text, []) == []
 
 
 @pytest.mark.asyncio

@@ -455,6 +455,47 @@ def test_offers_naming_the_topic_come_before_loose_matches():
     assert relevant_results(results, "Ordnungsamt", ["__skipped__"]) == results
 
 
+def test_described_problem_is_searched_without_the_role_and_ranked_by_the_search():
+    told = "die Leute werden bei Kontrollen oft richtig laut"
+    assert build_query("Ordnungsamt", [told]) == told
+    results = [{"id": "o1", "matched": []}, {"id": "o2", "matched": ["Kontrollen"]}]
+    # The words of a told problem rarely appear in an offer: the search ranking decides, not term overlap.
+    assert relevant_results(results, "Ordnungsamt", [told], by_ranking=True) == results
+    assert relevant_results(results, "Ordnungsamt", [told]) == [results[1]]
+
+
+def test_why_sentence_for_a_described_problem(domain):
+    from bot.actions.recommendations import OfferText
+
+    told = ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
+    text = OfferText(domain)
+    why = text.why({"matched": ["beschweren", "Papier"]}, "Sozialamt", told, {})
+    assert "um Papier geht" in why and "beschweren" not in why
+    why = text.why({"matched": ["beschweren"], "format": "online"}, "Sozialamt", told, {"format": ["online"]})
+    assert why == (
+        "Passt zu dem, was Sie schildern – hilfreich für Ihre Tätigkeit (Sozialamt), "
+        "und es ist wie gewünscht online."
+    )
+
+
+@pytest.mark.asyncio
+async def test_unsure_entity_word_is_no_constraint(search_service, make_tracker, dispatcher, domain):
+    # "kostenlos wäre super": DIET also tags "super" as a cost, unsure; the slot took the last value.
+    tracker = make_tracker(
+        slots={**PROFILE, "max_cost_eur": "super"},
+        text="kostenlos wäre super",
+        intent="refine",
+        entities=[
+            {"entity": "cost", "value": "kostenlos", "confidence_entity": 0.99},
+            {"entity": "cost", "value": "super", "confidence_entity": 0.23},
+        ],
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert "utter_constraint_not_understood" not in [m.get("response") for m in dispatcher.messages]
+    assert search_service.requests[-1]["filters"]["max_cost_eur"] == 0
+    assert slots_of(events)["max_cost_eur"] == 0
+
+
 def test_why_sentence_names_noun_topics_only(domain):
     from bot.actions.recommendations import OfferText
 

@@ -156,6 +156,19 @@ def test_matched_explains_term_overlap(searcher, small_courses):
     assert label in hit["matched"]
 
 
+def test_shared_compound_head_alone_is_not_reported_as_a_match(searcher, small_courses):
+    # "Bürgerbeteiligung" and "Mitarbeiterbeteiligung" share only the head "beteiligung": such an offer must
+    # not be explained to the user as being about Bürgerbeteiligung. The modifier ("Bürger") is evidence.
+    texts = {c["id"]: json.dumps(c, ensure_ascii=False).casefold() for c in small_courses}
+    results = searcher.search("Bürgerbeteiligung", k=20)["results"]
+    head_only = [r for r in results if "beteiligung" in texts[r["id"]] and "bürger" not in texts[r["id"]]]
+    assert head_only, "the small index must hold offers sharing only the head for this test to mean anything"
+    for r in head_only:
+        assert "Bürgerbeteiligung" not in r["matched"], r["title"]
+    with_modifier = [r for r in results if "bürger" in texts[r["id"]] and "beteiligung" in texts[r["id"]]]
+    assert all("Bürgerbeteiligung" in r["matched"] for r in with_modifier)
+
+
 def test_near_copies_are_diversified(tmp_path_factory, encoder, small_courses):
     from index.build import build_index
 
