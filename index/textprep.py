@@ -21,7 +21,7 @@ _LINKERS = ("s", "es", "n", "en", "er", "e")
 _MIN_PART = 4
 _MIN_COMPOUND = 9
 _SPELL_WORD_RE = re.compile(r"[A-Za-zÄÖÜäöüß]+")
-_SPELL_MIN_LEN = 5  # shorter unknown words are left alone (acronyms, abbreviations)
+_SPELL_MIN_LEN = 4  # shorter unknown words are left alone (abbreviations); acronyms never change
 _SPELL_LONG = 9  # from this length two edits are tolerated, below one
 _lock = threading.Lock()
 _nlp: Any = None
@@ -264,7 +264,7 @@ class QuerySpeller:
     - A word whose folded form occurs in the catalog gets the catalog's surface form back
       ("fuer" -> "für", "buergergeld" -> "Bürgergeld"), which helps the dense encoder.
     - An unknown word (not in the catalog, no word form or lemma of the lemmatizer table, at least
-      five letters) is replaced by the most frequent catalog word within one edit (two from nine
+      four letters) is replaced by the most frequent catalog word within one edit (two from nine
       letters on) that starts with the same letter and is no stopword ("datenschuts" -> "Datenschutz").
     Everything else, punctuation and spacing included, is kept as typed.
     """

@@ -115,6 +115,8 @@ _ROLE_PREFIX = re.compile(
     r"für\s+die|für\s+den|die|der|das|eine?)?\s+",
     re.IGNORECASE,
 )
+# Words the NLU sometimes tags as a role although they name no job.
+_NOT_A_ROLE = {"team", "abteilung", "verwaltung", "stadt", "gemeinde", "kommune", "amt", "büro", "buero"}
 # An entity boundary one word too far: "Kämmerei und", "Bauamt, aber".
 _ROLE_SUFFIX = re.compile(r"\s+(und|oder|aber|sowie|bzw)\.?$", re.IGNORECASE)
 _SKILL_PREFIX = re.compile(
@@ -139,7 +141,9 @@ def normalize_role(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list):
-        value = value[-1] if value else None
+        # Several role entities ("Kita-Leitung, … Konflikte im Team"): the last one that names a job.
+        named = [v for v in value if v is not None and _clean(str(v)).casefold() not in _NOT_A_ROLE]
+        value = (named or value or [None])[-1]
         if value is None:
             return None
     text = _clean(str(value))

@@ -29,6 +29,7 @@ from bot.actions.profile import (
         ("ich arbeite in der Kämmerei", "Kämmerei"),
         ("Kämmerei und", "Kämmerei"),
         (["Ordnungsamt", "Teamleitung"], "Teamleitung"),
+        (["Kita-Leitung", "Team"], "Kita-Leitung"),
         (SKIPPED, SKIPPED),
         ("/skip", None),
         ("4711", None),

@@ -66,6 +66,7 @@ def speller(analyzer):
         "Bauleitplanung in der Praxis und Grundlagen der Bauleitplanung",
         "Widerspruchsverfahren sicher bearbeiten",
         "die ersten Schritte im OZG",
+        "Excel Grundkurs für die Verwaltung",
     ]
     return QuerySpeller(surface_forms(catalog), analyzer)
 
@@ -77,6 +78,7 @@ def speller(analyzer):
         ("buergergeld", "Bürgergeld"),
         ("bauleitplanug grundlagen", "Bauleitplanung Grundlagen"),
         ("widerspruchsverfaren bearbeiten", "Widerspruchsverfahren bearbeiten"),  # two edits in a long word
+        ("Hilfe bei Exel", "Hilfe bei Excel"),  # four letters are enough for one edit
     ],
 )
 def test_query_words_get_the_catalog_spelling(speller, typed, expected):
