@@ -155,6 +155,24 @@ def test_everything_at_once_gives_offers_in_two_turns(stack, sender):
     assert_topic_fits(courses, "excel", "datenschutz")
 
 
+def test_problem_told_in_plain_words_next_to_the_role_gives_offers_in_two_turns(stack, sender):
+    # No topic word the NLU knows: the rest of the sentence is the skill gap, the bot asks only the format.
+    first = say(stack, sender, "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut")
+    assert not shows_offers(first) and "online, in Präsenz oder gemischt" in joined(first)
+    assert "Meinten Sie" not in joined(first)
+    replies = say(stack, sender, "egal")
+    courses = shown_courses(stack, sender, replies)
+    assert_topic_fits(courses, "deeskalation")
+    assert "Passt zu dem, was Sie schildern" in joined(replies) or "Kontrollen" in joined(replies)
+
+
+def test_topic_with_a_typo_after_the_role_is_not_asked_again(stack, sender):
+    first = say(stack, sender, "Ich arbeite im Standesamt und brauche Hilfe bei Exel")
+    assert "Zu welchem Thema" not in joined(first)
+    courses = shown_courses(stack, sender, say(stack, sender, "egal"))
+    assert_topic_fits(courses, "excel")
+
+
 def test_step_by_step_asks_one_thing_at_a_time(stack, sender):
     replies = say(stack, sender, "Ich suche eine Weiterbildung")
     assert "Bereich" in joined(replies)
