@@ -119,8 +119,9 @@ _ROLE_PREFIX = re.compile(
 _NOT_A_ROLE = {"team", "abteilung", "verwaltung", "stadt", "gemeinde", "kommune", "amt", "büro", "buero"}
 # An entity boundary one word too far: "Kämmerei und", "Bauamt, aber".
 _ROLE_SUFFIX = re.compile(r"\s+(und|oder|aber|sowie|bzw)\.?$", re.IGNORECASE)
+_REQUEST_VERBS = r"brauche|suche|möchte|moechte|will|benötige|benoetige|hätte gern|haette gern"
 _SKILL_PREFIX = re.compile(
-    r"^(ich\s+)?(brauche|möchte|moechte|will|suche|benötige|benoetige)?\s*(etwas|was|eine?\s+schulung|"
+    rf"^(ich\s+)?({_REQUEST_VERBS})?\s*(etwas|was|eine?\s+schulung|"
     r"eine?\s+weiterbildung|hilfe)?\s*(zu|zum|zur|in|im|bei|über|ueber)?\s+",
     re.IGNORECASE,
 )
@@ -342,7 +343,6 @@ OTHER_WISHES = {"level", "cost", "duration"}
 MIN_ENTITY_CONFIDENCE = 0.5
 MIN_GAP_WORDS = 4
 _SENTENCE_END = re.compile(r"[.!?;]+")
-_REQUEST_VERBS = r"brauche|suche|möchte|moechte|will|benötige|benoetige|hätte gern|haette gern"
 # Commas, dashes, and "und"/"aber" when a new clause starts ("… im Jugendamt und die Eltern sind …",
 # "… im Standesamt und brauche Hilfe bei Excel").
 _CLAUSE_SEPARATOR = re.compile(
@@ -404,7 +404,7 @@ def role_spans(entities: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
     for entity in entities:
         if entity.get("entity") != "role" or entity.get("start") is None or entity.get("end") is None:
             continue
-        if float(entity.get("confidence_entity", 1.0)) < MIN_ENTITY_CONFIDENCE:
+        if _entity_confidence(entity) < MIN_ENTITY_CONFIDENCE:
             continue
         spans.append((int(entity["start"]), int(entity["end"])))
     return spans
