@@ -210,6 +210,67 @@ def cross_validate(searcher, devset: list[dict], k: int) -> None:
     print_styles(devset, {m: [s for s in sc if s is not None] for m, sc in pooled.items()})
 
 
+ORACLE_DENSE_WEIGHT = tuple(round(0.1 * i, 1) for i in range(11))  # 0.0 = BM25 alone, 1.0 = dense alone
+ORACLE_FEEDBACK_WEIGHT = (0.0, 1.0, 2.0)
+
+
+def fusion_oracle(searcher, devset: list[dict]) -> float:
+    """Upper bound of weighted fusion of these two signals: for every query the best nDCG@5 of the served
+    ranking over all (dense_weight, feedback_weight) settings, as if the weights were chosen per query
+    with the answers known. No single setting can do better; a better ranking needs a better signal."""
+    grid = [(w, f) for w in ORACLE_DENSE_WEIGHT for f in ORACLE_FEEDBACK_WEIGHT]
+    scores = {}
+    for params in grid:
+        searcher.dense_weight, searcher.feedback_weight = params
+        scores[params] = [s[0] for s in per_query(searcher, devset)]
+    best = [max(scores[p][i] for p in grid) for i in range(len(devset))]
+    single = max(grid, key=lambda p: sum(scores[p]))
+    print(
+        f"fusion oracle over dense_weight {ORACLE_DENSE_WEIGHT[0]}..{ORACLE_DENSE_WEIGHT[-1]} "
+        f"x feedback_weight {ORACLE_FEEDBACK_WEIGHT} (served ranking, {len(grid)} settings):"
+    )
+    print(
+        f"  best single setting {single}: nDCG@5 {sum(scores[single]) / len(devset):.3f}; "
+        f"per-query best (upper bound): nDCG@5 {sum(best) / len(devset):.3f}"
+    )
+    for st in sorted({d.get("style", "-") for d in devset}):
+        vals = [b for b, d in zip(best, devset, strict=True) if d.get("style", "-") == st]
+        print(f"    {st:<12} upper bound nDCG@5 {sum(vals) / len(vals):.3f}")
+    return sum(best) / len(devset)
+
+
+WEAK_SHARES = (0.0, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def weak_results(searcher, devset: list[dict]) -> None:
+    """What leaving out "weak" results does to the five offers a chat shows: offers left per query, share
+    of them that are relevant, and relevant offers lost (grade 2 = on target, 1 = related). Also with the
+    hard filter format=online, where the catalog holds fewer fitting offers."""
+    print("weak results (served top 5; weak: below weak_share x the relevance of the catalog's best course):")
+    header = ("filters", "weak_share", "shown/query", "relevant", "lost g2", "lost g1")
+    widths = (11, 13, 10, 10, 10)
+    print(f"  {header[0]:<16}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:], widths, strict=True)))
+    for label, filters in (("none", None), ("format=online", {"format": "online"})):
+        for share in WEAK_SHARES:
+            searcher.weak_share = share
+            shown = relevant = 0
+            lost = {1: 0, 2: 0}
+            total = {1: 0, 2: 0}
+            for item in devset:
+                for r in searcher.search(item["query"], k=5, filters=filters)["results"]:
+                    grade = item["relevant"].get(r["id"], 0)
+                    if grade:
+                        total[grade] += 1
+                        lost[grade] += r["weak"]
+                    if not r["weak"]:
+                        shown += 1
+                        relevant += grade > 0
+            print(
+                f"  {label:<16}{share:>11.2f}{shown / len(devset):>13.2f}{relevant / max(shown, 1):>10.2f}"
+                f"{f'{lost[2]}/{total[2]}':>10}{f'{lost[1]}/{total[1]}':>10}"
+            )
+
+
 def _fits(result: dict, prefs: dict) -> bool:
     if "format" in prefs and result.get("format") != prefs["format"]:
         return False
@@ -237,6 +298,14 @@ def main() -> int:
         help="also run K-fold cross-validation of dense_weight x feedback_weight (served fusion + MMR)",
     )
     ap.add_argument(
+        "--weak", action="store_true", help="also print what leaving out weak results does (per weak_share)"
+    )
+    ap.add_argument(
+        "--oracle",
+        action="store_true",
+        help="also print the per-query upper bound of weighted fusion (best weights chosen per query)",
+    )
+    ap.add_argument(
         "--no-vector-cache",
         action="store_true",
         help="do not read/write var/bench/quality-vectors.npz (encoded queries and passages)",
@@ -261,6 +330,7 @@ def main() -> int:
         encoder.save()
     searcher = Searcher(index_dir, encoder=query_encoder)
     defaults = (searcher.dense_weight, searcher.feedback_weight)
+    defaults_weak = searcher.weak_share
     default_fusion = searcher.fusion
     n = searcher.health()["courses"]
     print(
@@ -293,6 +363,13 @@ def main() -> int:
     if args.cv:
         cross_validate(searcher, devset, args.cv)
         searcher.fusion, searcher.mmr = default_fusion, True
+        searcher.dense_weight, searcher.feedback_weight = defaults
+    if args.weak:
+        weak_results(searcher, devset)
+        searcher.weak_share = defaults_weak
+    if args.oracle:
+        bound = fusion_oracle(searcher, devset)
+        print(f"  upper bound / bm25: {bound / bm25_ndcg:.3f}")
         searcher.dense_weight, searcher.feedback_weight = defaults
     with_prefs = [d for d in devset if d.get("prefs")]
     if with_prefs:

@@ -20,6 +20,10 @@ Retrieval (decisions, measured with bench/bench_quality.py --cv on bench/data/de
   from the fused list lets BM25's exact matches steer the dense side (colloquial queries); seeding with
   the preference bonus keeps "lieber online" from being washed out by the sharper second pass. Filters
   apply to both passes.
+- Every result carries ``weak``: its relevance is below ``WEAK_SHARE`` of the best course's in the whole
+  catalog (unfiltered, offers already shown included), so a chat can leave out offers that only fill the
+  list, also when a filter leaves only loose fits. The query-level ``no_good_match`` flag stays the verdict
+  on the query as a whole.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ SOFT_BONUS = 0.2
 SHORT_HOURS = 8.0
 SUBSET_BRUTE_FORCE = 20000
 QUERY_CACHE_SIZE = 512
+# A result is "weak" when its relevance (first-pass linear fusion, no preference bonus) is below this share of
+# the best course's in the whole catalog; calibrated on the dev set (bench_quality.py --weak).
+WEAK_SHARE = 0.35
 
 
 class IndexUnavailable(Exception):
@@ -370,14 +377,21 @@ class LoadedIndex:
                 counts[tid] = counts.get(tid, 0) + 1
         return counts
 
-    def lexical(
-        self, counts: dict[int, int], mask: np.ndarray | None, n: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def bm25_all(self, counts: dict[int, int]) -> np.ndarray | None:
+        """BM25 score of every course for the query term counts; None without known terms."""
         if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return None
         tids = np.fromiter(counts, dtype=np.int64)
         weights = np.fromiter(counts.values(), dtype=np.float32)
-        scores = np.asarray(self.bm25[:, tids] @ weights).ravel()
+        return np.asarray(self.bm25[:, tids] @ weights).ravel()
+
+    def lexical(
+        self, all_scores: np.ndarray | None, mask: np.ndarray | None, n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-n (positions, BM25 scores > 0) within mask, from ``bm25_all``'s scores."""
+        scores = all_scores
+        if scores is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         top = _top(scores, n)
@@ -406,6 +420,7 @@ class Searcher:
         mmr: bool = True,
         dense_weight: float = DENSE_WEIGHT,
         feedback_weight: float = FEEDBACK_WEIGHT,
+        weak_share: float = WEAK_SHARE,
     ) -> None:
         import faiss
 
@@ -418,6 +433,7 @@ class Searcher:
         self.mmr = mmr
         self.dense_weight = dense_weight
         self.feedback_weight = feedback_weight
+        self.weak_share = weak_share
         self._lock = threading.RLock()  # index() loads the encoder while holding it
         self._loaded: LoadedIndex | None = None
         self._link: str | None = None
@@ -501,13 +517,19 @@ class Searcher:
         applied = dict(filters)
         for key, values in parsed.hard.items():
             applied.setdefault(key, values)  # caller filters take precedence
-        mask = idx.mask(applied, list(exclude_ids or ()))
+        mask = idx.mask(applied, [])
+        # Offers already shown stay in the retrieval and the fusion and leave only the final list: the
+        # scores keep their scale, so "weak" means the same for a follow-up page as for the first one.
+        excluded = {idx.pos[cid] for cid in exclude_ids or () if cid in idx.pos}
         topic = idx.speller.normalize(parsed.text)
-        n_cand = max(CANDIDATES, 4 * k)
+        n_cand = max(CANDIDATES, 4 * k) + len(excluded)
         q = self._query_vector(topic or query)
         d_pos, d_score = idx.dense(q, mask, n_cand)
         counts = idx.query_term_ids(topic) if topic else {}
-        l_pos, l_score = idx.lexical(counts, mask, n_cand)
+        lexical = idx.bm25_all(counts)
+        l_pos, l_score = idx.lexical(lexical, mask, n_cand)
+        # first pass over the whole catalog: the scale on which results are judged weak
+        catalog_dense = (d_pos, d_score) if mask is None else idx.dense(q, None, CANDIDATES)
         fused = self._fuse(d_pos, d_score, l_pos, l_score)
         best_cos = float(d_score[0]) if len(d_score) else -1.0
         if fused and self.feedback_weight > 0 and self.fusion in ("linear", "rrf"):
@@ -516,6 +538,7 @@ class Searcher:
             fused = self._fuse(d_pos, d_score, l_pos, l_score)
         strong_lexical = self._strong_lexical(idx, topic, l_pos)
         no_good = bool(best_cos < idx.threshold and not strong_lexical)
+        fused = {p: v for p, v in fused.items() if p not in excluded}
         if not fused:
             return {
                 "results": [],
@@ -528,11 +551,14 @@ class Searcher:
         scored = _with_preferences(idx, fused, parsed.soft)
         ranked = sorted(positions, key=lambda p: -scored[p])
         chosen = _mmr(ranked[: max(MMR_POOL, k)], scored, idx.vectors, k) if self.mmr else ranked[:k]
+        weak = self._weak(idx, q, catalog_dense, lexical, chosen)
         records = idx.records(chosen)
         sub = idx.bm25[:, np.fromiter(counts, dtype=np.int64)].tocsr() if counts else None
         inv_terms = {tid: idx.terms[tid] for tid in counts}
         results = [
-            self._result(idx, records[p], p, scored[p], topic, sub, list(counts), inv_terms) for p in chosen
+            self._result(idx, records[p], p, scored[p], topic, sub, list(counts), inv_terms)
+            | {"weak": p in weak}
+            for p in chosen
         ]
         return {
             "results": results,
@@ -590,6 +616,38 @@ class Searcher:
             for p, s in zip(l_pos.tolist(), l_score.tolist(), strict=True):
                 out[p] = out.get(p, 0.0) + (1 - self.dense_weight) * s / mx
         return out
+
+    def _weak(
+        self,
+        idx: LoadedIndex,
+        q: np.ndarray,
+        catalog_dense: tuple[np.ndarray, np.ndarray],
+        lexical: np.ndarray | None,
+        chosen: list[int],
+    ) -> set[int]:
+        """Chosen courses far below the best course of the whole catalog for this query.
+
+        Judged on one scale for every search: linear fusion of the query's cosines and BM25 scores,
+        normalised over the unfiltered first-pass candidates (``catalog_dense``: top cosines without
+        filters). So a filter ("nur online") that leaves only loose fits, or a follow-up page after the best
+        offers were shown, marks those fits weak.
+        """
+        d_pos, d_score = catalog_dense[0][:CANDIDATES], catalog_dense[1][:CANDIDATES]
+        if not len(d_score) or not chosen:
+            return set()
+        lo, span = float(d_score[-1]), max(float(d_score[0]) - float(d_score[-1]), 1e-6)
+        lex_max = float(lexical.max()) if lexical is not None else 0.0
+
+        def relevance(positions: np.ndarray) -> np.ndarray:
+            rel = self.dense_weight * (idx.vectors[positions] @ q - lo) / span
+            if lexical is not None and lex_max > 0:
+                rel += (1 - self.dense_weight) * lexical[positions] / lex_max
+            return rel
+
+        pool = d_pos if lexical is None else np.union1d(d_pos, _top(lexical, CANDIDATES))
+        bar = self.weak_share * float(relevance(pool).max())
+        picked = np.array(chosen)
+        return {int(p) for p, r in zip(picked, relevance(picked), strict=True) if r < bar}
 
     @staticmethod
     def _strong_lexical(idx: LoadedIndex, text: str, l_pos: np.ndarray) -> bool:

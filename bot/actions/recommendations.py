@@ -207,17 +207,17 @@ def relevant_results(
     """Offers that are about the user's topics, in search order.
 
     When the user named topics, offers in which the search matched a term naming a topic come first;
-    offers with only a looser match (a related skill, not the role) fill up to ``MIN_OFFERS``. A match on
-    the role alone ("Ordnungsamt") never counts; if no offer has a topic match, nothing fits.
-    Without topics, or ``by_ranking`` (a described problem: its words rarely appear in an offer), the search
-    ranking and its verdict on weak matches decide.
+    offers with only a looser match (a related skill, not the role) fill up to ``MIN_OFFERS`` unless the
+    search marks them weak. A match on the role alone ("Ordnungsamt") never counts; if no offer has a topic
+    match, nothing fits. Without topics, or ``by_ranking`` (a described problem: its words rarely appear in
+    an offer), the search ranking decides and its weak results are left out.
     """
     topics = real_skills(skills)
     if not topics or by_ranking:
-        return results
+        return [r for r in results if not r.get("weak")]
     loose = [r for r in results if topic_terms(r, role)]
     strict = [r for r in loose if any(_names_topic(t, topics) for t in topic_terms(r, role))]
-    fill = [r for r in loose if r not in strict][: max(0, MIN_OFFERS - len(strict))]
+    fill = [r for r in loose if r not in strict and not r.get("weak")][: max(0, MIN_OFFERS - len(strict))]
     return [r for r in loose if r in strict or r in fill]
 
 
@@ -451,6 +451,7 @@ class ActionRecommend(Action):
         exclude = shown if trigger in EXCLUDE_SHOWN_INTENTS else []
         query = build_query(role, skills)
         retry_payload = "/request_recommendations"
+        base = None
         if trigger == "more_like":
             ordinal_value = next(tracker.get_latest_entity_values("ordinal"), None)
             position = parse_ordinal(ordinal_value, len(last_results))
@@ -469,8 +470,10 @@ class ActionRecommend(Action):
             return events
 
         results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")]
-        query_skills = skills if trigger != "more_like" else [query]
-        by_ranking = trigger != "more_like" and described(skills)
+        # "Mehr wie Nr. 2" searches with that offer's title and terms; "Mehr dazu" without a number is the
+        # same search again without the offers already shown, so the same relevance rules apply.
+        query_skills = [query] if base is not None else skills
+        by_ranking = base is None and described(skills)
         results = relevant_results(results, role, query_skills, by_ranking)[:MAX_OFFERS]
         # With named topics, "an offer matches a topic term" is the relevance test (the service's
         # no_good_match also reacts to the role words in the query); otherwise the service's verdict decides.

@@ -78,6 +78,8 @@ class FakeSearch:
             answer["no_good_match"] = True
         if self.mode == "role_only":  # the search matched only the role, not the topic
             answer["results"] = [{**c, "matched": ["Bürgeramt"]} for c in answer["results"]]
+        if self.mode == "weak_tail":  # the last two offers only fill the list
+            answer["results"] = [{**c, "weak": c["id"] in ("c5", "c6")} for c in answer["results"]]
         if self.mode == "two_on_topic":
             answer["results"] = [
                 {**c, "matched": c["matched"] if i < 2 else []} for i, c in enumerate(results)
@@ -249,6 +251,20 @@ async def test_more_excludes_shown_offers_and_accumulates_them(
     slots = slots_of(events)
     assert slots["shown_course_ids"][:3] == shown and "c4" in slots["shown_course_ids"]
     assert [r["id"] for r in slots["last_results"]][0] == "c4"
+
+
+@pytest.mark.asyncio
+async def test_more_for_a_described_problem_leaves_out_weak_offers(
+    search_service, make_tracker, dispatcher, domain
+):
+    search_service.mode = "weak_tail"
+    told = "die Leute werden bei Kontrollen oft richtig laut"
+    slots = {**PROFILE, "role": "Ordnungsamt", "skill_gaps": [told], "shown_course_ids": ["c1", "c2"]}
+    tracker = make_tracker(slots=slots, text="Mehr dazu", intent="more_like")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["query"] == told
+    # The same search as before minus the shown offers: ranked by the search, weak fill-ups left out.
+    assert [r["id"] for r in slots_of(events)["last_results"]] == ["c3", "c4"]
 
 
 @pytest.mark.asyncio
@@ -462,6 +478,27 @@ def test_described_problem_is_searched_without_the_role_and_ranked_by_the_search
     # The words of a told problem rarely appear in an offer: the search ranking decides, not term overlap.
     assert relevant_results(results, "Ordnungsamt", [told], by_ranking=True) == results
     assert relevant_results(results, "Ordnungsamt", [told]) == [results[1]]
+
+
+def test_weak_results_are_left_out_unless_they_name_the_topic():
+    told = "die Leute werden bei Kontrollen oft richtig laut"
+    results = [
+        {"id": "o1", "matched": [], "weak": False},
+        {"id": "o2", "matched": ["Kontrollen"], "weak": True},
+        {"id": "o3", "matched": [], "weak": True},
+    ]
+    # Ranked by the search (described problem, or no topic): weak results only fill the list.
+    assert [r["id"] for r in relevant_results(results, "Ordnungsamt", [told], by_ranking=True)] == ["o1"]
+    assert [r["id"] for r in relevant_results(results, "Ordnungsamt", ["__skipped__"])] == ["o1"]
+    named = [
+        {"id": "n1", "matched": ["Datenschutz"], "weak": False},
+        {"id": "n2", "matched": ["DSGVO", "Datenschutz"], "weak": True},
+        {"id": "n4", "matched": ["Kinderschutz"], "weak": True},
+        {"id": "n5", "matched": ["Informationssicherheit"], "weak": False},
+    ]
+    # A weak offer that names the topic stays; a weak loose match does not fill up, a strong one does.
+    kept = [r["id"] for r in relevant_results(named, "Ordnungsamt", ["Datenschutz"])]
+    assert kept == ["n1", "n2", "n5"]
 
 
 def test_why_sentence_for_a_described_problem(domain):

@@ -140,6 +140,39 @@ def test_exclude_ids(searcher, small_courses):
     assert top not in ids(again) and len(ids(again)) == 5
 
 
+def test_results_far_below_the_best_are_marked_weak(searcher, small_courses):
+    course = small_courses[7]
+    result = searcher.search(course["title"], k=len(small_courses))["results"]
+    assert result[0]["id"] == course["id"] and result[0]["weak"] is False
+    weak = [r for r in result if r["weak"]]
+    # 40 courses on many topics: most of them only fill the list for one course's title.
+    assert len(weak) >= len(result) // 2
+    assert all(r["score"] < result[0]["score"] for r in weak)
+
+
+def test_excluding_shown_offers_keeps_the_weak_verdict(searcher, small_courses):
+    query = small_courses[7]["title"]
+    first = searcher.search(query, k=len(small_courses))["results"]
+    shown = [r["id"] for r in first[:5]]
+    again = searcher.search(query, k=len(small_courses), exclude_ids=shown)["results"]
+    assert not set(shown) & set(ids({"results": again}))
+    # "Mehr dazu": what was weak next to the best offers stays weak once those are shown.
+    before = {r["id"]: r["weak"] for r in first}
+    assert {r["id"]: r["weak"] for r in again} == {cid: before[cid] for cid in ids({"results": again})}
+    assert any(r["weak"] for r in again)
+
+
+def test_a_filter_does_not_make_loose_fits_strong(searcher, small_courses):
+    course = small_courses[7]
+    other = next(f for f in ("online", "praesenz", "blended") if f != course.get("format"))
+    everything = searcher.search(course["title"], k=len(small_courses))["results"]
+    filtered = searcher.search(course["title"], k=10, filters={"format": [other]})["results"]
+    # Weak is judged against the catalog's best offer, so a filter leaving only loose fits shows it.
+    verdict = {r["id"]: r["weak"] for r in everything}
+    assert filtered and all(r["weak"] == verdict[r["id"]] for r in filtered)
+    assert any(r["weak"] for r in filtered)
+
+
 def test_no_good_match_for_off_topic_queries(searcher, small_courses):
     assert searcher.search("Rezept für Apfelkuchen mit Sahne", k=3)["no_good_match"] is True
     assert searcher.search("Bundesliga Tabelle und Torschützen", k=3)["no_good_match"] is True

@@ -41,7 +41,8 @@ def test_search_returns_results_and_preferences(searcher):
     assert status == 200
     assert len(body["results"]) == 3 and body["preferences"] == {"format": "online"}
     assert all(r["cost_eur"] <= 2000 for r in body["results"])
-    assert {"id", "title", "score", "matched", "description", "url"} <= set(body["results"][0])
+    assert {"id", "title", "score", "matched", "weak", "description", "url"} <= set(body["results"][0])
+    assert body["results"][0]["weak"] is False  # the best offer is the yardstick
 
 
 def test_exclude_ids_and_default_k(searcher):
