@@ -253,6 +253,18 @@ def test_more_shows_new_offers_only(stack, sender):
     assert not first & second
 
 
+def test_asking_for_more_courses_keeps_the_topic(stack, sender):
+    _, replies = turns_to_offers(
+        stack, sender, ["Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel", "egal"]
+    )
+    first = {c["id"] for c in shown_courses(stack, sender, replies)}
+    # Typed, not the button: more of the same topic, not the question for a new topic.
+    replies = say(stack, sender, "Gibt es noch mehr Kurse?")
+    courses = shown_courses(stack, sender, replies)
+    assert not first & {c["id"] for c in courses}
+    assert_topic_fits(courses, "excel")
+
+
 def test_details_of_offer_two_show_the_full_description(stack, sender):
     _, replies = turns_to_offers(
         stack,
