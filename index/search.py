@@ -62,8 +62,8 @@ SOFT_BONUS = 0.2
 SHORT_HOURS = 8.0
 SUBSET_BRUTE_FORCE = 20000
 QUERY_CACHE_SIZE = 512
-# A result is "weak" when its relevance (first-pass linear fusion, no preference bonus) is below this share of
-# the best course's in the whole catalog; calibrated on the dev set (bench_quality.py --weak).
+# A result is "weak" when its relevance (linear fusion of the unfiltered first pass, no preference bonus)
+# is below this share of the best course's in the whole catalog; calibrated with bench_quality.py --weak.
 WEAK_SHARE = 0.35
 
 
@@ -386,10 +386,9 @@ class LoadedIndex:
         return np.asarray(self.bm25[:, tids] @ weights).ravel()
 
     def lexical(
-        self, all_scores: np.ndarray | None, mask: np.ndarray | None, n: int
+        self, scores: np.ndarray | None, mask: np.ndarray | None, n: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-n (positions, BM25 scores > 0) within mask, from ``bm25_all``'s scores."""
-        scores = all_scores
         if scores is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if mask is not None:
@@ -530,6 +529,7 @@ class Searcher:
         l_pos, l_score = idx.lexical(lexical, mask, n_cand)
         # first pass over the whole catalog: the scale on which results are judged weak
         catalog_dense = (d_pos, d_score) if mask is None else idx.dense(q, None, CANDIDATES)
+        catalog_lexical = (l_pos, l_score) if mask is None else idx.lexical(lexical, None, CANDIDATES)
         fused = self._fuse(d_pos, d_score, l_pos, l_score)
         best_cos = float(d_score[0]) if len(d_score) else -1.0
         if fused and self.feedback_weight > 0 and self.fusion in ("linear", "rrf"):
@@ -551,7 +551,7 @@ class Searcher:
         scored = _with_preferences(idx, fused, parsed.soft)
         ranked = sorted(positions, key=lambda p: -scored[p])
         chosen = _mmr(ranked[: max(MMR_POOL, k)], scored, idx.vectors, k) if self.mmr else ranked[:k]
-        weak = self._weak(idx, q, catalog_dense, lexical, chosen)
+        weak = self._weak(catalog_dense, catalog_lexical, chosen)
         records = idx.records(chosen)
         sub = idx.bm25[:, np.fromiter(counts, dtype=np.int64)].tocsr() if counts else None
         inv_terms = {tid: idx.terms[tid] for tid in counts}
@@ -605,7 +605,14 @@ class Searcher:
         if self.fusion == "bm25":
             mx = float(l_score[0]) if len(l_score) else 1.0
             return {p: float(s) / mx for p, s in zip(l_pos.tolist(), l_score.tolist(), strict=True)}
-        # "linear": calibrated score fusion; cosines mapped from [floor, best] to [0, 1]
+        return self._linear(d_pos, d_score, l_pos, l_score)
+
+    def _linear(
+        self, d_pos: np.ndarray, d_score: np.ndarray, l_pos: np.ndarray, l_score: np.ndarray
+    ) -> dict[int, float]:
+        """Linear score fusion: cosines mapped from [floor, best] of the candidates to [0, 1], BM25 scores
+        divided by the best, weighted ``dense_weight`` : 1 - ``dense_weight``."""
+        out: dict[int, float] = {}
         if len(d_score):
             lo = float(d_score[-1])
             span = max(float(d_score[0]) - lo, 1e-6)
@@ -619,35 +626,25 @@ class Searcher:
 
     def _weak(
         self,
-        idx: LoadedIndex,
-        q: np.ndarray,
         catalog_dense: tuple[np.ndarray, np.ndarray],
-        lexical: np.ndarray | None,
+        catalog_lexical: tuple[np.ndarray, np.ndarray],
         chosen: list[int],
     ) -> set[int]:
         """Chosen courses far below the best course of the whole catalog for this query.
 
-        Judged on one scale for every search: linear fusion of the query's cosines and BM25 scores,
-        normalised over the unfiltered first-pass candidates (``catalog_dense``: top cosines without
-        filters). So a filter ("nur online") that leaves only loose fits, or a follow-up page after the best
-        offers were shown, marks those fits weak.
+        Judged on one scale for every search: the linear fusion of the unfiltered first-pass candidates
+        (top cosines and BM25 scores without filters). A course outside those candidates scores 0. So a
+        filter ("nur online") that leaves only loose fits, or a follow-up page after the best offers were
+        shown, marks those fits weak.
         """
-        d_pos, d_score = catalog_dense[0][:CANDIDATES], catalog_dense[1][:CANDIDATES]
-        if not len(d_score) or not chosen:
-            return set()
-        lo, span = float(d_score[-1]), max(float(d_score[0]) - float(d_score[-1]), 1e-6)
-        lex_max = float(lexical.max()) if lexical is not None else 0.0
-
-        def relevance(positions: np.ndarray) -> np.ndarray:
-            rel = self.dense_weight * (idx.vectors[positions] @ q - lo) / span
-            if lexical is not None and lex_max > 0:
-                rel += (1 - self.dense_weight) * lexical[positions] / lex_max
-            return rel
-
-        pool = d_pos if lexical is None else np.union1d(d_pos, _top(lexical, CANDIDATES))
-        bar = self.weak_share * float(relevance(pool).max())
-        picked = np.array(chosen)
-        return {int(p) for p, r in zip(picked, relevance(picked), strict=True) if r < bar}
+        catalog = self._linear(
+            catalog_dense[0][:CANDIDATES],
+            catalog_dense[1][:CANDIDATES],
+            catalog_lexical[0][:CANDIDATES],
+            catalog_lexical[1][:CANDIDATES],
+        )
+        bar = self.weak_share * max(catalog.values(), default=0.0)
+        return {p for p in chosen if catalog.get(p, 0.0) < bar}
 
     @staticmethod
     def _strong_lexical(idx: LoadedIndex, text: str, l_pos: np.ndarray) -> bool:
