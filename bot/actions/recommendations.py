@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import fill, render_response, response_custom, search_client
-from bot.actions.profile import (
+from bot.actions.parsing import (
     ANY,
     MIN_GAP_WORDS,
     SKIPPED,
@@ -27,10 +27,11 @@ from bot.actions.profile import (
     normalize_level,
     parse_cost_eur,
     parse_duration_hours,
+    parse_ordinal,
     real_skills,
     shown_values,
-    without_unsure_entities,
 )
+from bot.actions.profile import without_unsure_entities
 
 logger = logging.getLogger(__name__)
 
@@ -60,45 +61,6 @@ SEARCH_INTENTS = {
     "inform_skill_gap",
 }
 EXCLUDE_SHOWN_INTENTS = {"more_like", "request_other_topics", "request_recommendations"}
-
-_ORDINAL_WORDS = {
-    "1": 1,
-    "eins": 1,
-    "ein": 1,
-    "erste": 1,
-    "ersten": 1,
-    "erstes": 1,
-    "erster": 1,
-    "2": 2,
-    "zwei": 2,
-    "zweite": 2,
-    "zweiten": 2,
-    "zweites": 2,
-    "zweiter": 2,
-    "3": 3,
-    "drei": 3,
-    "dritte": 3,
-    "dritten": 3,
-    "drittes": 3,
-    "dritter": 3,
-    "4": 4,
-    "vier": 4,
-    "vierte": 4,
-    "vierten": 4,
-    "viertes": 4,
-    "vierter": 4,
-    "5": 5,
-    "fünf": 5,
-    "fuenf": 5,
-    "fünfte": 5,
-    "fünften": 5,
-    "fünftes": 5,
-    "fünfter": 5,
-    "letzte": -1,
-    "letzten": -1,
-    "letztes": -1,
-    "letzter": -1,
-}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -146,23 +108,6 @@ def build_filters(
     if isinstance(max_duration_hours, int | float) and not isinstance(max_duration_hours, bool):
         filters["max_duration_hours"] = max_duration_hours
     return filters
-
-
-def parse_ordinal(value: Any, count: int) -> int | None:
-    """1-based position from an ordinal ("2", "zweite", "letzte"); ``None`` if invalid for ``count``."""
-    if value is None:
-        return None
-    text = str(value).strip().casefold().rstrip(".")
-    text = re.sub(r"^(nr|nummer|no)\.?\s*", "", text)
-    position = _ORDINAL_WORDS.get(text)
-    if position is None:
-        digits = re.search(r"\d+", text)
-        position = int(digits.group(0)) if digits else None
-    if position == -1:
-        position = count
-    if position is None or not 1 <= position <= count:
-        return None
-    return position
 
 
 def latest_search_intent(tracker: Tracker) -> str | None:

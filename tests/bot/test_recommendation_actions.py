@@ -20,7 +20,6 @@ from bot.actions.recommendations import (
     ActionShowDetails,
     build_filters,
     build_query,
-    parse_ordinal,
     relevant_results,
 )
 
@@ -149,22 +148,6 @@ def test_filters_only_for_real_preferences():
     assert build_filters("online", "any", 0.0, None) == {"format": ["online"], "max_cost_eur": 0.0}
     assert build_filters("any", None, None, 8.0) == {"max_duration_hours": 8.0}
     assert build_filters(None, "einsteiger", None, None) == {"level": ["einsteiger"]}
-
-
-@pytest.mark.parametrize(
-    ("value", "count", "expected"),
-    [
-        ("2", 5, 2),
-        ("zweite", 5, 2),
-        ("Nr. 3", 5, 3),
-        ("letzte", 4, 4),
-        ("6", 5, None),
-        ("0", 5, None),
-        (None, 3, None),
-    ],
-)
-def test_ordinal_parsing(value, count, expected):
-    assert parse_ordinal(value, count) == expected
 
 
 # --- action_recommend ---------------------------------------------------------------------------------------
