@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from german.folding import fold
+from german.folding import fold, umlaut_regex
 
 # -- cardinals (folded spelling) ------------------------------------------------------------------
 _UNITS = {"ein": 1, "eins": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6,
@@ -140,6 +140,16 @@ NUMBER_IN_TEXT = re.compile(
     r"(?P<mult>\s*(?:tausend|tsd\.?|k\b))?",
     re.IGNORECASE,
 )
+
+
+# Words right before a number (lower-case text ending there): "rund 1.200", "knapp dreitausend", "über 500",
+# "weniger als 20", "minus 5".
+APPROX_BEFORE = re.compile(
+    umlaut_regex(r"\b(ca\.?|circa|zirka|etwa|rund|knapp|ungef{ae}hr|gut|fast)\s*$|~\s*$")
+)
+MORE_THAN_BEFORE = re.compile(umlaut_regex(r"({ue}ber|mehr als|>)\s*$"))
+LESS_THAN_BEFORE = re.compile(r"(unter|weniger als|<)\s*$")
+NEGATIVE_BEFORE = re.compile(r"(^|\s)(-|−|minus\s*)$")
 
 
 def parse_number(value: Any) -> float:

@@ -20,7 +20,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from german.numbers import NUMBER_IN_TEXT, cardinal, number_value
+from german.numbers import (
+    APPROX_BEFORE,
+    LESS_THAN_BEFORE,
+    MORE_THAN_BEFORE,
+    NEGATIVE_BEFORE,
+    NUMBER_IN_TEXT,
+    cardinal,
+    number_value,
+)
 
 TERMS_PATH = Path(__file__).resolve().parents[1] / "membership" / "terms.yml"
 TERMS_ENV = "KC_MEMBERSHIP_TERMS"
@@ -163,10 +171,6 @@ _EMPLOYEE_WORDS = re.compile(
 )
 _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
-_APPROX = re.compile(r"\b(ca\.?|circa|zirka|etwa|rund|knapp|ungef(ä|ae)hr|gut|fast)\s*$|~\s*$")
-_MORE_THAN = re.compile(r"(über|ueber|mehr als|>)\s*$")
-_LESS_THAN = re.compile(r"(unter|weniger als|<)\s*$")
-_NEGATIVE = re.compile(r"(^|\s)(-|−|minus\s*)$")
 
 _WORD = re.compile(r"[a-zäöüß]+")
 
@@ -229,16 +233,16 @@ def parse_employee_count(text: str | None) -> CountParse:
         return CountParse(None, "missing")
     keyed = [c for c in cands if c.near_keyword]
     chosen = keyed[0] if keyed else cands[-1]
-    before = _APPROX.sub("", norm[:chosen.start]).rstrip() + " "
+    before = APPROX_BEFORE.sub("", norm[:chosen.start]).rstrip() + " "
     value = chosen.value
-    if _NEGATIVE.search(norm[:chosen.start]) or _NEGATIVE.search(before.rstrip()):
+    if NEGATIVE_BEFORE.search(norm[:chosen.start]) or NEGATIVE_BEFORE.search(before.rstrip()):
         return CountParse(None, "not_positive")
     if value != int(value):
         return CountParse(None, "not_integer")
     count = int(value)
-    if _MORE_THAN.search(before.rstrip()):
+    if MORE_THAN_BEFORE.search(before.rstrip()):
         count += 1
-    elif _LESS_THAN.search(before.rstrip()):
+    elif LESS_THAN_BEFORE.search(before.rstrip()):
         count -= 1
     if count < 1:
         return CountParse(None, "not_positive")

@@ -7,7 +7,10 @@ import math
 import pytest
 
 from german.numbers import (
+    APPROX_BEFORE,
     LAST,
+    LESS_THAN_BEFORE,
+    MORE_THAN_BEFORE,
     NUMBER_IN_TEXT,
     ORDINAL_WORDS,
     SMALL_NUMBER_WORDS,
@@ -98,3 +101,21 @@ def test_bad_notation_is_refused(bad):
 )
 def test_numbers_in_running_text(text, values):
     assert [number_value(m) for m in NUMBER_IN_TEXT.finditer(text)] == values
+
+
+@pytest.mark.parametrize(
+    ("before", "approx", "more", "less"),
+    [
+        ("wir sind rund ", True, False, False),
+        ("knapp ", True, False, False),
+        ("ungefaehr ", True, False, False),
+        ("über ", False, True, False),
+        ("ueber ", False, True, False),
+        ("weniger als ", False, False, True),
+        ("wir sind ", False, False, False),
+    ],
+)
+def test_words_before_a_number(before, approx, more, less):
+    assert bool(APPROX_BEFORE.search(before)) is approx
+    assert bool(MORE_THAN_BEFORE.search(before)) is more
+    assert bool(LESS_THAN_BEFORE.search(before)) is less
