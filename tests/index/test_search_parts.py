@@ -1,4 +1,4 @@
-"""The parts of the search on their own: filters, soft preferences, fusion, feedback, MMR, the weak verdict."""
+"""The parts of the search on their own: filters, preferences, fusion, feedback, MMR, the weak verdict."""
 
 from __future__ import annotations
 
