@@ -14,13 +14,13 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.actions.offers import relevant_results
 from bot.actions.recommendations import (
     GENERIC_QUERY,
     ActionRecommend,
     ActionShowDetails,
     build_filters,
     build_query,
-    relevant_results,
 )
 
 COURSES: dict[str, dict[str, Any]] = {
@@ -485,7 +485,7 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
 
 
 def test_why_sentence_for_a_described_problem(domain):
-    from bot.actions.recommendations import OfferText
+    from bot.actions.offers import OfferText
 
     told = ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
     text = OfferText(domain)
@@ -517,7 +517,7 @@ async def test_unsure_entity_word_is_no_constraint(search_service, make_tracker,
 
 
 def test_why_sentence_names_noun_topics_only(domain):
-    from bot.actions.recommendations import OfferText
+    from bot.actions.offers import OfferText
 
     course = {"matched": ["Datenschutz", "Datenschutz gewährleisten", "Bewertung der Datenqualität"]}
     why = OfferText(domain).why(course, "Ordnungsamt", ["Datenschutz"], {})
