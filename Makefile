@@ -23,8 +23,9 @@ E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py)
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py) \
+                german/folding.py
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -127,9 +128,9 @@ test: setup train index
 	@echo "== ruff"
 	@$(RASA_PY) -m ruff check .
 	@echo "== pytest (index runtime)"
-	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/index
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
-	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot tests/e2e
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/german tests/bot tests/e2e
 	@echo "== rasa test stories (log: $(VAR)/log/test-stories.log)"
 	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors \
 	  --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \

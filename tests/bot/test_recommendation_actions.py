@@ -16,14 +16,13 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.actions.offers import relevant_results
 from bot.actions.recommendations import (
     GENERIC_QUERY,
     ActionRecommend,
     ActionShowDetails,
     build_filters,
     build_query,
-    parse_ordinal,
-    relevant_results,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,22 +152,6 @@ def test_filters_only_for_real_preferences():
     assert build_filters("online", "any", 0.0, None) == {"format": ["online"], "max_cost_eur": 0.0}
     assert build_filters("any", None, None, 8.0) == {"max_duration_hours": 8.0}
     assert build_filters(None, "einsteiger", None, None) == {"level": ["einsteiger"]}
-
-
-@pytest.mark.parametrize(
-    ("value", "count", "expected"),
-    [
-        ("2", 5, 2),
-        ("zweite", 5, 2),
-        ("Nr. 3", 5, 3),
-        ("letzte", 4, 4),
-        ("6", 5, None),
-        ("0", 5, None),
-        (None, 3, None),
-    ],
-)
-def test_ordinal_parsing(value, count, expected):
-    assert parse_ordinal(value, count) == expected
 
 
 # --- action_recommend ---------------------------------------------------------------------------------------
@@ -531,7 +514,7 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
 
 
 def test_why_sentence_for_a_described_problem(domain):
-    from bot.actions.recommendations import OfferText
+    from bot.actions.offers import OfferText
 
     told = ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
     text = OfferText(domain)
@@ -563,7 +546,7 @@ async def test_unsure_entity_word_is_no_constraint(search_service, make_tracker,
 
 
 def test_why_sentence_names_noun_topics_only(domain):
-    from bot.actions.recommendations import OfferText
+    from bot.actions.offers import OfferText
 
     course = {"matched": ["Datenschutz", "Datenschutz gewährleisten", "Bewertung der Datenqualität"]}
     why = OfferText(domain).why(course, "Ordnungsamt", ["Datenschutz"], {})
