@@ -200,7 +200,12 @@ class ConnectorClient:
                     raise DeliveryError(problem)
             if attempt < attempts:
                 delay = wait if wait is not None else backoff_seconds(attempt)
-                logger.info("Teams reply attempt %d/%d failed: %s; retrying in %.1f s",
-                            attempt, attempts, problem, delay)
+                logger.info(
+                    "Teams reply attempt %d/%d failed: %s; retrying in %.1f s",
+                    attempt,
+                    attempts,
+                    problem,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         raise DeliveryError(f"{problem} after {attempts} attempts")
