@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,9 +58,12 @@ class SigningKey:
 class SigningKeys:
     """The Bot Framework signing keys, fetched on first use and cached."""
 
-    def __init__(self, settings: TeamsSettings, session_factory: Any) -> None:
+    def __init__(
+        self, settings: TeamsSettings, session_factory: Any, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._settings = settings
         self._session_factory = session_factory
+        self._clock = clock
         self._keys: dict[str, SigningKey] = {}
         self._algorithms: frozenset[str] = frozenset(ALLOWED_ALGORITHMS)
         self._fetched_at = float("-inf")  # last successful fetch
@@ -81,7 +85,7 @@ class SigningKeys:
         return self._keys.get(kid)
 
     def _needs_fetch(self, kid: str) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         if now - self._attempted_at < min(self._settings.key_refetch_interval, COLD_RETRY_SECONDS):
             return False  # never more than one attempt in a short while, even without any keys
         if not self._keys or now - self._fetched_at > KEY_CACHE_SECONDS:
@@ -89,7 +93,7 @@ class SigningKeys:
         return kid not in self._keys and now - self._attempted_at >= self._settings.key_refetch_interval
 
     async def _refresh(self) -> None:
-        self._attempted_at = time.monotonic()
+        self._attempted_at = self._clock()
         try:
             metadata = await self._get_json(self._settings.openid_url)
             keys = self._parse_keys(await self._get_json(str(metadata["jwks_uri"])))
@@ -146,9 +150,11 @@ class SigningKeys:
 class ActivityAuthenticator:
     """Validates ``Authorization`` headers of incoming activities."""
 
-    def __init__(self, settings: TeamsSettings, session_factory: Any) -> None:
+    def __init__(
+        self, settings: TeamsSettings, session_factory: Any, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._settings = settings
-        self.keys = SigningKeys(settings, session_factory)
+        self.keys = SigningKeys(settings, session_factory, clock)
 
     async def verify(self, authorization: str | None, activity: dict[str, Any]) -> dict[str, Any]:
         """The token's claims; raises ``AuthError`` (→ 401) or ``KeysUnavailable`` (→ 503)."""

@@ -116,8 +116,8 @@ class ConversationPacer:
             logger.debug("Pacing a Teams conversation for %.2f s", delay)
             await asyncio.sleep(delay)
 
-    def record(self, conversation: str) -> None:
-        now = time.monotonic()
+    def record(self, conversation: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         sent = self._sent.setdefault(conversation, deque(maxlen=max(limit for _, limit in self._limits)))
         sent.append(now)
         if len(self._sent) > 1000:  # forget conversations that were quiet for the longest window
