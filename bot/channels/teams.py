@@ -127,9 +127,9 @@ class TeamsInput(InputChannel):
         self._labels_warned = False
 
     def _http(self) -> aiohttp.ClientSession:
-        """One client session, created on first use inside the server's event loop."""
+        """One client session, created on first use inside the server's event loop (honours HTTPS_PROXY)."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(trust_env=True)
         return self._session
 
     async def close(self) -> None:
