@@ -60,7 +60,7 @@ def test_package_has_a_valid_manifest_and_both_icons(tmp_path):
     assert not re.search(r"\{[A-Z_]+\}", json.dumps(manifest))  # every placeholder filled
     assert (color.size, color.mode) == ((192, 192), "RGBA")
     assert (outline.size, outline.mode) == ((32, 32), "RGBA")
-    pixels = list(outline.getdata())
+    pixels = [outline.getpixel((x, y)) for y in range(outline.height) for x in range(outline.width)]
     assert pixels[0][3] == 0  # transparent background
     assert {p[:3] for p in pixels if p[3]} == {(255, 255, 255)}  # the outline is white only
     assert sum(1 for p in pixels if p[3] > 128) > 40  # and there is a drawing
