@@ -26,7 +26,7 @@ import aiohttp
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
-from bot.channels.teams_config import TeamsSettings
+from bot.channels.teams_config import SessionFactory, TeamsSettings
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,10 @@ class SigningKeys:
     """The Bot Framework signing keys, fetched on first use and cached."""
 
     def __init__(
-        self, settings: TeamsSettings, session_factory: Any, clock: Callable[[], float] = time.monotonic
+        self,
+        settings: TeamsSettings,
+        session_factory: SessionFactory,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._session_factory = session_factory
@@ -151,7 +154,10 @@ class ActivityAuthenticator:
     """Validates ``Authorization`` headers of incoming activities."""
 
     def __init__(
-        self, settings: TeamsSettings, session_factory: Any, clock: Callable[[], float] = time.monotonic
+        self,
+        settings: TeamsSettings,
+        session_factory: SessionFactory,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self.keys = SigningKeys(settings, session_factory, clock)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def fit_size(activity: dict[str, Any], limit: int = MAX_ACTIVITY_BYTES) -> dict[
     return activity
 
 
-def _text_slots(node: Any):
+def _text_slots(node: Any) -> Iterator[tuple[dict[str, Any], str]]:
     """(container, key) of every text a person reads in an activity or card."""
     if isinstance(node, dict):
         for key, value in node.items():

@@ -8,8 +8,10 @@ webhook answers 503 with an operator log line naming the missing variables.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+import aiohttp
 
 BOTFRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 BOTFRAMEWORK_ISSUER = "https://api.botframework.com"
@@ -23,6 +25,8 @@ REQUIRED = {
     "hash_salt": "KC_TEAMS_HASH_SALT",
 }
 MIN_SALT_LENGTH = 16
+# The channel's shared HTTP session, created lazily inside the server's event loop.
+SessionFactory = Callable[[], aiohttp.ClientSession]
 
 
 class TeamsNotConfigured(RuntimeError):

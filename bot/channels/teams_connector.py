@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.channels.teams_config import TeamsSettings
+from bot.channels.teams_config import SessionFactory, TeamsSettings
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class DeliveryError(Exception):
 class TokenProvider:
     """Client-credentials access token for the Bot Connector, cached until shortly before expiry."""
 
-    def __init__(self, settings: TeamsSettings, session_factory: Any) -> None:
+    def __init__(self, settings: TeamsSettings, session_factory: SessionFactory) -> None:
         self._settings = settings
         self._session_factory = session_factory
         self._token: str | None = None
@@ -157,7 +157,7 @@ def reply_url(service_url: str, conversation_id: str, reply_to_id: str | None) -
 class ConnectorClient:
     """Sends activities to the Bot Connector of the conversation."""
 
-    def __init__(self, settings: TeamsSettings, session_factory: Any) -> None:
+    def __init__(self, settings: TeamsSettings, session_factory: SessionFactory) -> None:
         self._settings = settings
         self._session_factory = session_factory
         self.tokens = TokenProvider(settings, session_factory)
