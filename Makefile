@@ -36,7 +36,7 @@ export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 # Where the search service and the index tests find the ONNX query encoder.
 export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
-.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean
+.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean teams-package
 
 help:
 	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (chat page URL is printed)"
@@ -46,6 +46,7 @@ help:
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
+	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
 # The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
@@ -131,6 +132,8 @@ test: setup train index
 	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
 	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/german tests/bot tests/e2e
+	@echo "== pytest (Teams channel against a fake Bot Framework; its own stack)"
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/channels
 	@echo "== rasa test stories (log: $(VAR)/log/test-stories.log)"
 	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors \
 	  --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
@@ -140,6 +143,11 @@ test: setup train index
 
 lint:
 	@$(RASA_PY) -m ruff check .
+
+# --- Microsoft Teams -----------------------------------------------------------------------------------
+# App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.
+teams-package: $(RASA_READY)
+	@$(RASA_PY) -m bot.channels.teams_package --out $(VAR)/teams/kommunalcampus-teams.zip
 
 clean:
 	rm -rf models $(VAR) .pytest_cache
