@@ -17,14 +17,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from chat_page import start_chat_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
@@ -197,48 +198,6 @@ def build_services(config: StackConfig) -> list[Service]:
     return services
 
 
-class ChatPageHandler(SimpleHTTPRequestHandler):
-    """Serves web/ and forwards POST /api/message to Rasa's REST channel."""
-
-    rasa_url = ""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, directory=str(ROOT / "web"), **kwargs)
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-        if self.path != "/api/message":
-            self._send_json(404, {"error": "unknown endpoint"})
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 < length <= 16_384:
-            self._send_json(413, {"error": "message body missing or too large"})
-            return
-        try:
-            payload = json.loads(self.rfile.read(length))
-            sender, message = str(payload["sender"]), str(payload["message"])
-        except (ValueError, KeyError, TypeError):
-            self._send_json(400, {"error": "expected JSON with 'sender' and 'message'"})
-            return
-        try:
-            status, replies = http_json(
-                f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": message}, timeout=30
-            )
-        except (urllib.error.URLError, OSError):
-            status, replies = 502, {"error": "Rasa server not reachable"}
-        self._send_json(status, replies)
-
-    def _send_json(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Stay quiet: request lines would end up in the terminal of `make run`."""
-
-
 class Stack:
     """The running processes of one assistant instance."""
 
@@ -293,9 +252,7 @@ class Stack:
         log.close()
 
     def _start_web(self) -> None:
-        handler = type("Handler", (ChatPageHandler,), {"rasa_url": self.config.rasa_url})
-        self.web_server = ThreadingHTTPServer((self.config.host, self.config.ports["web"]), handler)
-        threading.Thread(target=self.web_server.serve_forever, daemon=True).start()
+        self.web_server = start_chat_page(self.config.host, self.config.ports["web"], self.config.rasa_url)
 
     def _wait_until_ready(self, timeout: float) -> None:
         pending = {service.name: service for service in self.services}
