@@ -1,0 +1,6 @@
+"""Our own Rasa input channels and the guards they share.
+
+- ``widget``: the intranet widget's channel (signed tokens, allowed origins, history, offer cards).
+- ``loopback_rest``: Rasa's REST channel, answering only clients on this machine (terminal chat, tests).
+- ``guards``: channel-neutral rate limits and message length limit with German replies.
+"""
