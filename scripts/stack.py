@@ -1,8 +1,9 @@
 """Start, watch and stop the assistant's processes.
 
 The stack is: the course search service (index runtime), the action server and the Rasa server (dialogue
-runtime), an optional support API (only when KC_SUPPORT_TOKEN is set) and the chat page, served by this
-process, which forwards chat messages to Rasa's REST channel (so the browser never talks to Rasa directly).
+runtime; it also serves the intranet widget's channel), an optional support API (only when KC_SUPPORT_TOKEN
+is set) and, unless a real token issuer is configured (KC_WIDGET_ISSUER), the demo host page with the local
+development token issuer (scripts/chat_page.py), served by this process.
 
 Standard library only: `make stop` runs it with any Python 3. The e2e tests import `Stack` from here, so the
 tests start exactly what `make run` starts.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from chat_page import start_chat_page
+from chat_page import DevTokenIssuer, start_demo_host
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
@@ -35,7 +36,7 @@ LABELS = {
     "actions": "action server",
     "rasa": "Rasa server",
     "support": "support API",
-    "web": "chat page",
+    "web": "demo host page",
 }
 
 
@@ -109,6 +110,8 @@ class StackConfig:
     index_python: Path
     support_token: str | None = None
     host: str = "127.0.0.1"
+    # The demo host page and the development token issuer; off when KC_WIDGET_ISSUER names a real issuer.
+    demo: bool = True
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -121,6 +124,7 @@ class StackConfig:
             rasa_python=ROOT / ".venv" / "rasa" / "bin" / "python",
             index_python=ROOT / ".venv" / "index" / "bin" / "python",
             support_token=os.environ.get("KC_SUPPORT_TOKEN") or None,
+            demo=not os.environ.get("KC_WIDGET_ISSUER"),
         )
 
     @property
@@ -146,6 +150,14 @@ class StackConfig:
     @property
     def web_url(self) -> str:
         return f"http://localhost:{self.ports['web']}/"
+
+    @property
+    def widget_script_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/widget/kc-widget.js"
+
+    @property
+    def demo_origins(self) -> list[str]:
+        return [f"http://localhost:{self.ports['web']}", f"http://127.0.0.1:{self.ports['web']}"]
 
     @property
     def support_url(self) -> str:
@@ -206,6 +218,7 @@ class Stack:
         self.echo = echo
         self.services = build_services(config)
         self.web_server: ThreadingHTTPServer | None = None
+        self.dev_issuer: DevTokenIssuer | None = None
 
     # --- start-up -----------------------------------------------------------------------------------
     def check_prerequisites(self) -> None:
@@ -217,7 +230,7 @@ class Stack:
             raise StackError(f"No trained model at {config.model}; run 'make train'.")
         if not (config.index_dir / "current").exists():
             raise StackError(f"No course index in {config.index_dir}; run 'make index'.")
-        wanted = [s.name for s in self.services] + ["web"]
+        wanted = [s.name for s in self.services] + (["web"] if config.demo else [])
         for name in wanted:
             port = config.ports[name]
             if not port_is_free(port, config.host):
@@ -230,6 +243,8 @@ class Stack:
         self.check_prerequisites()
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         try:
+            if self.config.demo:
+                self._prepare_demo()
             for service in self.services:
                 self._launch(service)
             self._write_state()  # from here on `make stop` can end a start-up that hangs
@@ -251,8 +266,20 @@ class Stack:
         )
         log.close()
 
+    def _prepare_demo(self) -> None:
+        """A development token issuer, and the Rasa server's widget settings that accept its tokens."""
+        self.dev_issuer = DevTokenIssuer()
+        key_file = self.config.var_dir / "run" / "widget-dev-public-key.pem"
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(self.dev_issuer.public_key_pem())
+        rasa = next(s for s in self.services if s.name == "rasa")
+        rasa.env.update(self.dev_issuer.widget_env(key_file, self.config.demo_origins))
+
     def _start_web(self) -> None:
-        self.web_server = start_chat_page(self.config.host, self.config.ports["web"], self.config.rasa_url)
+        if self.dev_issuer is not None:
+            self.web_server = start_demo_host(
+                self.config.host, self.config.ports["web"], self.config.rasa_url, self.dev_issuer
+            )
 
     def _wait_until_ready(self, timeout: float) -> None:
         pending = {service.name: service for service in self.services}
@@ -397,7 +424,8 @@ def run_forever(config: StackConfig) -> int:
     print("Starting the assistant (first start-up takes up to a minute) ...", flush=True)
     try:
         stack.start()
-        print(f"\nKommunalCampus-Assistent is ready. Chat page: {config.web_url}", flush=True)
+        where = f"Demo host page: {config.web_url}" if config.demo else f"Widget: {config.widget_script_url}"
+        print(f"\nKommunalCampus-Assistent is ready. {where}", flush=True)
         print(f"Logs: {config.log_dir}/. Stop with Ctrl-C or 'make stop'.", flush=True)
         if not config.support_token:
             print("Support API not started: set KC_SUPPORT_TOKEN to enable it.", flush=True)
