@@ -84,7 +84,9 @@ class DemoHostHandler(BaseHTTPRequestHandler):
         if not self._local_host():
             return
         path = self.path.split("?", 1)[0]
-        if path == "/demo.css":
+        if path == "/favicon.ico":
+            self._send(204, b"", "image/x-icon")
+        elif path == "/demo.css":
             self._send(200, (WEB_DIR / "demo.css").read_bytes(), "text/css; charset=utf-8")
         elif path in PAGES:
             page = (WEB_DIR / PAGES[path]).read_text(encoding="utf-8")

@@ -4,14 +4,19 @@ Why HTTP and not socket.io: every request carries its own token and is verified 
 into the response of the request that was verified (there is no socket that could be shared, hijacked or
 left open after the token expired), rate limits count requests, and any reverse proxy passes it unchanged.
 
-Endpoints (all JSON; the POSTs need ``Authorization: Bearer <token>`` and an allowed ``Origin``):
+Endpoints (the POSTs take a JSON body sent as ``text/plain`` and need an allowed ``Origin``):
 
 - ``GET  kc-widget.js``  the widget script (public, composed from web/widget/)
-- ``POST webhook``       ``{"message": "..."}`` -> ``{"messages": [...]}`` (bot/channels/messages.py)
-- ``POST history``       ``{}`` -> ``{"greeting": [...], "messages": [...]}``: the greeting (not stored) and
-                         the last messages of the token owner's stored conversation
-- ``OPTIONS`` on both    CORS preflight, answered only for allowed origins
+- ``POST webhook``       ``{"token": "<JWT>", "message": "..."}`` -> ``{"messages": [...]}``
+                         (message format: bot/channels/messages.py)
+- ``POST history``       ``{"token": "<JWT>"}`` -> ``{"greeting": [...], "messages": [...]}``: the greeting
+                         (not stored) and the last messages of the token owner's stored conversation
 - ``GET  /``             health
+
+The token travels in the body, not in an ``Authorization`` header, so the browser sends a "simple" CORS
+request without a preflight: Rasa's Sanic app answers every ``OPTIONS`` request itself (sanic-cors, set up by
+``rasa run``) without the widget's allowed origins, so a preflight could never succeed. The response carries
+``Access-Control-Allow-Origin`` only for allowed origins; requests from other origins are refused unread.
 
 The sender id is the token's ``sub``, never a value from the client; the body's other fields and any
 metadata are ignored. Refused requests never reach the dialogue, so nothing is written to any tracker.
@@ -44,11 +49,6 @@ logger = logging.getLogger(__name__)
 CHANNEL_NAME = "widget"
 GREETING_RESPONSE = "utter_greet"
 MAX_BODY_BYTES = 16_384
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "POST",
-    "Access-Control-Allow-Headers": "authorization, content-type",
-    "Access-Control-Max-Age": "600",
-}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -115,26 +115,31 @@ class WidgetInput(InputChannel):
             body["retry_after"] = refusal.retry_after
         return self._json(origin, body, refusal.status)
 
-    def _check(self, request: Request) -> tuple[str | None, str | None, HTTPResponse | None]:
-        """(origin, sender id, refusal response): the checks every POST passes before anything else."""
+    def _check(self, request: Request) -> tuple[str | None, str | None, dict[str, Any], HTTPResponse | None]:
+        """(origin, sender id, JSON body, refusal response): the checks every POST passes first."""
         origin = self._origin(request)
         if origin is None:
             logger.info("Refused a widget request: origin not allowed")
-            return None, None, self._json(None, {"error": "origin not allowed"}, 403)
+            return None, None, {}, self._json(None, {"error": "origin not allowed"}, 403)
         refusal = self.guards.check_client(self._client_address(request))
         if refusal is not None:
-            return origin, None, self._refused(origin, refusal)
+            return origin, None, {}, self._refused(origin, refusal)
         if len(request.body or b"") > MAX_BODY_BYTES:
-            return origin, None, self._json(origin, {"error": "request body too large"}, 413)
-        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+            return origin, None, {}, self._json(origin, {"error": "request body too large"}, 413)
         try:
-            if scheme.lower() != "bearer":
-                raise TokenRejected("missing bearer token")
-            identity = self.verifier.verify(token.strip())
+            payload = json.loads(request.body or b"")
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return origin, None, {}, self._json(origin, {"error": "expected a JSON object"}, 400)
+        token = payload.get("token")
+        try:
+            identity = self.verifier.verify(token if isinstance(token, str) else "")
         except TokenRejected as error:
             logger.info("Refused a widget request: %s", error.reason)
-            return origin, None, self._json(origin, {"error": error.reason, "expired": error.expired}, 401)
-        return origin, identity.sender_id, None
+            body = {"error": error.reason, "expired": error.expired}
+            return origin, None, {}, self._json(origin, body, 401)
+        return origin, identity.sender_id, payload, None
 
     # --- endpoints --------------------------------------------------------------------------------
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -153,21 +158,13 @@ class WidgetInput(InputChannel):
                 self.script.body, content_type="text/javascript; charset=utf-8", headers=headers
             )
 
-        @widget.route("/webhook", methods=["OPTIONS"])
-        async def webhook_preflight(request: Request) -> HTTPResponse:
-            return self._preflight(request)
-
-        @widget.route("/history", methods=["OPTIONS"])
-        async def history_preflight(request: Request) -> HTTPResponse:
-            return self._preflight(request)
-
         @widget.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            origin, sender_id, refused = self._check(request)
+            origin, sender_id, payload, refused = self._check(request)
             if refused is not None or sender_id is None:
                 return refused or self._json(origin, {"error": "refused"}, 401)
-            text = _message_text(request)
-            if text is None:
+            text = payload.get("message")
+            if not isinstance(text, str):
                 return self._json(origin, {"error": "expected JSON with a string 'message'"}, 400)
             refusal = self.guards.check_message(sender_id, text)
             if refusal is not None:
@@ -182,7 +179,7 @@ class WidgetInput(InputChannel):
 
         @widget.route("/history", methods=["POST"])
         async def history(request: Request) -> HTTPResponse:
-            origin, sender_id, refused = self._check(request)
+            origin, sender_id, _, refused = self._check(request)
             if refused is not None or sender_id is None:
                 return refused or self._json(origin, {"error": "refused"}, 401)
             agent = getattr(request.app.ctx, "agent", None)
@@ -202,20 +199,3 @@ class WidgetInput(InputChannel):
             )
 
         return widget
-
-    def _preflight(self, request: Request) -> HTTPResponse:
-        origin = self._origin(request)
-        if origin is None:
-            return response.empty(status=403, headers={"Vary": "Origin"})
-        return response.empty(
-            status=204, headers={"Access-Control-Allow-Origin": origin, "Vary": "Origin", **PREFLIGHT_HEADERS}
-        )
-
-
-def _message_text(request: Request) -> str | None:
-    try:
-        payload = json.loads(request.body or b"")
-    except ValueError:
-        return None
-    message = payload.get("message") if isinstance(payload, dict) else None
-    return message if isinstance(message, str) else None

@@ -34,6 +34,12 @@ class RunningStack:
         self.support_token = SUPPORT_TOKEN
         self.tracker_db = stack.config.tracker_db
         self.support_db = stack.config.support_db
+        self.widget_origin = stack.config.demo_origins[0]
+
+    def issue_token(self, subject: str, **claims: object) -> str:
+        """A token of the demo's development issuer (the key the Rasa server trusts); claims override."""
+        assert self._stack.dev_issuer is not None, "the test stack runs the demo token issuer"
+        return self._stack.dev_issuer.issue(subject, **claims)
 
     def say(self, sender: str, text: str) -> list[dict]:
         """Send one user message over the REST channel; the bot's replies (text, buttons, ...)."""
@@ -69,6 +75,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
         support_token=SUPPORT_TOKEN,
     )
     running = stack_module.Stack(config, echo=lambda line: None)
+    # Tests play several clients by sending X-Real-IP (honoured from loopback peers only, as behind a proxy).
+    next(s for s in running.services if s.name == "rasa").env["KC_WIDGET_CLIENT_IP_HEADER"] = "X-Real-IP"
     try:
         running.start()
     except stack_module.StackError as error:
