@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import fill, render_response, response_custom, search_client
 from bot.actions.profile import (
     ANY,
+    FORMATS,
     MIN_GAP_WORDS,
     SKIPPED,
     has_role,
@@ -34,6 +35,8 @@ from bot.actions.profile import (
 
 logger = logging.getLogger(__name__)
 
+# Key of the structured offer in a message's custom payload (contract: bot/schemas/offer_card.schema.json).
+OFFER_CARD_KEY = "kc_offer"
 MAX_OFFERS = 5
 MIN_OFFERS = 3
 # Candidates asked from the search: more than shown, so that offers matching only the role can be skipped.
@@ -353,6 +356,27 @@ class OfferText:
             "why": self.why(course, role, skills, filters),
         }
 
+    def card(self, values: dict[str, Any], course: dict[str, Any]) -> dict[str, Any]:
+        """The structured offer for channels that show cards (bot/schemas/offer_card.schema.json).
+
+        ``values`` are this offer's ``item_values``; every German word comes from the domain's labels.
+        """
+        number = int(values["number"])
+        return {
+            "number": number,
+            "id": str(course.get("id") or ""),
+            "title": str(values["course_title"]),
+            "provider": str(values["provider"]),
+            "format": course.get("format") if course.get("format") in FORMATS else None,
+            "format_label": str(values["course_format"]),
+            "duration_label": str(values["duration"]),
+            "level_label": str(values["course_level"]),
+            "cost_label": str(values["cost"]),
+            "why": str(values["why"]),
+            "url": str(values["link"]) or None,
+            "actions": [self.button("card_details", n=number), self.button("card_more", n=number)],
+        }
+
     def button(self, key: str, **values: Any) -> dict[str, str]:
         spec = (self.labels.get("buttons") or {}).get(key) or {}
         return {
@@ -489,9 +513,9 @@ class ActionRecommend(Action):
         else:
             dispatcher.utter_message(response="utter_offers_intro", count=len(results))
         for number, course in enumerate(results, start=1):
-            dispatcher.utter_message(
-                response="utter_offer_item", **text.item_values(number, course, role, skills, filters)
-            )
+            values = text.item_values(number, course, role, skills, filters)
+            card = {OFFER_CARD_KEY: text.card(values, course)}
+            dispatcher.utter_message(response="utter_offer_item", json_message=card, **values)
         buttons = [text.button("more")]
         if prefs["format_pref"] != "online":
             buttons.append(text.button("online"))
