@@ -15,6 +15,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from widget_helpers import stored_events, stored_user_texts, widget_request
 
+pytestmark = pytest.mark.e2e
+
 
 def new_subject() -> str:
     return f"pseudo-{uuid.uuid4().hex[:12]}"
