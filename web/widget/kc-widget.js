@@ -359,8 +359,9 @@ function start(config) {
       blocked = true;
       input.disabled = true;
       sendButton.disabled = true;
+      const focusInPanel = panel.contains(shadow.activeElement);
       showAlert(T.expired, T.reload, () => location.reload());
-      alertButton.focus();
+      if (focusInPanel) alertButton.focus(); // the disabled input would drop the focus; never steal it
     } else {
       if (!(error instanceof WidgetError)) warn("unexpected error: " + error);
       showAlert(T.unreachable, T.retry, () => {
@@ -377,6 +378,14 @@ function start(config) {
     setTyping(true);
     try {
       const data = await callBot("history", {});
+      if (data.refused) {
+        setTyping(false);
+        showAlert(data.refused.map((m) => m.text).filter(Boolean).join(" "), T.retry, () => {
+          hideAlert();
+          loadHistory();
+        });
+        return;
+      }
       const nodes = [];
       (data.greeting || []).forEach((item) => nodes.push(...botNodes(item)));
       (data.messages || []).forEach((item) => {
