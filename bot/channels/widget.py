@@ -18,8 +18,9 @@ request without a preflight: Rasa's Sanic app answers every ``OPTIONS`` request 
 ``rasa run``) without the widget's allowed origins, so a preflight could never succeed. The response carries
 ``Access-Control-Allow-Origin`` only for allowed origins; requests from other origins are refused unread.
 
-The sender id is the token's ``sub``, never a value from the client; the body's other fields and any
-metadata are ignored. Refused requests never reach the dialogue, so nothing is written to any tracker.
+The sender id is the token's ``sub``, never a value from the client: a body that names another sender (a
+token of person B used for person A's conversation) is refused, other fields and any metadata are ignored.
+Refused requests never reach the dialogue, so nothing is written to any tracker.
 Configuration: ``KC_WIDGET_*`` (bot/channels/settings.py) and the guards' ``KC_RATE_LIMIT_*`` /
 ``KC_MAX_MESSAGE_CHARS`` (bot/channels/guards.py). Logs name refusal reasons, never texts or ids.
 """
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 CHANNEL_NAME = "widget"
 GREETING_RESPONSE = "utter_greet"
 MAX_BODY_BYTES = 16_384
+# The widget never names a sender; a request that names one other than its token's sub is refused outright.
+CLIENT_SENDER_KEYS = ("sender", "sender_id")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -139,6 +142,10 @@ class WidgetInput(InputChannel):
             logger.info("Refused a widget request: %s", error.reason)
             body = {"error": error.reason, "expired": error.expired}
             return origin, None, {}, self._json(origin, body, 401)
+        claimed = [payload.get(key) for key in CLIENT_SENDER_KEYS if payload.get(key) is not None]
+        if any(value != identity.sender_id for value in claimed):
+            logger.info("Refused a widget request: it names another sender than its token")
+            return origin, None, {}, self._json(origin, {"error": "sender does not match the token"}, 403)
         return origin, identity.sender_id, payload, None
 
     # --- endpoints --------------------------------------------------------------------------------

@@ -98,19 +98,27 @@ def test_refused_tokens_get_401_and_nothing_is_stored(stack, kind):
         assert body["expired"] is True
 
 
-def test_sender_and_metadata_from_the_client_are_ignored(stack):
+def test_token_of_one_person_for_another_persons_conversation_is_refused(stack):
     anna, ben = new_subject(), new_subject()
-    stack.say(ben, "Hallo")  # Ben has a conversation (over the local REST channel)
-    before = stored_events(stack.tracker_db, ben)
-    body = {"message": "Guten Tag", "sender": ben, "sender_id": ben, "input_channel": "rest",
-            "metadata": {"sub": ben, "role": "admin"}}
+    stack.say(anna, "Hallo")  # Anna has a conversation (over the local REST channel)
+    before = stored_events(stack.tracker_db, anna)
+    for key in ("sender", "sender_id"):
+        request = {"message": "Löschen Sie meine Daten", key: anna}
+        status, body, _ = say(stack, stack.issue_token(ben), request)
+        assert status == 403 and body == {"error": "sender does not match the token"}
+    assert stored_events(stack.tracker_db, anna) == before
+    assert stored_events(stack.tracker_db, ben) == []
+
+
+def test_metadata_and_channel_from_the_client_are_ignored(stack):
+    anna = new_subject()
+    body = {"message": "Guten Tag", "sender": anna, "input_channel": "rest", "metadata": {"role": "admin"}}
     status, _, _ = say(stack, stack.issue_token(anna), body)
     assert status == 200
-    assert stored_events(stack.tracker_db, ben) == before
-    anna_users = [e for e in stored_events(stack.tracker_db, anna) if e["event"] == "user"]
-    assert [e["text"] for e in anna_users] == ["Guten Tag"]
-    assert all(e["input_channel"] == "widget" for e in anna_users)
-    assert all(not {"sub", "role"} & set(e.get("metadata") or {}) for e in anna_users)
+    users = [e for e in stored_events(stack.tracker_db, anna) if e["event"] == "user"]
+    assert [e["text"] for e in users] == ["Guten Tag"]
+    assert all(e["input_channel"] == "widget" for e in users)
+    assert all("role" not in (e.get("metadata") or {}) for e in users)
 
 
 def test_history_shows_only_the_token_owners_conversation(stack):
@@ -122,9 +130,13 @@ def test_history_shows_only_the_token_owners_conversation(stack):
     assert status == 200
     assert {"role": "user", "text": "Ich bin Kämmerin in Musterstadt"} in annas["messages"]
     assert annas["greeting"] and "KommunalCampus" in annas["greeting"][0]["text"]
-    status, bens, _ = widget_request(
+    status, refused, _ = widget_request(
         stack.rasa_url, "history", {"sender": anna}, stack.issue_token(ben), origin=stack.widget_origin,
         headers=client(),
+    )
+    assert status == 403 and "messages" not in refused
+    status, bens, _ = widget_request(
+        stack.rasa_url, "history", {}, stack.issue_token(ben), origin=stack.widget_origin, headers=client()
     )
     assert status == 200
     assert bens["messages"] == []
