@@ -181,8 +181,10 @@ def test_panel_is_usable_at_320_px_and_at_200_percent_zoom(browser, widget_stack
     for name, viewport in sizes.items():
         person = new_person(browser, widget_stack, viewport=viewport)
         person.open_page().open_panel()
-        person.reach_offers()
         page = person.page
+        if name == "320":
+            page.screenshot(path=str(ARTIFACTS / "widget-320-greeting.png"))
+        person.reach_offers()
         for control in (person.input, page.get_by_role("button", name="Senden"),
                         page.get_by_role("button", name="Chat schließen")):
             box = control.bounding_box()
@@ -196,6 +198,7 @@ def test_panel_is_usable_at_320_px_and_at_200_percent_zoom(browser, widget_stack
 def test_screenshot_at_1280_px(widget):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     widget.open_page().open_panel()
+    widget.page.screenshot(path=str(ARTIFACTS / "widget-1280-greeting.png"))
     widget.reach_offers()
     widget.page.screenshot(path=str(ARTIFACTS / "widget-1280.png"))
     assert (ARTIFACTS / "widget-1280.png").stat().st_size > 10_000
