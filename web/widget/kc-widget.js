@@ -395,6 +395,8 @@ function start(config) {
       });
       setTyping(false);
       show(nodes);
+      // A new conversation starts at the top (privacy notice, greeting); a continued one at its latest message.
+      scroller.scrollTop = (data.messages || []).length ? scroller.scrollHeight : 0;
       loaded = true;
       hideAlert();
     } catch (error) {
