@@ -36,10 +36,13 @@ export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 # Where the search service and the index tests find the ONNX query encoder.
 export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
+# The widget's browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM     := /usr/bin/chromium
+
 .PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean teams-package
 
 help:
-	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (chat page URL is printed)"
+	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (demo page URL is printed)"
 	@echo "make chat   chat with the assistant in the terminal"
 	@echo "make stop   stop everything 'make run' started"
 	@echo "make test   set up what is missing and run the whole test suite"
@@ -120,8 +123,19 @@ stop:
 	@python3 scripts/stack.py stop
 
 # --- tests ---------------------------------------------------------------------------------------------
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's package 'chromium' for the widget's browser tests ..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > $(VAR)/log/apt-chromium.log 2>&1; } \
+	  || { echo "error: installing chromium failed; see $(VAR)/log/apt-chromium.log" >&2; exit 1; }; \
+	else \
+	  echo "error: the widget's browser tests need Debian's package 'chromium' ($(CHROMIUM)): run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+	  exit 1; \
+	fi
+
 test: setup train index
 	@mkdir -p $(VAR)/log
+	@$(MAKE) --no-print-directory $(CHROMIUM)
 	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
 	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
 	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
