@@ -171,6 +171,15 @@ class SupportStore:
             )
         return cur.rowcount
 
+    def requests_of(self, sender_id: str) -> list[SupportRequest]:
+        """Every request that came from one conversation, open and closed (right of access)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM support_requests WHERE sender_hash = ? ORDER BY id",
+                (sender_pseudonym(sender_id),),
+            ).fetchall()
+        return [_row_to_request(row) for row in rows]
+
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every request that came from one conversation (right to erasure). Returns the count."""
         with self._connect() as conn:
