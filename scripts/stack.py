@@ -31,7 +31,7 @@ from chat_page import DevTokenIssuer, start_demo_host
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
 PORT_VARIABLES = {name: f"KC_{name.upper()}_PORT" for name in DEFAULT_PORTS}
-# Largest request body the Rasa server reads at all (the Teams channel takes up to 256 KiB).
+# Largest request body the Rasa server reads at all (= bot/channels/guards.py MAX_BODY_BYTES).
 MAX_REQUEST_BYTES = 1024 * 1024
 LABELS = {
     "search": "course search service",

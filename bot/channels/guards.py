@@ -39,6 +39,10 @@ REPLY_KEYS = ("too_many_messages", "message_too_long", "empty_message", "typed_c
 KEPT_CONTROLS = frozenset("\t\n\r")
 DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
+# Largest request body a channel reads. Far above any allowed message, so a message that is too long (even
+# 200,000 characters) still gets the German explanation; scripts/stack.py makes Sanic refuse larger bodies.
+MAX_BODY_BYTES = 1024 * 1024
+
 # Environment variables and defaults of the limits, per kind of channel.
 PUBLIC_LIMITS = ("KC_RATE_LIMIT_SENDER", "20/60", "KC_RATE_LIMIT_CLIENT", "120/60")
 REST_LIMITS = ("KC_REST_RATE_LIMIT_SENDER", "60/60", "KC_REST_RATE_LIMIT_CLIENT", "6000/60")

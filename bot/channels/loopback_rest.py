@@ -31,14 +31,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guards import REST_LIMITS, MessageGuards, Refusal
+from bot.channels.guards import MAX_BODY_BYTES, REST_LIMITS, MessageGuards, Refusal
 from bot.channels.payloads import offered_to
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "rest"
 FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
-MAX_BODY_BYTES = 65_536
 # Sender ids of local tools: no path separators, white space or control characters, at most 128 characters.
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,127}$")
 LOCAL_ONLY = "the REST channel answers only clients on this machine; use the widget channel"

@@ -42,7 +42,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guards import MessageGuards, Refusal
+from bot.channels.guards import MAX_BODY_BYTES, MessageGuards, Refusal
 from bot.channels.loopback_rest import is_loopback
 from bot.channels.messages import conversation_history, widget_message
 from bot.channels.payloads import offered_to
@@ -54,7 +54,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "widget"
 GREETING_RESPONSE = "utter_greet"
-MAX_BODY_BYTES = 16_384
 # The widget never names a sender; a request that names one other than its token's sub is refused outright.
 CLIENT_SENDER_KEYS = ("sender", "sender_id")
 # Payloads of the widget's own controls (not dialogue buttons): the toolbar's "delete my data".
@@ -155,7 +154,8 @@ class WidgetInput(InputChannel):
         if refusal is not None:
             return origin, None, {}, self._refused(origin, refusal)
         if len(request.body or b"") > MAX_BODY_BYTES:
-            return origin, None, {}, self._json(origin, {"error": "request body too large"}, 413)
+            body = {"error": f"request body too large (at most {MAX_BODY_BYTES} bytes)"}
+            return origin, None, {}, self._json(origin, body, 413)
         try:
             payload = json.loads(request.body or b"")
         except ValueError:
