@@ -202,10 +202,10 @@ def build_bm25(texts: Sequence[str]) -> tuple[sp.csc_matrix, list[str], list[str
     doc_of_entry = np.repeat(np.arange(n), np.diff(tf.indptr))
     data = tf.data * (BM25_K1 + 1) / (tf.data + norm[doc_of_entry]) * idf[tf.indices]
     weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
-    terms = [None] * len(term_ids)
+    terms = [""] * len(term_ids)
     for t, i in term_ids.items():
         terms[i] = t
-    return weights, terms, vocabulary  # type: ignore[return-value]
+    return weights, terms, vocabulary
 
 
 # -- dense ---------------------------------------------------------------------------------------
@@ -220,9 +220,9 @@ def build_faiss(
 
     n, d = vectors.shape
     if n <= approx_threshold:
-        index = faiss.IndexFlatIP(d)
-        index.add(vectors)
-        return index, {"type": "flat_ip"}
+        exact = faiss.IndexFlatIP(d)
+        exact.add(vectors)
+        return exact, {"type": "flat_ip"}
     index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     index.add(vectors)
@@ -326,8 +326,8 @@ def write_metadata(dest: Path, courses: Sequence[dict[str, Any]]) -> None:
     l_codes = {lang: i for i, lang in enumerate(languages)}
     np.savez(
         dest / "filters.npz",
-        format=np.array([FORMAT_CODES.get(c.get("format"), -1) for c in courses], dtype=np.int8),
-        level=np.array([LEVEL_CODES.get(c.get("level"), -1) for c in courses], dtype=np.int8),
+        format=np.array([FORMAT_CODES.get(c.get("format") or "", -1) for c in courses], dtype=np.int8),
+        level=np.array([LEVEL_CODES.get(c.get("level") or "", -1) for c in courses], dtype=np.int8),
         cost=np.array([c.get("cost_eur", np.nan) for c in courses], dtype=np.float32),
         duration=np.array([c.get("duration_hours", np.nan) for c in courses], dtype=np.float32),
         provider=np.array([p_codes.get(c.get("provider"), -1) for c in courses], dtype=np.int32),

@@ -310,10 +310,8 @@ def load_catalog(path: str | Path) -> LoadResult:
                 continue
             course, reasons = validate_row(raw, from_csv=from_csv)
             if course is not None and course["id"] in seen:
-                course, reasons = (
-                    None,
-                    [f"duplicate id '{course['id']}' (first seen on line {seen[course['id']]})"],
-                )
+                reasons = [f"duplicate id '{course['id']}' (first seen on line {seen[course['id']]})"]
+                course = None
             if course is None:
                 result.rejected.append(RejectedRow(lineno, reasons, raw))
             else:

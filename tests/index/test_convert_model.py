@@ -176,6 +176,7 @@ def test_rerun_is_noop(model_dir, capsys) -> None:
     assert weights.stat().st_mtime_ns == before
 
 
+@pytest.mark.needs_model  # converts the model
 def test_changed_identity_triggers_reconversion(tmp_path) -> None:
     out = tmp_path / "model"
     out.mkdir()

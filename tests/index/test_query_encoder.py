@@ -14,6 +14,9 @@ from index.build import BuildError, load_query_encoder
 from index.embedding import EncoderUnavailable, OnnxEncoder, query_encoder_kind
 from index.search import IndexUnavailable, Searcher
 
+# Every test here reads the converted model or its ONNX export (made by make setup).
+pytestmark = pytest.mark.needs_model
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
 SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"

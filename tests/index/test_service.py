@@ -16,8 +16,6 @@ from index import schemas
 from index.search import Searcher
 from index.service import create_app
 
-pytestmark = pytest.mark.needs_model
-
 
 def answer_schema(path: str, status: int) -> str:
     """The schema an answer of the service must follow."""
