@@ -415,53 +415,48 @@ async def test_details_of_offer_n_show_full_description(search_service, make_tra
     assert json.loads(payloads[0].removeprefix("/more_like")) == {"ordinal": "2"}
 
 
+@pytest.mark.parametrize(
+    ("slots", "ordinal", "mode", "expected"),
+    [
+        pytest.param(
+            {"last_results": LAST},
+            "7",
+            "ok",
+            {"response": "utter_ask_which_offer", "count": 2},
+            id="no valid number: asks which",
+        ),
+        pytest.param({}, "1", "ok", {"response": "utter_no_offers_yet"}, id="before any offer"),
+        pytest.param(
+            {"last_results": [{"id": "gone", "title": "Alt"}]},
+            None,
+            "ok",
+            {"response": "utter_offer_gone"},
+            id="course the search no longer knows",
+        ),
+        pytest.param(
+            {"last_results": LAST},
+            "1",
+            "slow",
+            {"response": "utter_search_unavailable", "retry_payload": '/ask_details{"ordinal": "1"}'},
+            id="search too slow: retry button",
+        ),
+    ],
+)
 @pytest.mark.asyncio
-async def test_details_without_valid_number_ask_which(search_service, make_tracker, dispatcher, domain):
+async def test_details_that_cannot_be_shown_say_why(
+    search_service, make_tracker, dispatcher, domain, slots, ordinal, mode, expected
+):
+    search_service.mode = mode
     tracker = make_tracker(
-        slots={"last_results": LAST},
-        text="Details zu Nr. 7",
+        slots=slots,
+        text=f"Details zu Nr. {ordinal}" if ordinal else "Details",
         intent="ask_details",
-        entities=[{"entity": "ordinal", "value": "7"}],
+        entities=[{"entity": "ordinal", "value": ordinal}] if ordinal else [],
     )
     await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_ask_which_offer"]
-    assert dispatcher.messages[0]["count"] == 2
+    assert len(dispatcher.messages) == 1
+    assert {key: dispatcher.messages[0].get(key) for key in expected} == expected
     assert search_service.requests == []
-
-
-@pytest.mark.asyncio
-async def test_details_before_any_offer(make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        slots={},
-        text="Details zu Nr. 1",
-        intent="ask_details",
-        entities=[{"entity": "ordinal", "value": "1"}],
-    )
-    await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_no_offers_yet"]
-
-
-@pytest.mark.asyncio
-async def test_details_of_unknown_course(search_service, make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        slots={"last_results": [{"id": "gone", "title": "Alt"}]}, text="Details", intent="ask_details"
-    )
-    await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_offer_gone"]
-
-
-@pytest.mark.asyncio
-async def test_details_when_search_is_slow(search_service, make_tracker, dispatcher, domain):
-    search_service.mode = "slow"
-    tracker = make_tracker(
-        slots={"last_results": LAST},
-        text="Details zu Nr. 1",
-        intent="ask_details",
-        entities=[{"entity": "ordinal", "value": "1"}],
-    )
-    await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_search_unavailable"]
-    assert dispatcher.messages[0]["retry_payload"] == '/ask_details{"ordinal": "1"}'
 
 
 @pytest.mark.asyncio

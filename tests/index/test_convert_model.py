@@ -14,7 +14,6 @@ import pytest
 from index import convert_model
 from index.embedding import Encoder
 
-SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"
 MIN_COSINE = 0.999
 # Whitespace, control characters, compatibility forms, unknown characters, literal special pieces.
 EDGE_CASES = [
@@ -26,13 +25,6 @@ EDGE_CASES = [
     "<s> wörtlich </s> und <mask> Platzhalter",
     "",
 ]
-
-
-@pytest.fixture(scope="module")
-def sentences() -> list[str]:
-    lines = SENTENCES.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 200
-    return lines
 
 
 @pytest.fixture(scope="module")
