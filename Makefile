@@ -120,7 +120,7 @@ run: setup train index
 	@$(RASA_PY) scripts/stack.py run
 
 chat: setup train index
-	@$(RASA_PY) scripts/stack.py chat
+	@$(RASA_PY) scripts/terminal_chat.py
 
 stop:
 	@python3 scripts/stack.py stop
@@ -160,7 +160,7 @@ lint: $(RASA_READY)
 types: $(INDEX_READY) $(RASA_READY)
 	@echo "== mypy (config: pyproject.toml)"
 	@$(INDEX_PY) -m mypy index
-	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot
+	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot scripts
 
 clean:
 	rm -rf models $(VAR) .pytest_cache
