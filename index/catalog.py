@@ -14,6 +14,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,11 +148,12 @@ def _skill(value: Any) -> Any:
     return _strip(value)
 
 
-def _strings(value: Any, item: Any = _strip) -> Any:
+def _strings(value: Any, item: Callable[[Any], Any] = _strip) -> Any:
     return [item(v) for v in value] if isinstance(value, list) else value
 
 
-_PREPARE: dict[str, Any] = {
+# How each field's value is normalised before validation (default: strip white space from text).
+_PREPARE: dict[str, Callable[[Any], Any]] = {
     "format": lambda v: (normalize_format(v) or v) if isinstance(v, str) else v,
     "level": lambda v: _fold(v) if isinstance(v, str) else v,
     "language": lambda v: v.strip().lower() if isinstance(v, str) else v,
