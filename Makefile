@@ -23,8 +23,9 @@ E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py)
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py) \
+                german/folding.py
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -36,7 +37,7 @@ export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
 .PHONY: help run chat stop test test-fast setup setup-rasa setup-index setup-runtimes train index lint types \
-  validate-data clean
+  validate-data clean teams-package
 
 # Tests that need neither a model, an index nor the running stack (markers: pyproject.toml, tests/conftest.py).
 FAST_TESTS := -m "not e2e and not needs_model"
@@ -51,6 +52,7 @@ help:
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
+	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
 # The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
@@ -128,9 +130,11 @@ stop:
 # --- tests ---------------------------------------------------------------------------------------------
 test: setup train index validate-data lint types
 	@echo "== pytest (index runtime)"
-	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/index
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
-	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot tests/e2e
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/german tests/bot tests/e2e
+	@echo "== pytest (Teams channel against a fake Bot Framework; its own stack)"
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/channels
 	@echo "== rasa test stories (log: $(VAR)/log/test-stories.log)"
 	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors \
 	  --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
@@ -140,9 +144,9 @@ test: setup train index validate-data lint types
 
 test-fast: setup-runtimes validate-data lint types
 	@echo "== pytest (index runtime, fast tier)"
-	@$(INDEX_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/index
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/german tests/index
 	@echo "== pytest (dialogue runtime, fast tier)"
-	@$(RASA_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/bot tests/e2e
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/german tests/bot tests/e2e tests/channels
 	@echo "Fast tests passed (model, index and stack tests left out: make test runs them)."
 
 validate-data: $(RASA_READY)
@@ -161,6 +165,11 @@ types: $(INDEX_READY) $(RASA_READY)
 	@echo "== mypy (config: pyproject.toml)"
 	@$(INDEX_PY) -m mypy index
 	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot scripts
+
+# --- Microsoft Teams -----------------------------------------------------------------------------------
+# App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.
+teams-package: $(RASA_READY)
+	@$(RASA_PY) -m bot.channels.teams_package --out $(VAR)/teams/kommunalcampus-teams.zip
 
 clean:
 	rm -rf models $(VAR) .pytest_cache

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from german.vocabulary import FORMATS, LEVELS
 from index import catalog as cat
 from index import textprep
 
@@ -39,8 +40,8 @@ BM25_B = 0.75
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 100
 KEEP_VERSIONS = 3
-FORMAT_CODES = {f: i for i, f in enumerate(cat.FORMATS)}
-LEVEL_CODES = {level: i for i, level in enumerate(cat.LEVELS)}
+FORMAT_CODES = {f: i for i, f in enumerate(FORMATS)}
+LEVEL_CODES = {level: i for i, level in enumerate(LEVELS)}
 
 # Off-topic probe queries used to calibrate the "nothing fits" threshold on the built index
 # (operator data: never shown to users).

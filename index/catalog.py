@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import math
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from german.numbers import parse_number
+from german.vocabulary import format_value, level_value
 from index import schemas
 
 SCHEMA_PATH = schemas.SCHEMA_DIR / "catalog_row.json"
@@ -27,9 +26,6 @@ _ROW_SCHEMA = schemas.load("catalog_row")
 REQUIRED_FIELDS: tuple[str, ...] = tuple(_ROW_SCHEMA["required"])
 OPTIONAL_FIELDS: tuple[str, ...] = tuple(p for p in _ROW_SCHEMA["properties"] if p not in REQUIRED_FIELDS)
 KNOWN_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-FORMATS = ("online", "praesenz", "blended")
-LEVELS = ("einsteiger", "fortgeschritten", "experte")
-_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d+)?|\d{1,3}(\.\d{3})+(,\d+)?)$")
 
 
 class CatalogError(Exception):
@@ -64,45 +60,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFC", text).strip().lower()
-    return t.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-
-
-def parse_number(value: Any) -> float:
-    """Parse a number; strings may use German notation ("12,5", "1.200,50"). Raises ValueError."""
-    if isinstance(value, bool):
-        raise ValueError("boolean is not a number")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise ValueError("not a finite number")
-        return float(value)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
-    s = value.strip().replace("\u00a0", "").replace(" ", "")
-    if not _NUMBER_RE.match(s):
-        raise ValueError(f"unparseable number {value!r}")
-    if "," in s:  # German: '.' groups thousands, ',' is the decimal mark
-        s = s.replace(".", "").replace(",", ".")
-    elif re.match(r"^[+-]?\d{1,3}(\.\d{3})+$", s):  # "1.200" is German for 1200
-        s = s.replace(".", "")
-    return float(s)
-
-
-def normalize_format(value: str) -> str | None:
-    f = _fold(value).replace("-", "")
-    aliases = {
-        "online": "online",
-        "praesenz": "praesenz",
-        "prasenz": "praesenz",
-        "presence": "praesenz",
-        "blended": "blended",
-        "blendedlearning": "blended",
-        "hybrid": "blended",
-    }
-    return aliases.get(f.replace(" ", ""))
 
 
 def _as_list(value: Any, from_csv: bool) -> Any:
@@ -154,8 +111,8 @@ def _strings(value: Any, item: Callable[[Any], Any] = _strip) -> Any:
 
 # How each field's value is normalised before validation (default: strip white space from text).
 _PREPARE: dict[str, Callable[[Any], Any]] = {
-    "format": lambda v: (normalize_format(v) or v) if isinstance(v, str) else v,
-    "level": lambda v: _fold(v) if isinstance(v, str) else v,
+    "format": lambda v: (format_value(v) or v) if isinstance(v, str) else v,
+    "level": lambda v: (level_value(v) or v) if isinstance(v, str) else v,
     "language": lambda v: v.strip().lower() if isinstance(v, str) else v,
     "duration_hours": _number,
     "cost_eur": _number,

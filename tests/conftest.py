@@ -3,7 +3,7 @@
 - ``needs_model``: needs the converted e5 model (or its ONNX export), a built index or a trained Rasa model.
   A test that uses one of MODEL_FIXTURES gets the marker here; a test that reaches a model another way is
   marked in its module.
-- ``e2e``: starts the real stack (scripts/stack.py); marked in the modules under tests/e2e.
+- ``e2e``: starts the real stack (scripts/stack.py); marked in its modules (tests/e2e, tests/channels).
 
 ``make test-fast`` runs ``-m "not e2e and not needs_model"``: no model, index or training needed.
 """
@@ -25,6 +25,8 @@ MODEL_FIXTURES = frozenset(
         "agent",  # tests/bot/test_nlu_model.py: the trained Rasa model
     }
 )
+# Fixtures that start the real stack.
+STACK_FIXTURES = frozenset({"stack", "teams"})  # tests/e2e, tests/channels (with the fake Bot Framework)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
@@ -33,5 +35,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if MODEL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.needs_model)
-        if "stack" in fixtures and item.get_closest_marker("e2e") is None:
+        if STACK_FIXTURES & fixtures and item.get_closest_marker("e2e") is None:
             raise pytest.UsageError(f"{item.nodeid} starts the real stack: mark it e2e")

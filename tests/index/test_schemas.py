@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from index import catalog as cat
+from german.vocabulary import FORMATS, LEVELS
 from index import schemas
-from index.search import FILTER_KEYS
+from index.filters import FILTER_KEYS
 
 
 def refs(node: Any) -> Iterator[str]:
@@ -34,10 +34,10 @@ def test_schema_is_valid_and_its_references_resolve(name):
         assert isinstance(target, dict), ref
 
 
-def test_format_and_level_values_are_the_catalogs():
+def test_format_and_level_values_are_the_german_vocabulary():
     row = schemas.load("catalog_row")["properties"]
-    assert tuple(row["format"]["enum"]) == cat.FORMATS
-    assert tuple(row["level"]["enum"]) == cat.LEVELS
+    assert tuple(row["format"]["enum"]) == FORMATS
+    assert tuple(row["level"]["enum"]) == LEVELS
 
 
 def test_request_filters_are_the_ones_the_search_knows():
