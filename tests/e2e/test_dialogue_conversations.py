@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 # Not a single known word: the NLU answers nlu_fallback whatever the classifier thinks.
 UNKNOWN_WORDS = "xqzv blorp fnord"
 OFFERS_INTRO = re.compile(r"Diese (\d) Angebote passen zu Ihnen|Dieses Angebot passt zu Ihnen")
