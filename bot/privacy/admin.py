@@ -5,7 +5,8 @@
   (``KC_SUPPORT_RETENTION_DAYS``, default 30; the same deletion as ``kc-support purge``). Open support
   requests are never purged. Made for cron; prints counts only, never ids or texts.
 - ``kc-admin export SENDER [--out FILE]`` writes everything stored for one sender id as JSON (DSGVO Art. 15):
-  all tracker events of every session and the support requests of that conversation.
+  all tracker events of every session and the support requests of that conversation. A Teams user's sender id
+  is a keyed hash; ``--teams-user TENANT_ID OBJECT_ID`` computes it with ``KC_TEAMS_HASH_SALT``.
 
 Databases: ``KC_TRACKER_DB`` (SQLite file or SQLAlchemy URL, default var/tracker.db) and ``KC_SUPPORT_DB``
 (default var/support.db), or ``--tracker-db`` / ``--support-db``.
@@ -79,7 +80,23 @@ def purge(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
     return lines
 
 
+def sender_of(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """The sender id to export: given, or the Teams channel's hash of tenant and Entra object id."""
+    if (args.sender is None) == (args.teams_user is None):
+        raise AdminError("name either a sender id or --teams-user TENANT_ID OBJECT_ID")
+    if args.sender is not None:
+        return str(args.sender)
+    from bot.channels.teams_activity import sender_id
+
+    salt = env.get("KC_TEAMS_HASH_SALT", "").strip()
+    if not salt:
+        raise AdminError("--teams-user needs KC_TEAMS_HASH_SALT, the same secret the Teams channel uses")
+    tenant, object_id = args.teams_user
+    return sender_id(salt, tenant, object_id)
+
+
 def export(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
+    args.sender = sender_of(args, env)
     db_url = tracker_db.tracker_db_url(tracker_db_setting(args.tracker_db, env))
     events = tracker_db.sender_events(db_url, args.sender) if db_url else []
     support_db = support_db_path(args.support_db, env)
@@ -130,7 +147,10 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     p_export = sub.add_parser(
         "export", parents=[databases], help="write everything stored for one sender id as JSON"
     )
-    p_export.add_argument("sender", help="the conversation's sender id (widget: the token's sub)")
+    p_export.add_argument("sender", nargs="?", help="the conversation's sender id (widget: the token's sub)")
+    p_export.add_argument(
+        "--teams-user", nargs=2, metavar=("TENANT_ID", "OBJECT_ID"), help="a Teams user, not a sender id"
+    )
     p_export.add_argument("--out", help="file to create (mode 600); default: standard output")
     args = parser.parse_args(argv)
     try:

@@ -143,3 +143,23 @@ def test_export_of_an_unknown_sender_is_empty(databases, capsys):
     )
     data = json.loads(out)
     assert code == 0 and data["conversation"]["events"] == [] and data["support_requests"]["requests"] == []
+
+
+def test_teams_user_is_found_by_tenant_and_object_id(databases, capsys, tmp_path):
+    from bot.channels.teams_activity import sender_id
+
+    tracker_db, support_db = databases
+    salt = "s" * 32
+    sender = sender_id(salt, "tenant-1", "object-1")
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tracker_db))
+    asyncio.run(store.save(conversation(sender, "Ich bin im Jugendamt", days_ago=1)))
+    argv = ["export", "--teams-user", "tenant-1", "object-1", "--tracker-db", str(tracker_db)]
+    code, out, _ = run(capsys, *argv, env={"KC_TEAMS_HASH_SALT": salt})
+    data = json.loads(out)
+    assert code == 0 and data["sender_id"] == sender
+    users = [e["text"] for e in data["conversation"]["events"] if e["event"] == "user"]
+    assert users == ["Ich bin im Jugendamt"]
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "KC_TEAMS_HASH_SALT" in err
+    code, _, err = run(capsys, "export", "anna", "--teams-user", "t", "o")
+    assert code == 2 and "either" in err
