@@ -154,8 +154,8 @@ class WidgetInput(InputChannel):
         if refusal is not None:
             return origin, None, {}, self._refused(origin, refusal)
         if len(request.body or b"") > MAX_BODY_BYTES:
-            body = {"error": f"request body too large (at most {MAX_BODY_BYTES} bytes)"}
-            return origin, None, {}, self._json(origin, body, 413)
+            too_large = f"request body too large (at most {MAX_BODY_BYTES} bytes)"
+            return origin, None, {}, self._json(origin, {"error": too_large}, 413)
         try:
             payload = json.loads(request.body or b"")
         except ValueError:

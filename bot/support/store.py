@@ -7,6 +7,7 @@ sender id is kept only as a SHA-256 pseudonym so that all data of one conversati
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
@@ -172,7 +173,7 @@ class SupportStore:
             )
         return cur.rowcount
 
-    def requests_of(self, sender_id: str) -> list[SupportRequest]:
+    def requests_of(self, sender_id: str) -> builtins.list[SupportRequest]:
         """Every request that came from one conversation, open and closed (right of access)."""
         with self._connect() as conn:
             rows = conn.execute(
