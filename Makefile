@@ -23,8 +23,9 @@ E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py)
+# The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py e5/*.py)
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py e5/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -47,7 +48,8 @@ help:
 	@echo "make index  build the course index if the catalog or the model changed"
 
 # --- runtimes ------------------------------------------------------------------------------------------
-# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
+# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model and its ONNX
+# export (one inference path, package e5); export_onnx also judges the int8 query encoder on this CPU.
 setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
 setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
@@ -77,7 +79,7 @@ $(E5_READY): $(INDEX_READY) index/convert_model.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
 	@touch $@
 
-$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py
+$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
 
@@ -93,7 +95,11 @@ $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)
 
-$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(BOT_INPUTS)
+$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(E5_ONNX_READY) $(BOT_INPUTS)
+	@[ -f $(E5_ONNX_DIR)/model.onnx ] && [ -f $(E5_ONNX_READY) ] || { \
+	  echo "error: the ONNX export of the e5 model is missing in $(E5_ONNX_DIR) (the NLU featurizer runs it)." >&2; \
+	  echo "       Run 'make setup' (or '$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)'), then 'make train'." >&2; \
+	  exit 1; }
 	@mkdir -p $(VAR)/log models
 	@echo "Training the Rasa model (log: $(VAR)/log/train.log) ..."
 	@start=$$(date +%s); \
