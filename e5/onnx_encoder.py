@@ -28,7 +28,9 @@ class OnnxEncoder(WindowedEncoder):
         onnx_dir: str | os.PathLike | None = None,
         variant: str = "onnx",
         threads: int = 1,
+        exact_int8_kernels: bool = True,
     ) -> None:
+        """``exact_int8_kernels=False`` only serves bench/bench_int8_cpu.py (the kernels of issue 14)."""
         super().__init__(model_dir)
         if variant not in ONNX_FILES:
             raise EncoderUnavailable(f"unknown ONNX variant {variant!r} (use {', '.join(ONNX_FILES)})")
@@ -51,7 +53,7 @@ class OnnxEncoder(WindowedEncoder):
         options.log_severity_level = 3  # warnings about unused initialisers are not the operator's concern
         # Spin-waiting worker threads steal the second core from Rasa and the other services.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        if variant == "onnx-int8":
+        if variant == "onnx-int8" and exact_int8_kernels:
             # Without VNNI, onnxruntime's int8 kernels sum u8*s8 products in saturating 16 bits; this switches
             # them to exact u8*u8 arithmetic (no effect with VNNI). Measured under an emulated AVX2 CPU: min
             # cosine to fp32 0.9916 without, 0.9938 with it, the same as on a VNNI CPU (README).

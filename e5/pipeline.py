@@ -94,7 +94,8 @@ class WindowedEncoder(ABC):
         n = len(pieces)
         sums = np.zeros((n, self.dim), dtype=np.float64)
         weights = np.zeros(n, dtype=np.float64)
-        window_states: dict[tuple[int, int], np.ndarray] = {}
+        # Per text: (first piece of the window, the window's content states).
+        window_states: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(n)]
         windows = [
             _Window(i, start, p.ids[start : start + self.max_window])
             for i, p in enumerate(pieces)
@@ -111,7 +112,7 @@ class WindowedEncoder(ABC):
                 weights[window.text] += weight
                 if keep_states:
                     content = tokens[row, 1 : len(window.ids) + 1]
-                    window_states[(window.text, window.start)] = np.array(content, dtype=np.float32)
+                    window_states[window.text].append((window.start, np.array(content, dtype=np.float32)))
         sentences = np.zeros((n, self.dim), dtype=np.float32)
         if n:
             means = sums / weights[:, None]
@@ -119,9 +120,9 @@ class WindowedEncoder(ABC):
             sentences = (means / np.maximum(norms, 1e-12)).astype(np.float32)
         states: list[np.ndarray] = []
         if keep_states:
-            for i in range(n):
-                parts = [window_states[key] for key in sorted(k for k in window_states if k[0] == i)]
-                states.append(np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32))
+            for parts in window_states:
+                ordered = [part for _, part in sorted(parts, key=lambda p: p[0])]
+                states.append(np.concatenate(ordered) if ordered else np.zeros((0, self.dim), np.float32))
         return sentences, states
 
     @staticmethod

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
 SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"
 ONNX_DIR = Path(os.environ.get("KC_ONNX_DIR") or export_onnx.default_onnx_dir(MODEL_DIR))
-# fp32 ONNX against torch fp32 (issue 3); int8: padding in a batch against a single query (activation rounding).
+# fp32 ONNX against torch fp32 (issue 3); int8: a batch (padding) against single queries .
 MIN_COSINE = {"onnx": 0.9999, "onnx-int8": 0.99}
 
 
@@ -166,7 +166,7 @@ def test_int8_is_the_default_only_where_it_passed(monkeypatch, tmp_path, caplog)
     monkeypatch.delenv("KC_QUERY_ENCODER", raising=False)
     passed = _export_with_check(tmp_path / "a", passed=True, reason="int8 passed the retrieval check")
     assert choose_query_encoder(None, MODEL_DIR, passed)[0] == "onnx-int8"
-    failed = _export_with_check(tmp_path / "b", passed=False, reason="int8 changes search results on this CPU")
+    failed = _export_with_check(tmp_path / "b", passed=False, reason="int8 changes search results here")
     kind, why = choose_query_encoder(None, MODEL_DIR, failed)
     assert kind == "onnx" and "changes search results" in why
     other_cpu = dict(int8_check.cpu_signature(), int8_flags=["avx2"])
