@@ -26,7 +26,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("kc.index.embedding")  # "kc.*" is shown at INFO in the service log (index/cli.py)
 
 THREADS_ENV = "KC_ENCODER_THREADS"
 QUERY_ENCODER_ENV = "KC_QUERY_ENCODER"

@@ -178,13 +178,13 @@ def test_int8_is_the_default_only_where_it_passed(monkeypatch, tmp_path, caplog)
     kind, why = choose_query_encoder(None, MODEL_DIR, unchecked)
     assert kind == "onnx" and "not been checked" in why and "export_onnx" in why
     # The service's log says which encoder runs and why; int8 by name where it failed is a warning.
-    with caplog.at_level("INFO", logger="index.embedding"):
+    with caplog.at_level("INFO", logger="kc.index.embedding"):
         encoder = load_query_encoder_from(failed)
     assert encoder.name == "onnx"
     assert "query encoder onnx: default fp32 ONNX: int8 changes search results" in caplog.text
     monkeypatch.setenv("KC_QUERY_ENCODER", "onnx-int8")
     caplog.clear()
-    with caplog.at_level("INFO", logger="index.embedding"):
+    with caplog.at_level("INFO", logger="kc.index.embedding"):
         assert load_query_encoder_from(failed).name == "onnx-int8"
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "set by KC_QUERY_ENCODER (warning: int8 changes search results" in caplog.text
