@@ -24,8 +24,9 @@ E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
 # The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py e5/*.py)
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py e5/*.py)
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py e5/*.py) \
+                german/folding.py
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py e5/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -36,7 +37,7 @@ export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 # Where the search service and the index tests find the ONNX query encoder.
 export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
-.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean
+.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean teams-package
 
 help:
 	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (chat page URL is printed)"
@@ -46,6 +47,7 @@ help:
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
+	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
 # The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model and its ONNX
@@ -133,9 +135,11 @@ test: setup train index
 	@echo "== ruff"
 	@$(RASA_PY) -m ruff check .
 	@echo "== pytest (index runtime)"
-	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/index
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
-	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot tests/e2e
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/german tests/bot tests/e2e
+	@echo "== pytest (Teams channel against a fake Bot Framework; its own stack)"
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/channels
 	@echo "== rasa test stories (log: $(VAR)/log/test-stories.log)"
 	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors \
 	  --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
@@ -145,6 +149,11 @@ test: setup train index
 
 lint:
 	@$(RASA_PY) -m ruff check .
+
+# --- Microsoft Teams -----------------------------------------------------------------------------------
+# App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.
+teams-package: $(RASA_READY)
+	@$(RASA_PY) -m bot.channels.teams_package --out $(VAR)/teams/kommunalcampus-teams.zip
 
 clean:
 	rm -rf models $(VAR) .pytest_cache

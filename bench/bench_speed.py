@@ -116,7 +116,7 @@ _MEMORY_PROBE = """
 import sys, faiss, numpy, scipy.sparse, spacy
 sys.path.insert(0, sys.argv[2])
 from bench.bench_speed import rss_mb
-from index.search import LoadedIndex
+from index.loaded_index import LoadedIndex
 from index.textprep import get_nlp
 get_nlp()
 before = rss_mb()[0]
@@ -248,7 +248,7 @@ def main() -> int:
     import faiss
 
     from index.build import build_index, load_encoder, load_query_encoder, passage_text
-    from index.search import LoadedIndex
+    from index.loaded_index import LoadedIndex
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)

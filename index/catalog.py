@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from german.numbers import parse_number
+from german.vocabulary import FORMATS, LEVELS, format_value, level_value
 
 SCHEMA_PATH = Path(__file__).with_name("catalog_schema.json")
 
@@ -33,10 +34,7 @@ OPTIONAL_FIELDS = (
     "region",
 )
 KNOWN_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-FORMATS = ("online", "praesenz", "blended")
-LEVELS = ("einsteiger", "fortgeschritten", "experte")
 _STRING_FIELDS = ("provider", "target_group", "region", "title", "description")
-_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d+)?|\d{1,3}(\.\d{3})+(,\d+)?)$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
@@ -73,45 +71,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFC", text).strip().lower()
-    return t.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-
-
-def parse_number(value: Any) -> float:
-    """Parse a number; strings may use German notation ("12,5", "1.200,50"). Raises ValueError."""
-    if isinstance(value, bool):
-        raise ValueError("boolean is not a number")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise ValueError("not a finite number")
-        return float(value)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
-    s = value.strip().replace("\u00a0", "").replace(" ", "")
-    if not _NUMBER_RE.match(s):
-        raise ValueError(f"unparseable number {value!r}")
-    if "," in s:  # German: '.' groups thousands, ',' is the decimal mark
-        s = s.replace(".", "").replace(",", ".")
-    elif re.match(r"^[+-]?\d{1,3}(\.\d{3})+$", s):  # "1.200" is German for 1200
-        s = s.replace(".", "")
-    return float(s)
-
-
-def normalize_format(value: str) -> str | None:
-    f = _fold(value).replace("-", "")
-    aliases = {
-        "online": "online",
-        "praesenz": "praesenz",
-        "prasenz": "praesenz",
-        "presence": "praesenz",
-        "blended": "blended",
-        "blendedlearning": "blended",
-        "hybrid": "blended",
-    }
-    return aliases.get(f.replace(" ", ""))
 
 
 def _as_list(value: Any, from_csv: bool) -> Any:
@@ -168,15 +127,15 @@ def validate_row(row: dict[str, Any], from_csv: bool = False) -> tuple[dict[str,
             out[name] = value.strip()
     if row.get("format") is not None:
         value = row["format"]
-        fmt = normalize_format(value) if isinstance(value, str) else None
+        fmt = format_value(value) if isinstance(value, str) else None
         if fmt is None:
             reasons.append(f"'format' must be one of {', '.join(FORMATS)}, got {value!r}")
         else:
             out["format"] = fmt
     if row.get("level") is not None:
         value = row["level"]
-        lvl = _fold(value) if isinstance(value, str) else None
-        if lvl not in LEVELS:
+        lvl = level_value(value) if isinstance(value, str) else None
+        if lvl is None:
             reasons.append(f"'level' must be one of {', '.join(LEVELS)}, got {value!r}")
         else:
             out["level"] = lvl

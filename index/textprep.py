@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
+from german.folding import fold
+
 TEXTPREP_VERSION = "4"
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-ZÄÖÜ]){2})[A-ZÄÖÜa-zäöüß0-9]{2,8}$")
 _LINKERS = ("s", "es", "n", "en", "er", "e")
@@ -39,11 +42,6 @@ def get_nlp() -> Any:
             nlp.initialize()
             _nlp = nlp
     return _nlp
-
-
-def fold(text: str) -> str:
-    """Lowercase and fold umlauts/ß so that 'Bürgeramt' and 'Buergeramt' are the same term."""
-    return text.lower().translate(_FOLD)
 
 
 @lru_cache(maxsize=1)
@@ -244,18 +242,9 @@ def german_lexicon() -> frozenset[str]:
 
 
 def _within(a: str, b: str, limit: int) -> int | None:
-    """Levenshtein distance of a and b if it is at most ``limit``, else None (early exit)."""
-    if abs(len(a) - len(b)) > limit:
-        return None
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > limit:
-            return None
-        prev = cur
-    return prev[-1] if prev[-1] <= limit else None
+    """Levenshtein distance of a and b if it is at most ``limit``, else None."""
+    distance = Levenshtein.distance(a, b, score_cutoff=limit)
+    return distance if distance <= limit else None
 
 
 class QuerySpeller:

@@ -20,6 +20,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from german.numbers import (
+    APPROX_BEFORE,
+    LESS_THAN_BEFORE,
+    MORE_THAN_BEFORE,
+    NEGATIVE_BEFORE,
+    NUMBER_IN_TEXT,
+    cardinal,
+    number_value,
+)
+
 TERMS_PATH = Path(__file__).resolve().parents[1] / "membership" / "terms.yml"
 TERMS_ENV = "KC_MEMBERSHIP_TERMS"
 
@@ -155,78 +165,14 @@ class CountParse:
         return self.problem is None and self.value is not None
 
 
-_UNITS = {"ein": 1, "eins": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6,
-          "sieben": 7, "acht": 8, "neun": 9}
-_SMALL = {"null": 0, "eins": 1, "zehn": 10, "elf": 11, "zwoelf": 12, "dreizehn": 13, "vierzehn": 14,
-          "fuenfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19}
-_TENS = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60, "siebzig": 70,
-         "achtzig": 80, "neunzig": 90}
-# Standalone articles are not counts ("eine kleine Gemeinde").
-_ARTICLES = {"ein", "eine", "einen", "einem", "einer", "eines"}
-
 _EMPLOYEE_WORDS = re.compile(
     r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|k(ö|oe)pfe|stellen|"
     r"personen|menschen|mann\b|vz(ä|ae)"
 )
 _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
-_APPROX = re.compile(r"\b(ca\.?|circa|zirka|etwa|rund|knapp|ungef(ä|ae)hr|gut|fast)\s*$|~\s*$")
-_MORE_THAN = re.compile(r"(über|ueber|mehr als|>)\s*$")
-_LESS_THAN = re.compile(r"(unter|weniger als|<)\s*$")
-_NEGATIVE = re.compile(r"(^|\s)(-|−|minus\s*)$")
 
-_DIGITS = re.compile(
-    r"(?<![\w.,])"
-    r"(?P<num>\d{1,3}(?:\.\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d.,])|\d+(?:[.,]\d+)?)"
-    r"(?P<mult>\s*(?:tausend|tsd\.?|k\b))?"
-)
 _WORD = re.compile(r"[a-zäöüß]+")
-
-
-def _fold(text: str) -> str:
-    return (text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss"))
-
-
-def _below_100(s: str) -> int | None:
-    if s in _SMALL:
-        return _SMALL[s]
-    if s in _TENS:
-        return _TENS[s]
-    if s in _UNITS and s != "ein":
-        return _UNITS[s]
-    if "und" in s:
-        unit, tens = s.split("und", 1)
-        if unit in _UNITS and tens in _TENS:
-            return _UNITS[unit] + _TENS[tens]
-    return None
-
-
-def _below_1000(s: str) -> int | None:
-    if "hundert" not in s:
-        return _below_100(s)
-    left, right = s.split("hundert", 1)
-    hundreds = 1 if left in ("", "ein") else _UNITS.get(left)
-    right = right.removeprefix("und")
-    rest = 0 if right == "" else _below_100(right)
-    if hundreds is None or rest is None:
-        return None
-    return hundreds * 100 + rest
-
-
-def parse_number_word(word: str) -> int | None:
-    """'dreihundertfünfzig' -> 350, 'zweitausend' -> 2000, 'tausend' -> 1000; None if not a number word."""
-    s = _fold(word.strip())
-    if not s or s in _ARTICLES:
-        return None
-    if "tausend" in s:
-        left, right = s.split("tausend", 1)
-        thousands = 1 if left in ("", "ein") else _below_1000(left)
-        right = right.removeprefix("und")
-        rest = 0 if right == "" else _below_1000(right)
-        if thousands is None or rest is None:
-            return None
-        return thousands * 1000 + rest
-    return _below_1000(s)
 
 
 @dataclass(frozen=True)
@@ -243,20 +189,10 @@ def _normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text.lower())
 
 
-def _digit_value(num: str, mult: str | None) -> float:
-    if re.fullmatch(r"\d{1,3}(?:[. ]\d{3})+", num):
-        value = float(num.replace(".", "").replace(" ", ""))
-    else:
-        value = float(num.replace(",", "."))
-    if mult:
-        value *= 1000
-    return value
-
-
 def _candidates(text: str) -> list[_Candidate]:
     spans: list[tuple[int, int, float]] = []
-    for m in _DIGITS.finditer(text):
-        spans.append((m.start(), m.end(), _digit_value(m.group("num"), m.group("mult"))))
+    for m in NUMBER_IN_TEXT.finditer(text):
+        spans.append((m.start(), m.end(), number_value(m)))
     taken = list(spans)
     # Number words: join runs of adjacent number-word tokens ("zwei tausend fünfhundert").
     words = [w for w in _WORD.finditer(text) if not any(s <= w.start() < e for s, e, _ in taken)]
@@ -266,7 +202,7 @@ def _candidates(text: str) -> list[_Candidate]:
         for j in range(i, min(i + 4, len(words))):
             if j > i and text[words[j - 1].end():words[j].start()].strip():
                 break
-            value = parse_number_word("".join(w.group() for w in words[i:j + 1]))
+            value = cardinal("".join(w.group() for w in words[i:j + 1]))
             if value is not None:
                 best = (j, value)
         if best is None:
@@ -297,16 +233,16 @@ def parse_employee_count(text: str | None) -> CountParse:
         return CountParse(None, "missing")
     keyed = [c for c in cands if c.near_keyword]
     chosen = keyed[0] if keyed else cands[-1]
-    before = _APPROX.sub("", norm[:chosen.start]).rstrip() + " "
+    before = APPROX_BEFORE.sub("", norm[:chosen.start]).rstrip() + " "
     value = chosen.value
-    if _NEGATIVE.search(norm[:chosen.start]) or _NEGATIVE.search(before.rstrip()):
+    if NEGATIVE_BEFORE.search(norm[:chosen.start]) or NEGATIVE_BEFORE.search(before.rstrip()):
         return CountParse(None, "not_positive")
     if value != int(value):
         return CountParse(None, "not_integer")
     count = int(value)
-    if _MORE_THAN.search(before.rstrip()):
+    if MORE_THAN_BEFORE.search(before.rstrip()):
         count += 1
-    elif _LESS_THAN.search(before.rstrip()):
+    elif LESS_THAN_BEFORE.search(before.rstrip()):
         count -= 1
     if count < 1:
         return CountParse(None, "not_positive")

@@ -32,10 +32,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
 from bot.nlu.e5_featurizer import DEFAULT_MODEL_DIR, DEFAULT_VARIANT, E5Featurizer, encoder_for
+from german.folding import UMLAUT_TABLE as UMLAUT_FOLDING
 
 logger = logging.getLogger(__name__)
 
-UMLAUT_FOLDING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 PUNCTUATION = re.compile(r"[?!.,;:]+")
 MODEL_FILE = "e5_intent_classifier.skops"
 META_FILE = "e5_intent_classifier.json"

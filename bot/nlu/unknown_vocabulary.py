@@ -25,8 +25,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from german.folding import UMLAUT_TABLE as FOLD
+
 WORD = re.compile(r"[^\W\d_]+")
-FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 VOCABULARY_FILE = "vocabulary.json"
 
 

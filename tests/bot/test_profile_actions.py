@@ -1,115 +1,16 @@
-"""Profile normalisation and validate_profile_form / pause / resume actions on hand-built trackers."""
+"""validate_profile_form / pause / resume actions on hand-built trackers (parsing: test_parsing.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.actions.parsing import ANY
 from bot.actions.profile import (
-    ANY,
-    SKIPPED,
     ActionClearSkillGaps,
     ActionPauseProfile,
     ActionResumeProfile,
     ValidateProfileForm,
-    gaps_besides_role,
-    normalize_format,
-    normalize_level,
-    normalize_role,
-    normalize_skills,
-    parse_cost_eur,
-    parse_duration_hours,
 )
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("Sachbearbeiterin im Bürgeramt", "Sachbearbeiterin im Bürgeramt"),
-        ("Ich bin Sachbearbeiterin im Bürgeramt", "Sachbearbeiterin im Bürgeramt"),
-        ("ich arbeite in der Kämmerei", "Kämmerei"),
-        ("Kämmerei und", "Kämmerei"),
-        (["Ordnungsamt", "Teamleitung"], "Teamleitung"),
-        (["Kita-Leitung", "Team"], "Kita-Leitung"),
-        (SKIPPED, SKIPPED),
-        ("/skip", None),
-        ("4711", None),
-        ("x" * 200, None),
-    ],
-)
-def test_role(raw, expected):
-    assert normalize_role(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (["Excel", "Datenschutz", "excel"], ["Excel", "Datenschutz"]),
-        ("Excel und Datenschutz", ["Excel", "Datenschutz"]),
-        ("ich brauche was zu Vergaberecht, Doppik", ["Vergaberecht", "Doppik"]),
-        ([SKIPPED], [SKIPPED]),
-        (SKIPPED, [SKIPPED]),
-        ([], None),
-        ("/skip", None),
-    ],
-)
-def test_skills(raw, expected):
-    assert normalize_skills(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "fmt", "level"),
-    [
-        ("online", "online", None),
-        ("Lieber vor Ort", "praesenz", None),
-        ("Kein Präsenzkurs bitte, nur online", "online", None),
-        ("hybrid", "blended", None),
-        ("egal", ANY, ANY),
-        ("Einsteiger", None, "einsteiger"),
-        ("für Profis", None, "experte"),
-        ("Aufbaukurs", None, "fortgeschritten"),
-    ],
-)
-def test_format_and_level(raw, fmt, level):
-    assert normalize_format(raw) == fmt
-    assert normalize_level(raw) == level
-
-
-@pytest.mark.parametrize(
-    ("raw", "hours"),
-    [
-        ("Höchstens zwei Stunden", 2.0),
-        ("nicht länger als einen Tag", 8.0),
-        ("einen halben Tag", 4.0),
-        ("Maximal drei Tage", 24.0),
-        ("1,5 Stunden", 1.5),
-        ("90 Minuten", 1.5),
-        ("was Kürzeres", 6.0),  # the shortest offer shown
-        ("egal", ANY),
-        ("bald", None),
-    ],
-)
-def test_duration(raw, hours):
-    assert parse_duration_hours(raw, shown_durations=[12, 6, 8]) == hours
-
-
-@pytest.mark.parametrize(
-    ("raw", "eur"),
-    [
-        ("kostenlos", 0.0),
-        ("Es darf nichts kosten", 0.0),
-        ("unter 200 Euro", 200.0),
-        ("Maximal 300 €", 300.0),
-        ("1.200 Euro", 1200.0),
-        ("was Günstigeres", 119.0),  # below the cheapest offer shown
-        ("so mittel", None),
-    ],
-)
-def test_cost(raw, eur):
-    assert parse_cost_eur(raw, shown_costs=[300, 120]) == eur
-
-
-def test_cheaper_without_shown_offers_is_not_guessed():
-    assert parse_cost_eur("günstiger") is None
 
 
 def _slot_events(events):
@@ -285,30 +186,6 @@ async def test_unsure_role_word_is_not_taken_as_role(make_tracker, dispatcher, d
     slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
     assert slots["role"] == "Sachbearbeiter im Sozialamt"
     assert slots["skill_gaps"] == ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
-
-
-@pytest.mark.parametrize(
-    ("text", "role", "gaps"),
-    [
-        (
-            "Ich bin im Jugendamt und die Eltern sind oft aggressiv am Telefon",
-            "Jugendamt",
-            ["die Eltern sind oft aggressiv am Telefon"],
-        ),
-        ("Ich bin im Jugendamt und suche eine Weiterbildung", "Jugendamt", []),
-        (
-            "Hallo, ich bin Hausmeisterin und möchte was zu Arbeitssicherheit",
-            "Hausmeisterin",
-            ["Arbeitssicherheit"],
-        ),
-        ("Ich arbeite im Bürgeramt. Was gibt es da?", "Bürgeramt", []),
-        ("Ich bin Sachbearbeiterin für Wohngeld und die Grundsicherung", "Sachbearbeiterin", []),
-    ],
-)
-def test_gaps_besides_role(text, role, gaps):
-    start = text.index(role)
-    assert gaps_besides_role(text, [(start, start + len(role))]) == gaps
-    assert gaps_besides_role(text, []) == []
 
 
 @pytest.mark.asyncio

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.actions.offers import relevant_results
 from bot.actions.recommendations import (
     GENERIC_QUERY,
     ActionRecommend,
     ActionShowDetails,
     build_filters,
     build_query,
-    parse_ordinal,
-    relevant_results,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 COURSES: dict[str, dict[str, Any]] = {
     f"c{i}": {
@@ -151,22 +154,6 @@ def test_filters_only_for_real_preferences():
     assert build_filters(None, "einsteiger", None, None) == {"level": ["einsteiger"]}
 
 
-@pytest.mark.parametrize(
-    ("value", "count", "expected"),
-    [
-        ("2", 5, 2),
-        ("zweite", 5, 2),
-        ("Nr. 3", 5, 3),
-        ("letzte", 4, 4),
-        ("6", 5, None),
-        ("0", 5, None),
-        (None, 3, None),
-    ],
-)
-def test_ordinal_parsing(value, count, expected):
-    assert parse_ordinal(value, count) == expected
-
-
 # --- action_recommend ---------------------------------------------------------------------------------------
 
 
@@ -220,6 +207,31 @@ async def test_recommend_shows_offers_with_all_facts_and_reason(
     assert slots["shown_course_ids"] == ["c1", "c2", "c3", "c6"]
     assert [m["course_title"] for m in items] == [COURSES[i]["title"] for i in slots["shown_course_ids"]]
     assert [r["id"] for r in slots["last_results"]] == slots["shown_course_ids"]
+
+
+@pytest.mark.asyncio
+async def test_each_offer_carries_a_card_that_matches_its_text_and_the_schema(
+    search_service, make_tracker, dispatcher, domain
+):
+    """Widget and Teams render offers from custom.kc_offer; it must say what the text says, in German."""
+    tracker = make_tracker(slots=PROFILE, text="/skip", intent="skip")
+    await ActionRecommend().run(dispatcher, tracker, domain)
+
+    schema = json.loads((ROOT / "bot" / "schemas" / "offer_card.schema.json").read_text(encoding="utf-8"))
+    items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    assert items
+    for item in items:
+        card = item["custom"]["kc_offer"]
+        jsonschema.validate(card, schema)
+        course = COURSES[card["id"]]
+        assert card["number"] == item["number"] and card["title"] == course["title"] == item["course_title"]
+        assert card["why"] == item["why"] and card["url"] == course["url"]
+        assert card["format"] == course["format"] and card["format_label"] == item["course_format"]
+        assert [a["title"] for a in card["actions"]] == ["Details", "Mehr dazu"]
+        assert card["actions"][0]["payload"] == f'/ask_details{{"ordinal": "{card["number"]}"}}'
+        assert card["actions"][1]["payload"] == f'/more_like{{"ordinal": "{card["number"]}"}}'
+    first = items[0]["custom"]["kc_offer"]
+    assert (first["duration_label"], first["cost_label"]) == ("6 Std.", "kostenlos")
 
 
 @pytest.mark.asyncio
@@ -502,7 +514,7 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
 
 
 def test_why_sentence_for_a_described_problem(domain):
-    from bot.actions.recommendations import OfferText
+    from bot.actions.offers import OfferText
 
     told = ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
     text = OfferText(domain)
@@ -534,7 +546,7 @@ async def test_unsure_entity_word_is_no_constraint(search_service, make_tracker,
 
 
 def test_why_sentence_names_noun_topics_only(domain):
-    from bot.actions.recommendations import OfferText
+    from bot.actions.offers import OfferText
 
     course = {"matched": ["Datenschutz", "Datenschutz gewährleisten", "Bewertung der Datenqualität"]}
     why = OfferText(domain).why(course, "Ordnungsamt", ["Datenschutz"], {})

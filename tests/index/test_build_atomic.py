@@ -125,9 +125,9 @@ def test_searcher_picks_up_a_new_version(tmp_path, catalog):
 
 
 def test_hnsw_above_threshold_reaches_recall_target(tmp_path, monkeypatch):
-    from index import search
+    from index import retrievers
 
-    monkeypatch.setattr(search, "SUBSET_BRUTE_FORCE", 10)  # use the filtered HNSW path
+    monkeypatch.setattr(retrievers, "SUBSET_BRUTE_FORCE", 10)  # use the filtered HNSW path
     path = tmp_path / "catalog.jsonl"
     write_catalog(path, 400)
     result = build_index(path, tmp_path / "idx", encoder=HashEncoder(), approx_threshold=100)

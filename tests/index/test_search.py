@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from index.search import QueryError, Searcher, parse_preferences
+from index.preferences import parse_preferences
+from index.search import QueryError, Searcher
 
 
 # -- preference phrases (no model needed) ---------------------------------------------------------

@@ -1,0 +1,109 @@
+"""Canonical learning formats, levels and "no preference", and the German words that name them.
+
+Three kinds of text use these words, with different reach:
+
+- a catalog cell or a filter value ("Präsenz", "Blended Learning", "hybrid"): the whole value is one word;
+- an answer to the form's question ("Welches Format?"): any word in it counts, also loose ones ("digital",
+  "gemischt", "persönlich"), because the question says what the answer is about;
+- a phrase inside a search query: only the unambiguous words (``FORMAT_WORDS``); "digital" or "Video" there
+  is part of the topic ("digitale Akte", "Videokonferenzen leiten"). Those phrases are in ``german.phrases``.
+
+"hybrid" (and "hybride", "Hybridkurs", "Hybrid-Format") is ``blended`` everywhere: the usual German meaning,
+part online and part in person. Patterns use the umlaut placeholders of ``german.folding.umlaut_regex``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from german.folding import fold, umlaut_regex
+
+FORMATS = ("online", "praesenz", "blended")
+LEVELS = ("einsteiger", "fortgeschritten", "experte")
+# A wish the user does not have ("egal").
+ANY = "any"
+
+# Words that name a format wherever they stand (catalog cell, form answer, search query).
+FORMAT_WORDS: dict[str, str] = {
+    "online": r"online|webinare?|e[-\s]?learning",
+    "praesenz": r"pr{ae}senz\w*|vor\s+ort",
+    "blended": r"blended(?:[-\s]?learning)?|hybrid\w*",
+}
+# Spellings of catalog exports (umlaut dropped, English).
+_FORMAT_CELL_EXTRA = {"praesenz": r"prasenz|presence"}
+# Further words that name a format in an answer to the format question only.
+_FORMAT_ANSWER_EXTRA = {
+    "blended": r"gemischt|kombiniert|teils",
+    "online": r"onlein|digital|virtuell|remote|video|zu hause|homeoffice",
+    "praesenz": r"presenz|pers{oe}nlich|inhouse|face to face|in echt",
+}
+# Answers mentioning several formats: "teils online, teils vor Ort" is blended, "kein Präsenzkurs, nur online"
+# is online.
+_ANSWER_ORDER = ("blended", "online", "praesenz")
+
+_FORMAT_CELLS = {
+    fmt: re.compile(umlaut_regex("|".join(filter(None, (FORMAT_WORDS[fmt], _FORMAT_CELL_EXTRA.get(fmt))))))
+    for fmt in FORMATS
+}
+FORMAT_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (fmt, re.compile(umlaut_regex(FORMAT_WORDS[fmt] + "|" + _FORMAT_ANSWER_EXTRA[fmt])))
+    for fmt in _ANSWER_ORDER
+]
+# Word stems in an answer to the level question ("Aufbaukurs", "für Profis", "Grundlagen").
+LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("einsteiger", re.compile(umlaut_regex(r"einst|anf{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr"))),
+    ("fortgeschritten", re.compile(r"fortgeschr|aufbau|vertief|mittel")),
+    ("experte", re.compile(r"expert|profi|spezialist|vertieft")),
+]
+_NO_PREFERENCE = re.compile(
+    umlaut_regex(
+        r"\b(egal|keine?n?|nein|beliebig|gleich|alles|wurscht|wumpe|ohne|{ue}berspring|wei{ss} nicht)\b"
+    )
+)
+# Single words that are a format or level wish ("Experten", "online"), not a topic.
+PREFERENCE_WORDS = frozenset({
+    *FORMATS, *LEVELS, ANY,
+    "präsenz", "hybrid", "webinar", "e-learning",
+    "einsteigerin", "einsteiger*innen", "anfänger", "anfängerin", "anfänger*innen",
+    "fortgeschrittene", "experten", "expertin", "expert*innen", "profi", "profis",
+    "kostenlos", "gratis",
+})
+
+
+def format_value(value: str) -> str | None:
+    """Canonical format of a catalog cell or filter value ("Präsenz", "Blended Learning", "hybrid"); None if
+    it names none. Spaces and hyphens do not count ("E-Learning", "on-line")."""
+    text = re.sub(r"[\s-]+", "", fold(value, compose=True))
+    for fmt, pattern in _FORMAT_CELLS.items():
+        if pattern.fullmatch(text):
+            return fmt
+    return None
+
+
+def level_value(value: str) -> str | None:
+    """Canonical level of a catalog cell or filter value ("Einsteiger"); None if it is none of ``LEVELS``."""
+    text = fold(value, compose=True).strip()
+    return text if text in LEVELS else None
+
+
+def _first(text: str, patterns: list[tuple[str, re.Pattern[str]]]) -> str | None:
+    for canonical, pattern in patterns:
+        if pattern.search(text):
+            return canonical
+    return None
+
+
+def format_in_answer(text: str) -> str | None:
+    """The format a (lower-case) answer to the format question names, or None."""
+    return _first(text, FORMAT_ANSWER_PATTERNS)
+
+
+def level_in_answer(text: str) -> str | None:
+    """The level a (lower-case) answer to the level question names, or None."""
+    return _first(text, LEVEL_ANSWER_PATTERNS)
+
+
+def no_preference(text: str) -> bool:
+    """Short (lower-case) answers like "egal" or "keine Vorgabe"; longer sentences with "kein" mean something
+    else."""
+    return len(text.split()) <= 4 and bool(_NO_PREFERENCE.search(text))

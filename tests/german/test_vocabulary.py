@@ -1,0 +1,119 @@
+"""Formats, levels and their words; cost and duration wishes; query preference phrases."""
+
+from __future__ import annotations
+
+import pytest
+
+from german import quantities
+from german.phrases import FILLER, PREFERENCE_PATTERNS
+from german.vocabulary import (
+    FORMATS,
+    format_in_answer,
+    format_value,
+    level_in_answer,
+    level_value,
+    no_preference,
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "fmt"),
+    [
+        ("Präsenz", "praesenz"),
+        ("praesenz", "praesenz"),
+        ("presence", "praesenz"),
+        ("Blended Learning", "blended"),
+        ("Blended-Learning", "blended"),
+        ("hybrid", "blended"),
+        ("Hybride", "blended"),
+        ("E-Learning", "online"),
+        ("Fernunterricht", None),
+    ],
+)
+def test_catalog_cells(cell, fmt):
+    assert format_value(cell) == fmt
+
+
+def _query_format(text: str) -> set[str]:
+    formats = [(pattern, value) for pattern, _, key, value in PREFERENCE_PATTERNS if key == "format"]
+    return {value for pattern, value in formats if pattern.search(text)}
+
+
+@pytest.mark.parametrize("word", ["hybrid", "Hybrid", "hybride", "Hybridformat"])
+def test_hybrid_is_blended_in_catalog_answer_and_query(word):
+    assert format_value(word) == "blended"
+    assert format_in_answer(word.lower()) == "blended"
+    assert _query_format(f"Datenschutz {word}") == {"blended"}
+
+
+def test_loose_format_words_count_in_answers_but_not_in_queries():
+    assert format_in_answer("digital bitte") == "online"
+    assert format_in_answer("gemischt") == "blended"
+    assert _query_format("digitale Akte einführen") == set()
+    assert _query_format("Videokonferenzen leiten") == set()
+
+
+def test_every_format_has_words_in_all_three_places():
+    for fmt in FORMATS:
+        assert format_value(fmt) == fmt
+        assert format_in_answer(fmt) == fmt
+
+
+def test_levels():
+    assert level_value(" Einsteiger ") == "einsteiger"
+    assert level_value("Anfänger") is None  # a catalog cell must use the canonical value
+    assert level_in_answer("für anfänger") == "einsteiger"
+    assert level_in_answer("aufbaukurs") == "fortgeschritten"
+    assert level_in_answer("für profis") == "experte"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("egal", True), ("weiß nicht", True), ("weiss nicht", True), ("keine vorgabe", True),
+     ("ich möchte keinen kurs am wochenende bitte", False)],
+)
+def test_no_preference(text, expected):
+    assert no_preference(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("höchstens zwei stunden", 2.0),
+        ("einen halben tag", 4.0),
+        ("maximal drei tage", 24.0),
+        ("eine woche", 40.0),
+        ("90 minuten", 1.5),
+        ("1,5 stunden", 1.5),
+        ("ein tagesseminar", 8.0),
+        ("bald", None),
+    ],
+)
+def test_duration_hours(text, hours):
+    assert quantities.duration_hours(text) == hours
+
+
+@pytest.mark.parametrize(
+    ("text", "eur"),
+    [
+        ("unter 200 euro", 200.0),
+        ("bis 1.200 euro", 1200.0),
+        ("höchstens 2 tsd. euro", 2000.0),
+        ("zweihundert euro", 200.0),
+        ("so mittel", None),
+    ],
+)
+def test_amounts(text, eur):
+    assert quantities.amount_eur(text) == eur
+
+
+def test_free_cheaper_shorter():
+    assert quantities.is_free("es darf nichts kosten") and quantities.is_free("0 euro")
+    assert not quantities.is_free("100 euro")
+    assert quantities.asks_cheaper("was günstigeres") and quantities.asks_cheaper("guenstiger")
+    assert quantities.asks_shorter("was kürzeres") and quantities.asks_shorter("kuerzer")
+
+
+def test_filler_words_leave_no_topic():
+    assert FILLER.sub(" ", "Ich suche einen Kurs").strip() == ""
+    assert FILLER.sub(" ", "Ich suche einen Kurs zu Excel").split() == ["zu", "Excel"]
