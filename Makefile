@@ -37,13 +37,22 @@ export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 # Where the search service and the index tests find the ONNX query encoder.
 export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
-.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean teams-package
+# The widget's browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM     := /usr/bin/chromium
+
+.PHONY: help run chat stop test test-fast setup setup-rasa setup-index setup-runtimes train index lint types \
+  validate-data clean teams-package
+
+# Tests that need neither a model, an index nor the running stack (markers: pyproject.toml, tests/conftest.py).
+FAST_TESTS := -m "not e2e and not needs_model"
 
 help:
-	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (chat page URL is printed)"
+	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (demo page URL is printed)"
 	@echo "make chat   chat with the assistant in the terminal"
 	@echo "make stop   stop everything 'make run' started"
 	@echo "make test   set up what is missing and run the whole test suite"
+	@echo "make test-fast  the tests that need no model, index or running stack, plus lint and types (~2 min)"
+	@echo "make types  type-check bot/ and index/ (mypy); make lint: ruff"
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
@@ -55,6 +64,8 @@ help:
 setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
 setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
+# Only the two runtimes: what the fast test tier needs.
+setup-runtimes: $(RASA_READY) $(INDEX_READY)
 
 $(RASA_READY): requirements/rasa.txt requirements/rasa.lock
 	@py=$$(scripts/find_python.sh 3.10) || exit 1; \
@@ -120,20 +131,24 @@ run: setup train index
 	@$(RASA_PY) scripts/stack.py run
 
 chat: setup train index
-	@$(RASA_PY) scripts/stack.py chat
+	@$(RASA_PY) scripts/terminal_chat.py
 
 stop:
 	@python3 scripts/stack.py stop
 
 # --- tests ---------------------------------------------------------------------------------------------
-test: setup train index
-	@mkdir -p $(VAR)/log
-	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
-	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
-	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
-	  || { grep -iE "error|warn" $(VAR)/log/test-validate.log | tail -n 20 >&2; echo "error: rasa data validate failed; see $(VAR)/log/test-validate.log" >&2; exit 1; }
-	@echo "== ruff"
-	@$(RASA_PY) -m ruff check .
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's package 'chromium' for the widget's browser tests ..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > $(VAR)/log/apt-chromium.log 2>&1; } \
+	  || { echo "error: installing chromium failed; see $(VAR)/log/apt-chromium.log" >&2; exit 1; }; \
+	else \
+	  echo "error: the widget's browser tests need Debian's package 'chromium' ($(CHROMIUM)): run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+	  exit 1; \
+	fi
+
+test: setup train index validate-data lint types
+	@$(MAKE) --no-print-directory $(CHROMIUM)
 	@echo "== pytest (index runtime)"
 	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
@@ -147,8 +162,29 @@ test: setup train index
 	  || { tail -n 20 $(VAR)/log/test-stories.log >&2; echo "error: story tests failed; details in $(VAR)/results/stories/failed_test_stories.yml" >&2; exit 1; }
 	@echo "All tests passed."
 
-lint:
+test-fast: setup-runtimes validate-data lint types
+	@echo "== pytest (index runtime, fast tier)"
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/german tests/index
+	@echo "== pytest (dialogue runtime, fast tier)"
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/german tests/bot tests/e2e tests/channels
+	@echo "Fast tests passed (model, index and stack tests left out: make test runs them)."
+
+validate-data: $(RASA_READY)
+	@mkdir -p $(VAR)/log
+	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
+	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
+	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
+	  || { grep -iE "error|warn" $(VAR)/log/test-validate.log | tail -n 20 >&2; echo "error: rasa data validate failed; see $(VAR)/log/test-validate.log" >&2; exit 1; }
+
+lint: $(RASA_READY)
+	@echo "== ruff"
 	@$(RASA_PY) -m ruff check .
+
+# index/ with its own runtime; bot/ and scripts/ against the dialogue runtime's packages (Python 3.10).
+types: $(INDEX_READY) $(RASA_READY)
+	@echo "== mypy (config: pyproject.toml)"
+	@$(INDEX_PY) -m mypy index e5
+	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot scripts e5
 
 # --- Microsoft Teams -----------------------------------------------------------------------------------
 # App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.

@@ -118,12 +118,12 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import SVC
 
-        examples = [m for m in training_data.intent_examples if sentence_vector(m) is not None]
-        labels = [str(m.get(INTENT)) for m in examples]
+        featurized = [(m, v) for m in training_data.intent_examples if (v := sentence_vector(m)) is not None]
+        labels = [str(m.get(INTENT)) for m, _ in featurized]
         if len(set(labels)) < 2:
             raise RasaException("E5IntentClassifier needs training examples of at least two intents.")
-        texts = [str(m.get(TEXT)) for m in examples]
-        vectors = [sentence_vector(m) for m in examples]
+        texts = [str(m.get(TEXT)) for m, _ in featurized]
+        vectors = [v for _, v in featurized]
         if self.config["spelling_variants"]:
             extra_texts, extra_vectors, extra_labels = self._variants(texts, labels)
             texts, vectors, labels = texts + extra_texts, vectors + extra_vectors, labels + extra_labels

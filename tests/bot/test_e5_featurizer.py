@@ -142,6 +142,7 @@ def test_missing_model_names_make_setup(tmp_path: Path) -> None:
         E5Featurizer.create(config, Mock(), Mock(), Mock(node_name="e5_featurizer"))
 
 
+@pytest.mark.needs_model  # the converted model must be there for the missing export to be the problem
 def test_missing_onnx_export_names_make_setup(tmp_path: Path) -> None:
     config = {**E5Featurizer.get_default_config(), "onnx_dir": str(tmp_path / "no-export")}
     with pytest.raises(E5ModelMissing, match="ONNX export missing.*make setup"):

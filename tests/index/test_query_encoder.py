@@ -20,19 +20,14 @@ from index.build import BuildError, load_query_encoder
 from index.embedding import EncoderUnavailable, OnnxEncoder, choose_query_encoder, query_encoder_kind
 from index.search import IndexUnavailable, Searcher
 
+# Every test here reads the converted model or its ONNX export (made by make setup).
+pytestmark = pytest.mark.needs_model
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
-SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"
 ONNX_DIR = Path(os.environ.get("KC_ONNX_DIR") or export_onnx.default_onnx_dir(MODEL_DIR))
 # fp32 ONNX against torch fp32 (issue 3); int8: a batch (padding) against single queries .
 MIN_COSINE = {"onnx": 0.9999, "onnx-int8": 0.99}
-
-
-@pytest.fixture(scope="module")
-def sentences() -> list[str]:
-    lines = SENTENCES.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 200
-    return lines
 
 
 @pytest.fixture(scope="module")
