@@ -26,6 +26,10 @@ MODEL        := models/kc.tar.gz
 # The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
 BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py e5/*.py) \
                 german/folding.py
+# Rasa's training cache (.rasa/cache) keys on data and component config, not on our components' code: when that code
+# changes, the cache is dropped so that no stale features are reused.
+NLU_CODE     := $(wildcard bot/nlu/*.py e5/*.py) german/folding.py
+NLU_CODE_STAMP := $(VAR)/.nlu-code-trained
 INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py e5/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -108,7 +112,12 @@ $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)
 
-$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(E5_ONNX_READY) $(BOT_INPUTS)
+$(NLU_CODE_STAMP): $(NLU_CODE)
+	@mkdir -p $(VAR)
+	@if [ -d .rasa/cache ]; then echo "NLU component code changed: clearing Rasa's training cache (.rasa/cache)."; rm -rf .rasa/cache; fi
+	@touch $@
+
+$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(E5_ONNX_READY) $(BOT_INPUTS) $(NLU_CODE_STAMP)
 	@[ -f $(E5_ONNX_DIR)/model.onnx ] && [ -f $(E5_ONNX_READY) ] || { \
 	  echo "error: the ONNX export of the e5 model is missing in $(E5_ONNX_DIR) (the NLU featurizer runs it)." >&2; \
 	  echo "       Run 'make setup' (or '$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)'), then 'make train'." >&2; \
