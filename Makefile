@@ -23,9 +23,14 @@ E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py) \
+# The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py e5/*.py) \
                 german/folding.py
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py)
+# Rasa's training cache (.rasa/cache) keys on data and component config, not on our components' code: when that code
+# changes, the cache is dropped so that no stale features are reused.
+NLU_CODE     := $(wildcard bot/nlu/*.py e5/*.py) german/folding.py
+NLU_CODE_STAMP := $(VAR)/.nlu-code-trained
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py e5/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -58,7 +63,8 @@ help:
 	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
-# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
+# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model and its ONNX
+# export (one inference path, package e5); export_onnx also judges the int8 query encoder on this CPU.
 setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
 setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
@@ -90,7 +96,7 @@ $(E5_READY): $(INDEX_READY) index/convert_model.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
 	@touch $@
 
-$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py
+$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
 
@@ -106,7 +112,16 @@ $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)
 
-$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(BOT_INPUTS)
+$(NLU_CODE_STAMP): $(NLU_CODE)
+	@mkdir -p $(VAR)
+	@if [ -d .rasa/cache ]; then echo "NLU component code changed: clearing Rasa's training cache (.rasa/cache)."; rm -rf .rasa/cache; fi
+	@touch $@
+
+$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(E5_ONNX_READY) $(BOT_INPUTS) $(NLU_CODE_STAMP)
+	@[ -f $(E5_ONNX_DIR)/model.onnx ] && [ -f $(E5_ONNX_READY) ] || { \
+	  echo "error: the ONNX export of the e5 model is missing in $(E5_ONNX_DIR) (the NLU featurizer runs it)." >&2; \
+	  echo "       Run 'make setup' (or '$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)'), then 'make train'." >&2; \
+	  exit 1; }
 	@mkdir -p $(VAR)/log models
 	@echo "Training the Rasa model (log: $(VAR)/log/train.log) ..."
 	@start=$$(date +%s); \
@@ -177,8 +192,8 @@ lint: $(RASA_READY)
 # index/ with its own runtime; bot/ and scripts/ against the dialogue runtime's packages (Python 3.10).
 types: $(INDEX_READY) $(RASA_READY)
 	@echo "== mypy (config: pyproject.toml)"
-	@$(INDEX_PY) -m mypy index
-	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot scripts
+	@$(INDEX_PY) -m mypy index e5
+	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot scripts e5
 
 # --- Microsoft Teams -----------------------------------------------------------------------------------
 # App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.
