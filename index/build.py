@@ -7,7 +7,9 @@ Layout::
     DIR/current -> versions/<...>      symlink, switched with an atomic rename
 
 A build is skipped ("index up to date") when the catalog checksum, the model identity and the build
-parameters equal those of the current version.
+parameters equal those of the current version. The parts live in their own modules: ``bm25_build``,
+``dense_build``, ``course_store``, ``calibration``, ``versions`` (directory layout, shared with the reader);
+this module loads the encoder and ties them together.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,59 +27,19 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from german.vocabulary import FORMATS, LEVELS
 from index import catalog as cat
 from index import textprep
+from index.bm25_build import BM25_B, BM25_K1, bm25_text, build_bm25
+from index.calibration import OFF_TOPIC_PROBES, calibrate_no_match, on_topic_probes
+from index.course_store import write_metadata
+from index.dense_build import build_faiss
+from index.versions import current_version, prune, read_manifest, switch_current
 
 log = logging.getLogger("kc.index.build")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small"
 BUILD_FORMAT = 2
-BM25_K1 = 1.2
-BM25_B = 0.75
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 100
-KEEP_VERSIONS = 3
-FORMAT_CODES = {f: i for i, f in enumerate(FORMATS)}
-LEVEL_CODES = {level: i for i, level in enumerate(LEVELS)}
-
-# Off-topic probe queries used to calibrate the "nothing fits" threshold on the built index
-# (operator data: never shown to users).
-OFF_TOPIC_PROBES = (
-    "Rezept für Apfelkuchen mit Streuseln",
-    "Wie wird das Wetter morgen in Hamburg?",
-    "Ergebnisse der Fußball-Bundesliga am Wochenende",
-    "günstige Flüge nach Mallorca buchen",
-    "Mein Auto springt bei Kälte nicht an",
-    "Welche Zimmerpflanzen brauchen wenig Licht?",
-    "Wie trainiere ich für einen Marathon?",
-    "Gitarre spielen lernen Akkorde",
-    "Hausmittel gegen Erkältung und Halsschmerzen",
-    "Urlaub mit Hund an der Ostsee",
-    "Wann blühen Kirschbäume in Japan?",
-    "Katze frisst nicht mehr",
-    "Pizza Teig selber machen",
-    "Songtext von einem Schlager aus den Siebzigern",
-    "Reifenwechsel Winterreifen Termin",
-    "Wie pflanze ich Tomaten auf dem Balkon?",
-    "Schach Eröffnungen für Anfänger",
-    "beste Serien zum Streamen",
-    "Hochzeitsfeier planen Location",
-    "Aquarium einrichten Fische",
-    "Vulkanausbruch Island aktuell",
-    "Kreuzfahrt Mittelmeer Angebote",
-    "Sauerteig Brot backen",
-    "Skiurlaub in den Alpen",
-    "Geburtstagsgeschenk für meine Oma",
-    "Fahrrad Kette ölen",
-    "Strickmuster für einen Schal",
-    "Mondfinsternis heute Nacht",
-    "Lottozahlen vom Samstag",
-    "Kinderlieder zum Mitsingen",
-    "Grillen mit Holzkohle Tipps",
-    "Yoga Übungen für den Rücken",
-)
 
 
 class BuildError(Exception):
@@ -136,22 +97,6 @@ def identity_key(identity: Any) -> str:
     return json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def current_version(index_dir: str | Path) -> Path | None:
-    """The version directory ``DIR/current`` points to, or None when there is none."""
-    link = Path(index_dir) / "current"
-    try:
-        target = os.readlink(link)
-    except OSError:
-        return None
-    version = (link.parent / target).resolve()
-    return version if (version / "manifest.json").is_file() else None
-
-
-def read_manifest(version_dir: Path) -> dict[str, Any]:
-    with open(version_dir / "manifest.json", encoding="utf-8") as fh:
-        return json.load(fh)
-
-
 # -- text ----------------------------------------------------------------------------------------
 def passage_text(course: dict[str, Any]) -> str:
     """Text embedded for a course (the encoder adds the 'passage: ' prompt)."""
@@ -164,203 +109,7 @@ def passage_text(course: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def bm25_text(course: dict[str, Any]) -> str:
-    """Text indexed by BM25; the title counts twice."""
-    skills = " ; ".join(cat.skill_labels(course))
-    return " \n ".join(
-        [course["title"], course["title"], course["description"], skills, course.get("target_group", "")]
-    )
-
-
-# -- BM25 ----------------------------------------------------------------------------------------
-def build_bm25(texts: Sequence[str]) -> tuple[sp.csc_matrix, list[str], list[str]]:
-    """BM25 weight matrix (docs x terms, CSC), term list, compound vocabulary."""
-    analyzer = textprep.Analyzer()
-    base = [analyzer.base_terms(t) for t in texts]
-    vocabulary = sorted(textprep.build_vocabulary(base))
-    analyzer = textprep.Analyzer(vocabulary)
-    term_ids: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    lengths = np.zeros(len(texts), dtype=np.float32)
-    for doc, terms in enumerate(base):
-        expanded: list[str] = []
-        for t in terms:
-            expanded.append(t)
-            expanded.extend(analyzer.split_compound(t))
-        lengths[doc] = len(expanded)
-        for t in expanded:
-            tid = term_ids.setdefault(t, len(term_ids))
-            rows.append(doc)
-            cols.append(tid)
-    n = len(texts)
-    tf = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(term_ids)))
-    tf.sum_duplicates()
-    df = np.bincount(tf.indices, minlength=len(term_ids)).astype(np.float32)
-    idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-    avgdl = float(lengths.mean()) if n else 1.0
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(avgdl, 1e-6))
-    doc_of_entry = np.repeat(np.arange(n), np.diff(tf.indptr))
-    data = tf.data * (BM25_K1 + 1) / (tf.data + norm[doc_of_entry]) * idf[tf.indices]
-    weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
-    terms = [""] * len(term_ids)
-    for t, i in term_ids.items():
-        terms[i] = t
-    return weights, terms, vocabulary
-
-
-# -- dense ---------------------------------------------------------------------------------------
-def build_faiss(
-    vectors: np.ndarray, approx_threshold: int, real_queries: np.ndarray | None = None
-) -> tuple[Any, dict[str, Any]]:
-    """Exact IndexFlatIP, or HNSW above ``approx_threshold`` with measured recall@10 vs exact.
-
-    ``real_queries`` (e5 query vectors) are used to tune efSearch: perturbed document vectors alone
-    overestimate recall (0.99 on probes vs 0.89 on real queries at 100k with efSearch 64)."""
-    import faiss
-
-    n, d = vectors.shape
-    if n <= approx_threshold:
-        exact = faiss.IndexFlatIP(d)
-        exact.add(vectors)
-        return exact, {"type": "flat_ip"}
-    index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    index.add(vectors)
-    info = {"type": "hnsw_flat_ip", "M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION}
-    info.update(tune_hnsw(index, vectors, real_queries))
-    return index, info
-
-
-def probe_queries(vectors: np.ndarray, n_queries: int = 300, noise: float = 0.6, seed: int = 7) -> np.ndarray:
-    """Query-like probe vectors: perturbed, re-normalised copies of random document vectors."""
-    rng = np.random.default_rng(seed)
-    picks = vectors[rng.choice(len(vectors), size=min(n_queries, len(vectors)), replace=False)]
-    noisy = picks + rng.normal(scale=noise / np.sqrt(vectors.shape[1]), size=picks.shape).astype(np.float32)
-    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
-
-
-def recall_at_k(approx_ids: np.ndarray, exact_ids: np.ndarray, k: int = 10) -> float:
-    hits = sum(len(set(a[:k]) & set(e[:k])) for a, e in zip(approx_ids, exact_ids, strict=True))
-    return hits / (k * len(exact_ids))
-
-
-def tune_hnsw(
-    index: Any, vectors: np.ndarray, real_queries: np.ndarray | None = None, target: float = 0.95
-) -> dict[str, Any]:
-    """Raise efSearch until recall@10 against exact search reaches ``target`` on real e5 query vectors
-    (when given) and on perturbed document vectors, each set on its own."""
-    import faiss
-
-    sets = {"perturbed_docs": probe_queries(vectors)}
-    if real_queries is not None and len(real_queries):
-        sets["real_queries"] = np.ascontiguousarray(real_queries, dtype=np.float32)
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    exact_ids = {name: exact.search(q, 10)[1] for name, q in sets.items()}
-    ef = 32
-    while True:
-        index.hnsw.efSearch = ef
-        recalls = {name: recall_at_k(index.search(q, 10)[1], exact_ids[name]) for name, q in sets.items()}
-        if min(recalls.values()) >= target or ef >= 1024:
-            break
-        ef *= 2
-    return {
-        "ef_search": ef,
-        "recall_at_10_vs_exact": round(min(recalls.values()), 4),
-        "recall_by_probe_set": {name: round(r, 4) for name, r in recalls.items()},
-        "recall_probe_queries": {name: len(q) for name, q in sets.items()},
-    }
-
-
-def calibrate_no_match(encoder: Any, index: Any, on_topic: Sequence[str]) -> dict[str, Any]:
-    """Pick the 'nothing fits' cosine threshold from this index: the 90th percentile of the best scores of
-    off-topic probes. On-topic probe queries (skill labels / short titles) are recorded for comparison."""
-    off = encoder.encode_queries(list(OFF_TOPIC_PROBES))
-    off_best = index.search(np.ascontiguousarray(off, dtype=np.float32), 1)[0][:, 0]
-    on = encoder.encode_queries(list(on_topic))
-    on_best = index.search(np.ascontiguousarray(on, dtype=np.float32), 1)[0][:, 0]
-    off_hi = float(np.quantile(off_best, 0.9))
-    on_lo = float(np.quantile(on_best, 0.05))
-    # Real questions are often vaguer than the skill-label probes (colloquial dev queries reach only
-    # ~0.82-0.84), so the threshold is the off-topic p90 itself: err on the side of showing courses.
-    threshold = off_hi
-    return {
-        "threshold": round(threshold, 4),
-        "off_topic_p90": round(off_hi, 4),
-        "off_topic_max": round(float(off_best.max()), 4),
-        "on_topic_p05": round(on_lo, 4),
-        "on_topic_median": round(float(np.median(on_best)), 4),
-        "n_off_topic": len(off_best),
-        "n_on_topic": len(on_best),
-    }
-
-
-def on_topic_probes(courses: Sequence[dict[str, Any]], limit: int = 150, seed: int = 3) -> list[str]:
-    """Short user-like queries from the catalog: first skill label, else the title's first words."""
-    rng = np.random.default_rng(seed)
-    picks = rng.choice(len(courses), size=min(limit, len(courses)), replace=False)
-    out = []
-    for i in picks:
-        skills = cat.skill_labels(courses[int(i)])
-        out.append(skills[0] if skills else " ".join(courses[int(i)]["title"].split()[:4]))
-    return out
-
-
-# -- metadata ------------------------------------------------------------------------------------
-def write_metadata(dest: Path, courses: Sequence[dict[str, Any]]) -> None:
-    con = sqlite3.connect(dest / "courses.sqlite")
-    try:
-        con.execute(
-            "CREATE TABLE courses (pos INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, record TEXT NOT NULL)"
-        )
-        con.executemany(
-            "INSERT INTO courses VALUES (?, ?, ?)",
-            ((i, c["id"], json.dumps(c, ensure_ascii=False)) for i, c in enumerate(courses)),
-        )
-        con.commit()
-    finally:
-        con.close()
-    providers = sorted({c["provider"] for c in courses if c.get("provider")})
-    languages = sorted({c["language"] for c in courses if c.get("language")})
-    p_codes = {p: i for i, p in enumerate(providers)}
-    l_codes = {lang: i for i, lang in enumerate(languages)}
-    np.savez(
-        dest / "filters.npz",
-        format=np.array([FORMAT_CODES.get(c.get("format") or "", -1) for c in courses], dtype=np.int8),
-        level=np.array([LEVEL_CODES.get(c.get("level") or "", -1) for c in courses], dtype=np.int8),
-        cost=np.array([c.get("cost_eur", np.nan) for c in courses], dtype=np.float32),
-        duration=np.array([c.get("duration_hours", np.nan) for c in courses], dtype=np.float32),
-        provider=np.array([p_codes.get(c.get("provider"), -1) for c in courses], dtype=np.int32),
-        language=np.array([l_codes.get(c.get("language"), -1) for c in courses], dtype=np.int32),
-    )
-    with open(dest / "meta.json", "w", encoding="utf-8") as fh:
-        json.dump(
-            {"ids": [c["id"] for c in courses], "providers": providers, "languages": languages},
-            fh,
-            ensure_ascii=False,
-        )
-
-
 # -- orchestration -------------------------------------------------------------------------------
-def _switch_current(index_dir: Path, version_dir: Path) -> None:
-    tmp_link = index_dir / f".current.tmp-{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(os.path.relpath(version_dir, index_dir), tmp_link)
-    os.replace(tmp_link, index_dir / "current")  # atomic on POSIX
-
-
-def _prune(index_dir: Path, keep: Path) -> None:
-    versions = sorted(
-        p for p in (index_dir / "versions").iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
-    for old in versions[:-KEEP_VERSIONS]:
-        if old.resolve() != keep.resolve():
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in (index_dir / "versions").glob(".tmp-*"):  # leftovers of crashed builds
-        if time.time() - tmp.stat().st_mtime > 3600:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def build_index(
@@ -439,8 +188,8 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _switch_current(index_dir, versions / name)
-    _prune(index_dir, versions / name)
+    switch_current(index_dir, versions / name)
+    prune(index_dir, versions / name)
     return BuildResult(
         "built",
         versions / name,

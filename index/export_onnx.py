@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -43,6 +41,7 @@ from e5.files import (
     wanted_identity,
 )
 from index import int8_check
+from index.atomic_dir import replaced_atomically
 from index.convert_model import DEFAULT_OUT, IDENTITY_FILE
 
 __all__ = [
@@ -149,12 +148,7 @@ def export(model_dir: Path, out: Path, force: bool = False) -> tuple[bool, dict]
     if not force and all(check_export(out, model_identity, v) is None for v in ONNX_FILES):
         return False, current or {}
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with replaced_atomically(out) as tmp:
         _export_fp32(model_dir, tmp / ONNX_FILES["onnx"])
         _quantize_int8(tmp / ONNX_FILES["onnx"], tmp / ONNX_FILES["onnx-int8"])
         identity = wanted_identity(model_identity)
@@ -162,14 +156,6 @@ def export(model_dir: Path, out: Path, force: bool = False) -> tuple[bool, dict]
         (tmp / ONNX_IDENTITY_FILE).write_text(json.dumps(identity, indent=2) + "\n", encoding="utf-8")
         identity["verified_min_cosine_to_torch"] = _verify(model_dir, tmp)
         (tmp / ONNX_IDENTITY_FILE).write_text(json.dumps(identity, indent=2) + "\n", encoding="utf-8")
-        for file in tmp.iterdir():
-            file.chmod(0o644)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     return True, identity
 
 

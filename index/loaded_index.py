@@ -13,9 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from german.vocabulary import FORMATS, LEVELS
-from index import build as bld
 from index import textprep
+from index.course_store import FORMAT_CODES, LEVEL_CODES
 from index.retrievers import DenseRetriever, SparseRetriever
+from index.versions import read_manifest
 
 
 class IndexUnavailable(Exception):
@@ -29,7 +30,7 @@ class LoadedIndex:
         import faiss
 
         self.dir = version_dir
-        self.manifest = bld.read_manifest(version_dir)
+        self.manifest = read_manifest(version_dir)
         # Any: faiss's stubs type this as the base Index, without the attributes of the concrete SWIG
         # classes (IndexHNSWFlat.hnsw, .storage, IndexFlat.get_xb) used below.
         self.faiss: Any = cast(Any, faiss.read_index(str(version_dir / "vectors.faiss")))
@@ -101,9 +102,9 @@ class LoadedIndex:
         """Boolean mask of allowed courses, None when everything is allowed."""
         m = np.ones(self.n, dtype=bool)
         if "format" in filters:
-            m &= np.isin(self.f_format, [bld.FORMAT_CODES[v] for v in filters["format"]])
+            m &= np.isin(self.f_format, [FORMAT_CODES[v] for v in filters["format"]])
         if "level" in filters:
-            m &= np.isin(self.f_level, [bld.LEVEL_CODES[v] for v in filters["level"]])
+            m &= np.isin(self.f_level, [LEVEL_CODES[v] for v in filters["level"]])
         if "provider" in filters:
             m &= np.isin(self.f_provider, [self.providers.get(v, -2) for v in filters["provider"]])
         if "language" in filters:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from index import build as bld
+from index import versions
 from index.diversify import MMR_POOL, mmr
 from index.explain import MatchExplainer, result_record
 from index.feedback import FEEDBACK_WEIGHT, feedback_vector
@@ -118,7 +119,7 @@ class Searcher:
         with self._lock:
             if self._loaded is not None and link == self._link:
                 return self._loaded
-            version = bld.current_version(self.index_dir)
+            version = versions.current_version(self.index_dir)
             if version is None:
                 if self._loaded is not None:  # keep serving what we have
                     log.error("index link %s/current is broken; serving the loaded version", self.index_dir)

