@@ -31,6 +31,8 @@ from chat_page import DevTokenIssuer, start_demo_host
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
 PORT_VARIABLES = {name: f"KC_{name.upper()}_PORT" for name in DEFAULT_PORTS}
+# Largest request body the Rasa server reads at all (= bot/channels/guards.py MAX_BODY_BYTES).
+MAX_REQUEST_BYTES = 1024 * 1024
 LABELS = {
     "search": "course search service",
     "actions": "action server",
@@ -186,7 +188,8 @@ def build_services(config: StackConfig) -> list[Service]:
             [str(config.rasa_python), "-m", "rasa_sdk", "--actions", "bot.actions",
              "--port", str(ports["actions"])],
             f"http://{host}:{ports['actions']}/health",
-            env=common,
+            # rasa_sdk has no --interface option and listens on 0.0.0.0 unless SANIC_HOST says otherwise.
+            env={**common, "SANIC_HOST": host},
         ),
         Service(
             "rasa",
@@ -194,7 +197,9 @@ def build_services(config: StackConfig) -> list[Service]:
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
              "--interface", host, "--port", str(ports["rasa"])],
             f"{config.rasa_url}/webhooks/rest/",
-            env={**common, "KC_ACTION_URL": f"http://{host}:{ports['actions']}/webhook"},
+            # Sanic answers larger bodies itself (413) without reading them; the channels have smaller limits.
+            env={**common, "KC_ACTION_URL": f"http://{host}:{ports['actions']}/webhook",
+                 "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)},
         ),
     ]
     if config.support_token:

@@ -1,7 +1,8 @@
 """Chat with the assistant in the terminal (`make chat`).
 
 Talks to a running assistant (`make run` in another terminal), or starts one just for this chat with the
-supervisor in stack.py and stops it afterwards. Buttons are numbered; typing a number presses one.
+supervisor in stack.py and stops it afterwards. Buttons are numbered; typing a number presses one. A message
+the channel refuses (too long, too many, a typed "/command") shows the channel's German explanation.
 Standard library only, like stack.py.
 """
 
@@ -20,6 +21,18 @@ def rasa_is_running(config: StackConfig) -> bool:
     except (urllib.error.URLError, OSError):
         return False
     return status == 200
+
+
+def exchange(config: StackConfig, sender: str, text: str) -> list[dict]:
+    """The bot's messages for one turn, or the channel's German explanation of why it refused the turn."""
+    status, body = http_json(
+        f"{config.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout=60
+    )
+    if status == 200 and isinstance(body, list):
+        return body
+    if status in (400, 413, 429) and isinstance(body, dict) and isinstance(body.get("messages"), list):
+        return body["messages"]
+    raise StackError(f"Rasa answered HTTP {status}: {body}")
 
 
 def chat(config: StackConfig) -> int:
@@ -46,7 +59,7 @@ def chat(config: StackConfig) -> int:
             if text.isdigit() and 0 < int(text) <= len(buttons):
                 text = buttons[int(text) - 1].get("payload") or buttons[int(text) - 1].get("title", "")
             buttons = []
-            for reply in stack.say(sender, text):
+            for reply in exchange(config, sender, text):
                 if reply.get("text"):
                     print(f"Assistent: {reply['text']}")
                 for button in reply.get("buttons") or []:

@@ -5,7 +5,7 @@ What happens (documented for the privacy notice):
 1. The action returns ``AllSlotsReset`` and ``Restarted``: the bot forgets role, topics, preferences and shown
    offers at once, and the dialogue starts fresh.
 2. If the tracker store is SQL (``KC_TRACKER_DB``: a file path for SQLite, default ``var/tracker.db``, or an
-   SQLAlchemy URL), this sender's rows in the ``events`` table are wiped:
+   SQLAlchemy URL), this sender's rows in the ``events`` table are wiped (``bot.privacy.tracker_db``):
    - rows of earlier sessions are deleted;
    - rows of the current session are *redacted* in place (user text, entities, slot values and bot texts are
      cleared; only event types, intent and action names and timestamps remain). They cannot simply be deleted:
@@ -21,99 +21,20 @@ What happens (documented for the privacy notice):
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, Restarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.privacy.tracker_db import forget_sender, tracker_db_url
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_TRACKER_DB = "var/tracker.db"
-SESSION_START_ACTION = "action_session_start"
-
-
-def tracker_db_url() -> str | None:
-    """SQLAlchemy URL of the tracker store, or ``None`` if there is no SQLite file to clean."""
-    raw = os.environ.get("KC_TRACKER_DB") or DEFAULT_TRACKER_DB
-    if "://" in raw:
-        return raw
-    path = Path(raw)
-    if not path.is_file():
-        return None
-    return f"sqlite:///{path.resolve()}"
-
-
-def redact_event(data: dict[str, Any]) -> dict[str, Any]:
-    """Copy of a serialised Rasa event without anything the user said or the bot said about the user."""
-    event = dict(data)
-    kind = event.get("event")
-    event["metadata"] = {}
-    if kind == "user":
-        parse_data = event.get("parse_data") or {}
-        intent = parse_data.get("intent") or {}
-        event["text"] = ""
-        event["parse_data"] = {
-            "intent": {"name": intent.get("name"), "confidence": intent.get("confidence", 0.0)},
-            "entities": [],
-            "text": "",
-            "message_id": parse_data.get("message_id"),
-            "metadata": {},
-        }
-    elif kind == "bot":
-        event["text"] = ""
-        event["data"] = {}
-    elif kind == "slot":
-        event["value"] = None
-    elif kind == "entities":
-        event["entities"] = []
-    elif kind == "action":
-        event["action_text"] = None
-    return event
-
-
-def forget_sender(db_url: str, sender_id: str) -> tuple[int, int]:
-    """Delete earlier sessions' rows and redact current-session rows of ``sender_id``.
-
-    Returns ``(deleted, redacted)`` row counts. Missing ``events`` table -> ``(0, 0)``.
-    """
-    import sqlalchemy as sa  # installed with rasa; imported lazily to keep action server start-up light
-
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.begin() as conn:
-            if not sa.inspect(conn).has_table("events"):
-                return 0, 0
-            session_start = conn.execute(
-                sa.text("SELECT MAX(id) FROM events WHERE sender_id = :s AND action_name = :a"),
-                {"s": sender_id, "a": SESSION_START_ACTION},
-            ).scalar()
-            deleted = 0
-            if session_start is not None:
-                deleted = conn.execute(
-                    sa.text("DELETE FROM events WHERE sender_id = :s AND id < :i"),
-                    {"s": sender_id, "i": session_start},
-                ).rowcount
-            rows = conn.execute(
-                sa.text("SELECT id, data FROM events WHERE sender_id = :s"), {"s": sender_id}
-            ).fetchall()
-            for row_id, data in rows:
-                try:
-                    redacted = json.dumps(redact_event(json.loads(data)))
-                except (TypeError, ValueError):
-                    redacted = json.dumps({"event": "redacted"})
-                    logger.warning("Event row %s of a deleted conversation was not valid JSON", row_id)
-                conn.execute(
-                    sa.text("UPDATE events SET data = :d WHERE id = :i"), {"d": redacted, "i": row_id}
-                )
-            return deleted, len(rows)
-    finally:
-        engine.dispose()
+__all__ = ["ActionDeleteMyData", "forget_sender", "forget_support_requests", "tracker_db_url"]
 
 
 def forget_support_requests(sender_id: str) -> int:

@@ -208,7 +208,8 @@ class ActionRecommend(Action):
             return events
 
         if len(results) < MIN_OFFERS:  # fewer, but only offers that really are about the topic
-            logger.info("Only %d relevant offers for query %r with filters %s", len(results), query, filters)
+            # Count only: the query and the filters are what the person typed (no personal data in logs).
+            logger.info("Only %d relevant offers (fewer than %d)", len(results), MIN_OFFERS)
         if len(results) == 1:
             dispatcher.utter_message(response="utter_offers_intro_one")
         else:

@@ -1,10 +1,18 @@
-"""Channel-neutral guards in front of the dialogue: rate limits per sender and per client address, and a
-maximum message length. A refused message gets a German reply from ``replies.de.yml`` (never from code);
-the channel decides how to deliver it (the widget: HTTP 429/413 with the text; a bot channel: as a message).
+"""Channel-neutral guards in front of the dialogue: rate limits per sender and per client address, a maximum
+message length, text clean-up, and the rule that only the assistant's own buttons may send ``/intent``
+payloads. A refused message gets a German reply from ``replies.de.yml`` (never from code) and never reaches
+the dialogue, so nothing is stored; the channel decides how to deliver the reply (widget and REST: HTTP
+400/413/429 with the text; a bot channel such as Teams: as a message).
 
-Limits come from the environment: ``KC_RATE_LIMIT_SENDER`` (default ``20/60``: 20 messages per 60 s and
-sender), ``KC_RATE_LIMIT_CLIENT`` (default ``120/60``, every request of one client address) and
-``KC_MAX_MESSAGE_CHARS`` (default 2000). Counters live in the memory of the Rasa process.
+How a channel uses them: ``check_client(address)`` for every request, then ``screen(sender, text, ...)`` for
+every message; ``screen`` returns the cleaned text to hand to Rasa, or the refusal.
+
+Limits come from the environment. Public channels (widget, Teams): ``KC_RATE_LIMIT_SENDER`` (default
+``20/60``: 20 messages per 60 s and sender), ``KC_RATE_LIMIT_CLIENT`` (default ``120/60``, every request of
+one client address). The loopback-only REST channel (terminal chat, tests, bench scripts, all from
+127.0.0.1): ``KC_REST_RATE_LIMIT_SENDER`` (default ``60/60``) and ``KC_REST_RATE_LIMIT_CLIENT`` (default
+``6000/60``). All channels: ``KC_MAX_MESSAGE_CHARS`` (default 2000). Counters live in the memory of the
+Rasa process.
 """
 
 from __future__ import annotations
@@ -12,15 +20,32 @@ from __future__ import annotations
 import math
 import os
 import time
+import unicodedata
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from bot.channels.payloads import is_command
+
 REPLIES_FILE = Path(__file__).with_name("replies.de.yml")
-REPLY_KEYS = ("too_many_messages", "message_too_long", "empty_message")
+REPLY_KEYS = ("too_many_messages", "message_too_long", "empty_message", "typed_command")
+
+# Characters removed from typed text before anything else looks at it: C0/C1 control characters other than
+# tab and line breaks (NUL breaks PostgreSQL text columns, the others only hide things) and the Unicode
+# direction controls that can make a text display differently from what it is (RTL override, isolates).
+KEPT_CONTROLS = frozenset("\t\n\r")
+DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# Largest request body a channel reads. Far above any allowed message, so a message that is too long (even
+# 200,000 characters) still gets the German explanation; scripts/stack.py makes Sanic refuse larger bodies.
+MAX_BODY_BYTES = 1024 * 1024
+
+# Environment variables and defaults of the limits, per kind of channel.
+PUBLIC_LIMITS = ("KC_RATE_LIMIT_SENDER", "20/60", "KC_RATE_LIMIT_CLIENT", "120/60")
+REST_LIMITS = ("KC_REST_RATE_LIMIT_SENDER", "60/60", "KC_REST_RATE_LIMIT_CLIENT", "6000/60")
 
 
 class GuardConfigError(ValueError):
@@ -81,6 +106,25 @@ class SlidingWindowLimiter:
             del self._hits[key]
 
 
+@dataclass(frozen=True)
+class Screened:
+    """The outcome of ``MessageGuards.screen``: the text to hand to Rasa, or why not."""
+
+    text: str = ""
+    refusal: Refusal | None = None
+
+
+def clean_text(text: str) -> str:
+    """``text`` in NFC without control and direction characters, without surrounding white space."""
+    kept = (
+        char
+        for char in unicodedata.normalize("NFC", text)
+        if char in KEPT_CONTROLS
+        or (char not in DIRECTION_CONTROLS and unicodedata.category(char) != "Cc")
+    )
+    return "".join(kept).strip()
+
+
 def load_replies(path: Path = REPLIES_FILE) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -106,14 +150,18 @@ class MessageGuards:
         self._clients = SlidingWindowLimiter(client_rate, clock)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> MessageGuards:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, limits: tuple[str, str, str, str] = PUBLIC_LIMITS
+    ) -> MessageGuards:
+        """Guards with the limits of ``env``; ``limits`` names the variables and defaults (public or REST)."""
         env = os.environ if env is None else env
         raw_max = env.get("KC_MAX_MESSAGE_CHARS", "2000").strip()
         if not raw_max.isdigit() or not 1 <= int(raw_max) <= 20_000:
             raise GuardConfigError(f"KC_MAX_MESSAGE_CHARS={raw_max!r}: expected a number from 1 to 20000.")
+        sender_var, sender_default, client_var, client_default = limits
         return cls(
-            sender_rate=Rate.parse(env.get("KC_RATE_LIMIT_SENDER", "20/60"), "KC_RATE_LIMIT_SENDER"),
-            client_rate=Rate.parse(env.get("KC_RATE_LIMIT_CLIENT", "120/60"), "KC_RATE_LIMIT_CLIENT"),
+            sender_rate=Rate.parse(env.get(sender_var, sender_default), sender_var),
+            client_rate=Rate.parse(env.get(client_var, client_default), client_var),
             max_chars=int(raw_max),
         )
 
@@ -133,6 +181,33 @@ class MessageGuards:
             reply = self.replies["message_too_long"].format(length=len(text), limit=self.max_chars)
             return Refusal("message too long", reply, 413)
         return None
+
+    async def screen(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        typed: bool,
+        offered: Callable[[], Awaitable[Collection[str]]],
+        controls: Collection[str] = (),
+    ) -> Screened:
+        """Count one message of ``sender_id`` and decide whether it may reach the dialogue.
+
+        ``typed`` is True when the channel knows the person typed the text (widget input field, Teams text):
+        then a text starting with ``/`` is never a command. Otherwise (a button press, or the REST channel,
+        which cannot tell) such a text passes only if it is one of ``controls`` (the channel's own controls,
+        e.g. the widget's "delete my data") or a payload the assistant offered to this sender; ``offered``
+        reads those from the conversation only when needed.
+        """
+        cleaned = clean_text(text)
+        refusal = self.check_message(sender_id, cleaned)
+        if refusal is not None:
+            return Screened(refusal=refusal)
+        if is_command(cleaned):
+            allowed = not typed and (cleaned in controls or cleaned in await offered())
+            if not allowed:
+                return Screened(refusal=Refusal("command not offered", self.replies["typed_command"], 400))
+        return Screened(text=cleaned)
 
     def _too_many(self, reason: str, wait: float) -> Refusal:
         seconds = max(1, math.ceil(wait))

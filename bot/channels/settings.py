@@ -1,7 +1,11 @@
 """Configuration of the widget channel, read once from ``KC_WIDGET_*`` environment variables.
 
-Every problem is a ``ConfigError`` with an English message naming the variable, raised when Rasa loads the
-channel, so a misconfigured server does not start instead of accepting the wrong tokens.
+Two kinds of problems, both with an English message naming the variables:
+
+- a required variable is missing (``WidgetNotConfigured``): the Rasa server starts anyway, like it does
+  without Teams settings, and the widget's endpoints answer 503 with an operator log line;
+- a value is wrong (``ConfigError``): raised when Rasa loads the channel, so a misconfigured server does not
+  start instead of accepting the wrong tokens.
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ MIN_SECRET_BYTES = 32
 
 
 class ConfigError(ValueError):
-    """The widget channel's configuration is missing or invalid; the message is for the operator."""
+    """The widget channel's configuration is invalid; the message is for the operator."""
+
+
+class WidgetNotConfigured(ConfigError):
+    """Required ``KC_WIDGET_*`` variables are missing; the message names them."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,15 @@ class WidgetSettings:
         algorithm = env.get("KC_WIDGET_ALGORITHM", "RS256").strip().upper()
         if algorithm not in ALGORITHMS:
             raise ConfigError(f"KC_WIDGET_ALGORITHM={algorithm!r}: use one of {', '.join(ALGORITHMS)}.")
+        key_variable = "KC_WIDGET_PUBLIC_KEY_FILE" if algorithm == "RS256" else "KC_WIDGET_SECRET"
+        required = ("KC_WIDGET_ISSUER", "KC_WIDGET_AUDIENCE", key_variable, "KC_WIDGET_ORIGINS")
+        missing = [name for name in required if not env.get(name, "").strip()]
+        if missing:
+            _check_present_values(env)  # a wrong value stops the start even while others are missing
+            names = ", ".join(missing)
+            raise WidgetNotConfigured(
+                f"Widget channel not configured: set {names} (README, section 'Intranet-Widget')."
+            )
         return cls(
             issuer=_required(env, "KC_WIDGET_ISSUER"),
             audience=_required(env, "KC_WIDGET_AUDIENCE"),
@@ -49,6 +66,19 @@ class WidgetSettings:
             history_messages=_int(env, "KC_WIDGET_HISTORY_MESSAGES", 30, 0, 200),
             client_ip_header=env.get("KC_WIDGET_CLIENT_IP_HEADER", "").strip() or None,
         )
+
+
+def _check_present_values(env: Mapping[str, str]) -> None:
+    """Raise ``ConfigError`` for a set variable with a wrong value (the others may still be missing)."""
+    if env.get("KC_WIDGET_ORIGINS", "").strip():
+        parse_origins(env["KC_WIDGET_ORIGINS"])
+    _int(env, "KC_WIDGET_LEEWAY_SECONDS", 30, 0, 120)
+    _int(env, "KC_WIDGET_MAX_TOKEN_SECONDS", 600, 30, 600)
+    _int(env, "KC_WIDGET_HISTORY_MESSAGES", 30, 0, 200)
+    if env.get("KC_WIDGET_PUBLIC_KEY_FILE", "").strip():
+        _rsa_public_key(env)
+    if env.get("KC_WIDGET_SECRET", "").strip():
+        _hmac_secret(env)
 
 
 def parse_origins(raw: str) -> frozenset[str]:

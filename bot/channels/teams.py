@@ -7,6 +7,9 @@ Registered in credentials.yml as ``bot.channels.teams.TeamsInput``; the webhook 
 Replaces Rasa's ``botframework`` connector, which cannot serve a new Teams bot (see issue #17): token from the
 bot's own tenant, full token validation (``teams_auth``), clickable Adaptive Cards (``teams_cards``), no
 Microsoft ids in the tracker (``teams_activity.sender_id``), async calls with retries (``teams_connector``).
+Messages pass the channel guards (bot/channels/guards.py: rate limit per person, length, clean-up; typed text
+is never a command, a card button's payload must be one the bot offered); a refusal is answered with its
+German reply as a Teams message and never reaches the dialogue.
 Logs at the default level hold no message text, no Microsoft ids and no hashed sender ids.
 """
 
@@ -23,6 +26,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import teams_activity as activities
+from bot.channels.guards import MessageGuards
+from bot.channels.payloads import offered_to
 from bot.channels.teams_auth import ActivityAuthenticator, AuthError, KeysUnavailable
 from bot.channels.teams_cards import fit_size, render
 from bot.channels.teams_config import TeamsNotConfigured, TeamsSettings, from_env
@@ -109,8 +114,10 @@ class TeamsInput(InputChannel):
         """Settings come from the environment (docs/teams.md); credentials.yml only registers the channel."""
         return cls()
 
-    def __init__(self, settings: TeamsSettings | None = None) -> None:
+    def __init__(self, settings: TeamsSettings | None = None, guards: MessageGuards | None = None) -> None:
         self.settings: TeamsSettings | None = settings
+        # Requests come from Microsoft's servers, not from the person: only the per-sender limit applies.
+        self.guards = guards or MessageGuards.from_env()
         self.problem: str | None = None
         if settings is None:
             try:
@@ -193,11 +200,11 @@ class TeamsInput(InputChannel):
     ) -> HTTPResponse:
         kind = activity.get("type")
         if kind == "message":
-            text = activities.message_text(activity)
+            text, typed = activities.message_input(activity)
             if not text:
                 logger.info("Ignored a Teams message without text or button payload")
                 return response.empty(status=200)
-            return await self._turn(request, activity, tenant, text, on_new_message)
+            return await self._turn(request, activity, tenant, text, on_new_message, typed=typed)
         if kind == "conversationUpdate":
             if activities.bot_was_added(activity):
                 return await self._turn(
@@ -232,6 +239,7 @@ class TeamsInput(InputChannel):
         text: str,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         greet: bool = False,
+        typed: bool = True,
     ) -> HTTPResponse:
         assert self.settings is not None and self.connector is not None
         user = activity.get("from") or {}
@@ -249,6 +257,16 @@ class TeamsInput(InputChannel):
         ref = activities.ConversationRef.of(activity)
         log_key = activities.log_key(self.settings.hash_salt, ref.conversation_id)
         output = TeamsOutput(ref, self.connector, self._labels(agent), log_key)
+        if not greet:  # the greeting payload comes from this channel, not from the person
+            screened = await self.guards.screen(
+                sender, text, typed=typed, offered=lambda: offered_to(agent.tracker_store, sender)
+            )
+            if screened.refusal is not None:
+                logger.info("Refused a Teams message: %s", screened.refusal.reason)
+                await output.send_text_message(sender, screened.refusal.reply)
+                output.report()
+                return response.empty(status=200)
+            text = screened.text
         conversation = activity.get("conversation") or {}
         metadata = {
             "teams": {

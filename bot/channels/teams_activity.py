@@ -65,12 +65,17 @@ def submitted_payload(value: Any) -> str | None:
     return str(payload).strip() or None
 
 
-def message_text(activity: dict[str, Any]) -> str:
-    """What the person said or clicked: a card button's payload wins over the (mention-free) text."""
+def message_input(activity: dict[str, Any]) -> tuple[str, bool]:
+    """``(text, typed)``: a card button's payload (``typed`` False) wins over the mention-free typed text."""
     payload = submitted_payload(activity.get("value"))
     if payload:
-        return payload
-    return strip_mentions(str(activity.get("text") or ""))
+        return payload, False
+    return strip_mentions(str(activity.get("text") or "")), True
+
+
+def message_text(activity: dict[str, Any]) -> str:
+    """What the person said or clicked: a card button's payload wins over the (mention-free) text."""
+    return message_input(activity)[0]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ left open after the token expired), rate limits count requests, and any reverse 
 Endpoints (the POSTs take a JSON body sent as ``text/plain`` and need an allowed ``Origin``):
 
 - ``GET  kc-widget.js``  the widget script (public, composed from web/widget/)
-- ``POST webhook``       ``{"token": "<JWT>", "message": "..."}`` -> ``{"messages": [...]}``
+- ``POST webhook``       ``{"token": "<JWT>", "message": "..."}`` (typed text) or
+                         ``{"token": "<JWT>", "payload": "/..."}`` (a button press) -> ``{"messages": [...]}``
                          (message format: bot/channels/messages.py)
 - ``POST history``       ``{"token": "<JWT>"}`` -> ``{"greeting": [...], "messages": [...]}``: the greeting
                          (not stored) and the last messages of the token owner's stored conversation
@@ -20,9 +21,12 @@ request without a preflight: Rasa's Sanic app answers every ``OPTIONS`` request 
 
 The sender id is the token's ``sub``, never a value from the client: a body that names another sender (a
 token of person B used for person A's conversation) is refused, other fields and any metadata are ignored.
-Refused requests never reach the dialogue, so nothing is written to any tracker.
-Configuration: ``KC_WIDGET_*`` (bot/channels/settings.py) and the guards' ``KC_RATE_LIMIT_*`` /
-``KC_MAX_MESSAGE_CHARS`` (bot/channels/guards.py). Logs name refusal reasons, never texts or ids.
+Typed text is never a command: a ``message`` starting with ``/`` is refused with a German explanation. A
+``payload`` must be one the assistant offered to this sender (bot/channels/payloads.py) or the widget's own
+"delete my data" control. Refused requests never reach the dialogue, so nothing is written to any tracker.
+Configuration: ``KC_WIDGET_*`` (bot/channels/settings.py; while required ones are missing, the Rasa server
+starts and these endpoints answer 503) and the guards' ``KC_RATE_LIMIT_*`` / ``KC_MAX_MESSAGE_CHARS``
+(bot/channels/guards.py). Logs name refusal reasons, never texts or ids.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guards import MessageGuards, Refusal
+from bot.channels.guards import MAX_BODY_BYTES, MessageGuards, Refusal
 from bot.channels.loopback_rest import is_loopback
 from bot.channels.messages import conversation_history, widget_message
-from bot.channels.settings import ConfigError, WidgetSettings
+from bot.channels.payloads import offered_to
+from bot.channels.settings import ConfigError, WidgetNotConfigured, WidgetSettings
 from bot.channels.tokens import TokenRejected, TokenVerifier
 from bot.channels.widget_assets import WidgetScript, compose
 
@@ -49,9 +54,11 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "widget"
 GREETING_RESPONSE = "utter_greet"
-MAX_BODY_BYTES = 16_384
 # The widget never names a sender; a request that names one other than its token's sub is refused outright.
 CLIENT_SENDER_KEYS = ("sender", "sender_id")
+# Payloads of the widget's own controls (not dialogue buttons): the toolbar's "delete my data".
+CONTROL_PAYLOADS = frozenset({"/delete_my_data"})
+BAD_MESSAGE = "expected JSON with either a string 'message' (typed text) or a string 'payload' (a button)"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -73,11 +80,19 @@ class WidgetOutput(CollectingOutputChannel):
 
 
 class WidgetInput(InputChannel):
-    def __init__(self, settings: WidgetSettings, guards: MessageGuards, script: WidgetScript) -> None:
+    def __init__(
+        self,
+        settings: WidgetSettings | None,
+        guards: MessageGuards,
+        script: WidgetScript,
+        problem: str | None = None,
+    ) -> None:
+        """``settings`` is None while the channel is not configured; ``problem`` then says what is missing."""
         self.settings = settings
         self.guards = guards
         self.script = script
-        self.verifier = TokenVerifier(settings)
+        self.problem = problem
+        self.verifier = TokenVerifier(settings) if settings is not None else None
 
     @classmethod
     def name(cls) -> str:
@@ -90,14 +105,22 @@ class WidgetInput(InputChannel):
                 "The widget channel takes no settings in credentials.yml; set the KC_WIDGET_* environment "
                 "variables instead (README, section 'Intranet-Widget')."
             )
-        return cls(WidgetSettings.from_env(), MessageGuards.from_env(), compose())
+        try:
+            settings: WidgetSettings | None = WidgetSettings.from_env()
+            problem = None
+        except WidgetNotConfigured as error:
+            settings, problem = None, str(error)
+            logger.info("%s The widget endpoints answer 503 until then.", error)
+        return cls(settings, MessageGuards.from_env(), compose(), problem)
 
     # --- request checks ---------------------------------------------------------------------------
     def _origin(self, request: Request) -> str | None:
+        assert self.settings is not None
         origin = (request.headers.get("origin") or "").rstrip("/").lower()
         return origin if origin in self.settings.origins else None
 
     def _client_address(self, request: Request) -> str:
+        assert self.settings is not None
         header = self.settings.client_ip_header
         if header and is_loopback(request.ip):
             forwarded = (request.headers.get(header) or "").split(",")[-1].strip()
@@ -120,6 +143,9 @@ class WidgetInput(InputChannel):
 
     def _check(self, request: Request) -> tuple[str | None, str | None, dict[str, Any], HTTPResponse | None]:
         """(origin, sender id, JSON body, refusal response): the checks every POST passes first."""
+        if self.settings is None or self.verifier is None:
+            logger.error("Refused a widget request: %s", self.problem)
+            return None, None, {}, self._json(None, {"error": "widget channel not configured"}, 503)
         origin = self._origin(request)
         if origin is None:
             logger.info("Refused a widget request: origin not allowed")
@@ -128,7 +154,8 @@ class WidgetInput(InputChannel):
         if refusal is not None:
             return origin, None, {}, self._refused(origin, refusal)
         if len(request.body or b"") > MAX_BODY_BYTES:
-            return origin, None, {}, self._json(origin, {"error": "request body too large"}, 413)
+            too_large = f"request body too large (at most {MAX_BODY_BYTES} bytes)"
+            return origin, None, {}, self._json(origin, {"error": too_large}, 413)
         try:
             payload = json.loads(request.body or b"")
         except ValueError:
@@ -154,6 +181,8 @@ class WidgetInput(InputChannel):
 
         @widget.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            if self.settings is None:
+                return response.json({"status": "not configured"}, status=503)
             return response.json({"status": "ok"})
 
         @widget.route("/kc-widget.js", methods=["GET"])
@@ -170,15 +199,26 @@ class WidgetInput(InputChannel):
             origin, sender_id, payload, refused = self._check(request)
             if refused is not None or sender_id is None:
                 return refused or self._json(origin, {"error": "refused"}, 401)
-            text = payload.get("message")
-            if not isinstance(text, str):
-                return self._json(origin, {"error": "expected JSON with a string 'message'"}, 400)
-            refusal = self.guards.check_message(sender_id, text)
-            if refusal is not None:
-                return self._refused(origin, refusal)
+            typed, pressed = payload.get("message"), payload.get("payload")
+            text = typed if typed is not None else pressed
+            if (typed is None) == (pressed is None) or not isinstance(text, str):
+                return self._json(origin, {"error": BAD_MESSAGE}, 400)
+            agent = getattr(request.app.ctx, "agent", None)
+            tracker_store = agent.tracker_store if agent is not None else None
+            screened = await self.guards.screen(
+                sender_id,
+                text,
+                typed=typed is not None,
+                offered=lambda: offered_to(tracker_store, sender_id),
+                controls=CONTROL_PAYLOADS,
+            )
+            if screened.refusal is not None:
+                return self._refused(origin, screened.refusal)
             collector = WidgetOutput()
             try:
-                await on_new_message(UserMessage(text, collector, sender_id, input_channel=CHANNEL_NAME))
+                await on_new_message(
+                    UserMessage(screened.text, collector, sender_id, input_channel=CHANNEL_NAME)
+                )
             except Exception:  # the widget shows "not reachable"; the operator gets the trace, not the text
                 logger.exception("The assistant failed to handle a widget message")
                 return self._json(origin, {"error": "the assistant failed to handle the message"}, 500)
@@ -197,11 +237,12 @@ class WidgetInput(InputChannel):
             greeting = await agent.nlg.generate(
                 GREETING_RESPONSE, DialogueStateTracker(sender_id, agent.domain.slots), CHANNEL_NAME
             )
+            history_messages = self.settings.history_messages if self.settings is not None else 0
             return self._json(
                 origin,
                 {
                     "greeting": [widget_message(greeting)] if greeting else [],
-                    "messages": conversation_history(events, self.settings.history_messages),
+                    "messages": conversation_history(events, history_messages),
                 },
             )
 

@@ -176,8 +176,9 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             vector = sentence_vector(message)
-            if self.classifier is None or vector is None or not message.get(TEXT):
-                message.set(INTENT, None, add_to_output=True)
+            if self.classifier is None or vector is None or not str(message.get(TEXT) or "").strip():
+                # No intent, in the shape Rasa's FallbackClassifier reads (None made it raise on "" and " ").
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             features = self._features(vector.reshape(1, -1), [str(message.get(TEXT))])

@@ -7,6 +7,7 @@ sender id is kept only as a SHA-256 pseudonym so that all data of one conversati
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
@@ -171,6 +172,15 @@ class SupportStore:
                 "DELETE FROM support_requests WHERE status = 'closed' AND closed_at < ?", (_utc_iso(cutoff),)
             )
         return cur.rowcount
+
+    def requests_of(self, sender_id: str) -> builtins.list[SupportRequest]:
+        """Every request that came from one conversation, open and closed (right of access)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM support_requests WHERE sender_hash = ? ORDER BY id",
+                (sender_pseudonym(sender_id),),
+            ).fetchall()
+        return [_row_to_request(row) for row in rows]
 
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every request that came from one conversation (right to erasure). Returns the count."""

@@ -86,3 +86,23 @@ def test_classifier_needs_two_intents(featurizer: E5Featurizer, tmp_path: Path) 
     classifier = E5IntentClassifier.create({}, LocalModelStorage(tmp_path), Resource("c"), Mock())
     with pytest.raises(RasaException, match="at least two intents"):
         classifier.train(TrainingData(featurized(featurizer, ["Hallo", "Moin"], ["greet", "greet"])))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_message_gets_no_intent_and_the_fallback_classifier_takes_it(
+    featurizer: E5Featurizer, tmp_path: Path, text: str
+) -> None:
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    texts = [t for examples in TRAINING.values() for t in examples]
+    intents = [intent for intent, examples in TRAINING.items() for _ in examples]
+    classifier = E5IntentClassifier.create({}, LocalModelStorage(tmp_path), Resource("c"), Mock())
+    classifier.train(TrainingData(featurized(featurizer, texts, intents)))
+
+    [message] = classifier.process(featurized(featurizer, [text]))
+    assert message.get(INTENT) == {"name": None, "confidence": 0.0}
+    fallback = FallbackClassifier.create(
+        {**FallbackClassifier.get_default_config(), "threshold": 0.3}, Mock(), Mock(), Mock()
+    )
+    [message] = fallback.process([message])  # raised GraphComponentException on None before
+    assert message.get(INTENT)["name"] == "nlu_fallback"

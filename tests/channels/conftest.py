@@ -35,6 +35,8 @@ def teams(tmp_path_factory: pytest.TempPathFactory, fake_botframework: FakeBotFr
         ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},
         var_dir=tmp_path_factory.mktemp("teams-var"),
         support_token=None,
+        # No widget settings and no demo page: the widget channel must let Rasa start and answer 503.
+        demo=False,
     )
     running = stack_module.Stack(config, echo=lambda line: None)
     rasa = next(service for service in running.services if service.name == "rasa")

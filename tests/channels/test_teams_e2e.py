@@ -11,6 +11,8 @@ import json
 import os
 import re
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -244,3 +246,40 @@ def test_tenant_not_allowed_is_401(teams):
     status, body = teams.post(stranger.message(teams.fake.service_url, "Hallo"))
     assert (status, body) == (401, None)
     assert teams.fake.activities(stranger.conversation_id) == [] and teams.event_count() == events
+
+
+# --- hostile input: typed commands, forged card payloads ---------------------------------------------------
+
+TYPED_COMMAND = "nehme ich nur über meine Knöpfe an"
+
+
+def test_typed_commands_do_not_act_and_are_not_stored(teams, person):
+    teams.say(person, "Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel")
+    before = teams.events(person.sender)
+    for typed in ("/delete_my_data", '/inform_employee_count{"employee_count": "-5"}'):
+        replies = teams.say(person, typed)
+        assert TYPED_COMMAND in chat(replies), chat(replies)
+    assert teams.events(person.sender) == before  # nothing deleted, nothing stored
+    assert "Bürgeramt" in json.dumps(before, ensure_ascii=False)
+
+
+def test_a_card_payload_the_bot_never_offered_is_refused(teams, person):
+    teams.say(person, "Hallo")
+    forged = {"kc_payload": '/inform_employee_count{"employee_count": "-5"}', "msteams": {"type": "x"}}
+    replies = teams.say(person, value=forged)
+    assert TYPED_COMMAND in chat(replies)
+    assert [e["text"] for e in user_events(teams, person)] == ["Hallo"]
+
+
+def test_unconfigured_widget_channel_lets_the_server_start_and_answers_503(teams, person):
+    # This stack has no KC_WIDGET_* settings (conftest.py): Rasa runs; the widget names what is missing.
+    assert chat(teams.say(person, "Hallo"))
+    request = urllib.request.Request(
+        f"{teams.stack.config.rasa_url}/webhooks/widget/webhook", data=b'{"message": "Hallo"}',
+        headers={"Content-Type": "text/plain", "Origin": "http://localhost:8080"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 503
+    assert json.loads(refused.value.read()) == {"error": "widget channel not configured"}
+    assert "Widget channel not configured: set KC_WIDGET_ISSUER" in teams.log_text()

@@ -20,7 +20,7 @@ def test_terminal_chat_uses_the_running_assistant_and_numbered_buttons(stack):
     env = {**os.environ, **ports}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "terminal_chat.py")],
-        input="Hallo\n2\n/exit\n",
+        input="Hallo\n2\n/delete_my_data\n" + "x" * 2500 + "\n/exit\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -33,3 +33,6 @@ def test_terminal_chat_uses_the_running_assistant_and_numbered_buttons(stack):
     assert "[2] Fragen zur Mitgliedschaft" in proc.stdout
     # "2" pressed the second button: its payload asks about the membership cost
     assert "Wie viele Beschäftigte hat Ihre Verwaltung?" in proc.stdout
+    # refused turns show the channel's German explanation and the chat goes on
+    assert "nehme ich nur über meine Knöpfe an" in proc.stdout
+    assert "mit 2500 Zeichen leider zu lang" in proc.stdout

@@ -287,7 +287,7 @@ function start(config) {
   function buttonRow(buttons) {
     return el("div", { class: "kc-buttons" }, buttons.filter((b) => b && b.title).map((b) =>
       el("button", { type: "button", class: "kc-chip", text: b.title,
-        onclick: () => send(b.payload || b.title, b.title) })));
+        onclick: () => (b.payload ? send(b.payload, b.title, { button: true }) : send(b.title, b.title)) })));
   }
 
   function offerCard(offer) {
@@ -408,7 +408,8 @@ function start(config) {
   }
 
   // Send one message; `shown` is what the log shows for it (a button's title), `restore` puts typed text back
-  // into the input when the channel refuses it (too long, too many messages).
+  // into the input when the channel refuses it (too long, too many messages). A button's payload travels as
+  // `payload`, typed text as `message`: the channel never takes typed text for a command.
   async function send(text, shown, options) {
     const opts = options || {};
     if (busy || blocked) return false;
@@ -418,7 +419,7 @@ function start(config) {
     if (echo) show([echo]);
     setTyping(true);
     try {
-      const data = await callBot("webhook", { message: text });
+      const data = await callBot("webhook", opts.button ? { payload: text } : { message: text });
       setTyping(false);
       if (data.refused) {
         if (echo) echo.remove();
@@ -494,7 +495,7 @@ function start(config) {
   confirmYes.addEventListener("click", async () => {
     confirmBox.hidden = true;
     input.focus();
-    await send(DELETE_PAYLOAD, T.delete, { clearLog: true });
+    await send(DELETE_PAYLOAD, T.delete, { clearLog: true, button: true });
   });
 
   let wasOpen = false;

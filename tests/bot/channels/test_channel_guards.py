@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from bot.channels.guards import GuardConfigError, MessageGuards, Rate, load_replies
+from bot.channels.guards import REST_LIMITS, GuardConfigError, MessageGuards, Rate, clean_text, load_replies
 
 
 class Clock:
@@ -95,3 +97,62 @@ def test_replies_file_without_a_text_is_an_operator_error(tmp_path):
     path.write_text("too_many_messages: 'Bitte warten.'\n", encoding="utf-8")
     with pytest.raises(GuardConfigError, match="message_too_long"):
         load_replies(path)
+
+
+# --- screening: clean-up and typed commands ------------------------------------------------------------
+
+
+def offered(*payloads: str):
+    async def read() -> frozenset[str]:
+        return frozenset(payloads)
+
+    return read
+
+
+def screen(guards: MessageGuards, text: str, typed: bool, payloads: tuple[str, ...] = (), controls=()):
+    return asyncio.run(
+        guards.screen("anna", text, typed=typed, offered=offered(*payloads), controls=controls)
+    )
+
+
+def test_control_and_direction_characters_are_removed_before_the_dialogue(guards):
+    screened = screen(guards, "Hallo\x00 Welt\u202e!\x07\nZweite Zeile\t ", typed=True)
+    assert screened.refusal is None
+    assert screened.text == "Hallo Welt!\nZweite Zeile"
+    assert clean_text("\u202e\u2066") == ""
+
+
+def test_a_message_of_only_control_characters_counts_as_empty(guards):
+    refusal = screen(guards, "\x00\x01\u202e ", typed=True).refusal
+    assert refusal is not None and refusal.status == 400 and "leer" in refusal.reply
+
+
+def test_typed_slash_text_is_never_a_command_even_if_offered(guards):
+    refusal = screen(guards, "/delete_my_data", typed=True, payloads=("/delete_my_data",)).refusal
+    assert refusal is not None and refusal.status == 400
+    assert "„/“" in refusal.reply and "eigenen Worten" in refusal.reply
+
+
+def test_a_button_payload_passes_only_if_the_assistant_offered_it(guards):
+    entity = '/inform_employee_count{"employee_count": "-5"}'
+    assert screen(guards, entity, typed=False, payloads=("/affirm",)).refusal is not None
+    assert screen(guards, "/affirm", typed=False, payloads=("/affirm",)).text == "/affirm"
+    assert screen(guards, "/delete_my_data", typed=False, controls=("/delete_my_data",)).refusal is None
+
+
+def test_plain_text_does_not_read_the_conversation(guards):
+    async def must_not_be_called() -> frozenset[str]:
+        raise AssertionError("offered payloads read for plain text")
+
+    screened = asyncio.run(guards.screen("anna", "Hallo", typed=False, offered=must_not_be_called))
+    assert screened.text == "Hallo"
+
+
+def test_rest_limits_have_their_own_variables_and_defaults():
+    guards = MessageGuards.from_env({"KC_RATE_LIMIT_SENDER": "1/60"}, limits=REST_LIMITS)
+    assert guards._senders.rate == Rate(60, 60.0)
+    assert guards._clients.rate == Rate(6000, 60.0)
+    guards = MessageGuards.from_env({"KC_REST_RATE_LIMIT_SENDER": "2/10"}, limits=REST_LIMITS)
+    assert guards._senders.rate == Rate(2, 10.0)
+    with pytest.raises(GuardConfigError, match="KC_REST_RATE_LIMIT_CLIENT"):
+        MessageGuards.from_env({"KC_REST_RATE_LIMIT_CLIENT": "x"}, limits=REST_LIMITS)

@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bot.channels.loopback_rest import is_local_request
-from bot.channels.settings import ConfigError, WidgetSettings
+from bot.channels.settings import ConfigError, WidgetNotConfigured, WidgetSettings
+from bot.channels.widget import WidgetInput
 from bot.channels.widget_assets import WIDGET_DIR, AssetError, compose
 
 
@@ -49,7 +50,6 @@ def test_hs256_needs_a_long_secret(env):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"KC_WIDGET_ISSUER": ""}, "KC_WIDGET_ISSUER is not set"),
         ({"KC_WIDGET_ALGORITHM": "none"}, "KC_WIDGET_ALGORITHM='NONE'"),
         ({"KC_WIDGET_ORIGINS": "*"}, "is not an origin"),
         ({"KC_WIDGET_ORIGINS": "https://intranet.example.de/portal"}, "is not an origin"),
@@ -60,8 +60,32 @@ def test_hs256_needs_a_long_secret(env):
 )
 def test_bad_settings_name_the_variable(env, change, message):
     env.update(change)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as error:
         WidgetSettings.from_env(env)
+    assert not isinstance(error.value, WidgetNotConfigured)  # a wrong value stops the Rasa server
+
+
+def test_missing_settings_are_named_and_do_not_stop_the_server():
+    with pytest.raises(WidgetNotConfigured) as error:
+        WidgetSettings.from_env({"KC_WIDGET_AUDIENCE": "kc-assistant"})
+    message = str(error.value)
+    for name in ("KC_WIDGET_ISSUER", "KC_WIDGET_PUBLIC_KEY_FILE", "KC_WIDGET_ORIGINS"):
+        assert name in message
+    assert "KC_WIDGET_AUDIENCE" not in message
+
+
+def test_a_wrong_value_stops_the_server_even_while_others_are_missing():
+    with pytest.raises(ConfigError, match="is not an origin") as error:
+        WidgetSettings.from_env({"KC_WIDGET_ORIGINS": "*"})
+    assert not isinstance(error.value, WidgetNotConfigured)
+
+
+def test_unconfigured_widget_channel_is_created_and_says_what_is_missing(monkeypatch):
+    for name in ("KC_WIDGET_ISSUER", "KC_WIDGET_AUDIENCE", "KC_WIDGET_PUBLIC_KEY_FILE", "KC_WIDGET_ORIGINS"):
+        monkeypatch.delenv(name, raising=False)
+    channel = WidgetInput.from_credentials(None)
+    assert channel.settings is None
+    assert channel.problem is not None and "KC_WIDGET_ISSUER" in channel.problem
 
 
 def test_public_key_must_be_rsa(env, tmp_path):
