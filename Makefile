@@ -36,16 +36,20 @@ export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
 # Where the search service and the index tests find the ONNX query encoder.
 export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 
-.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean
+# The widget's browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM     := /usr/bin/chromium
+
+.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean teams-package
 
 help:
-	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (chat page URL is printed)"
+	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (demo page URL is printed)"
 	@echo "make chat   chat with the assistant in the terminal"
 	@echo "make stop   stop everything 'make run' started"
 	@echo "make test   set up what is missing and run the whole test suite"
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
+	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
 # The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
@@ -119,8 +123,19 @@ stop:
 	@python3 scripts/stack.py stop
 
 # --- tests ---------------------------------------------------------------------------------------------
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's package 'chromium' for the widget's browser tests ..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > $(VAR)/log/apt-chromium.log 2>&1; } \
+	  || { echo "error: installing chromium failed; see $(VAR)/log/apt-chromium.log" >&2; exit 1; }; \
+	else \
+	  echo "error: the widget's browser tests need Debian's package 'chromium' ($(CHROMIUM)): run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+	  exit 1; \
+	fi
+
 test: setup train index
 	@mkdir -p $(VAR)/log
+	@$(MAKE) --no-print-directory $(CHROMIUM)
 	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
 	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
 	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
@@ -131,6 +146,8 @@ test: setup train index
 	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
 	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/german tests/bot tests/e2e
+	@echo "== pytest (Teams channel against a fake Bot Framework; its own stack)"
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider tests/channels
 	@echo "== rasa test stories (log: $(VAR)/log/test-stories.log)"
 	@$(RASA_PY) -m rasa test core --model $(MODEL) --stories bot/tests --fail-on-prediction-errors \
 	  --out $(VAR)/results/stories > $(VAR)/log/test-stories.log 2>&1 \
@@ -140,6 +157,11 @@ test: setup train index
 
 lint:
 	@$(RASA_PY) -m ruff check .
+
+# --- Microsoft Teams -----------------------------------------------------------------------------------
+# App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.
+teams-package: $(RASA_READY)
+	@$(RASA_PY) -m bot.channels.teams_package --out $(VAR)/teams/kommunalcampus-teams.zip
 
 clean:
 	rm -rf models $(VAR) .pytest_cache

@@ -1,8 +1,9 @@
 """Start, watch and stop the assistant's processes.
 
 The stack is: the course search service (index runtime), the action server and the Rasa server (dialogue
-runtime), an optional support API (only when KC_SUPPORT_TOKEN is set) and the chat page, served by this
-process, which forwards chat messages to Rasa's REST channel (so the browser never talks to Rasa directly).
+runtime; it also serves the intranet widget's channel), an optional support API (only when KC_SUPPORT_TOKEN
+is set) and, unless a real token issuer is configured (KC_WIDGET_ISSUER), the demo host page with the local
+development token issuer (scripts/chat_page.py), served by this process.
 
 Standard library only: `make stop` runs it with any Python 3. The e2e tests import `Stack` from here, so the
 tests start exactly what `make run` starts.
@@ -17,14 +18,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from chat_page import DevTokenIssuer, start_demo_host
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
@@ -34,7 +36,7 @@ LABELS = {
     "actions": "action server",
     "rasa": "Rasa server",
     "support": "support API",
-    "web": "chat page",
+    "web": "demo host page",
 }
 
 
@@ -108,6 +110,8 @@ class StackConfig:
     index_python: Path
     support_token: str | None = None
     host: str = "127.0.0.1"
+    # The demo host page and the development token issuer; off when KC_WIDGET_ISSUER names a real issuer.
+    demo: bool = True
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -120,6 +124,7 @@ class StackConfig:
             rasa_python=ROOT / ".venv" / "rasa" / "bin" / "python",
             index_python=ROOT / ".venv" / "index" / "bin" / "python",
             support_token=os.environ.get("KC_SUPPORT_TOKEN") or None,
+            demo=not os.environ.get("KC_WIDGET_ISSUER"),
         )
 
     @property
@@ -145,6 +150,14 @@ class StackConfig:
     @property
     def web_url(self) -> str:
         return f"http://localhost:{self.ports['web']}/"
+
+    @property
+    def widget_script_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/widget/kc-widget.js"
+
+    @property
+    def demo_origins(self) -> list[str]:
+        return [f"http://localhost:{self.ports['web']}", f"http://127.0.0.1:{self.ports['web']}"]
 
     @property
     def support_url(self) -> str:
@@ -197,48 +210,6 @@ def build_services(config: StackConfig) -> list[Service]:
     return services
 
 
-class ChatPageHandler(SimpleHTTPRequestHandler):
-    """Serves web/ and forwards POST /api/message to Rasa's REST channel."""
-
-    rasa_url = ""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, directory=str(ROOT / "web"), **kwargs)
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-        if self.path != "/api/message":
-            self._send_json(404, {"error": "unknown endpoint"})
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 < length <= 16_384:
-            self._send_json(413, {"error": "message body missing or too large"})
-            return
-        try:
-            payload = json.loads(self.rfile.read(length))
-            sender, message = str(payload["sender"]), str(payload["message"])
-        except (ValueError, KeyError, TypeError):
-            self._send_json(400, {"error": "expected JSON with 'sender' and 'message'"})
-            return
-        try:
-            status, replies = http_json(
-                f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": message}, timeout=30
-            )
-        except (urllib.error.URLError, OSError):
-            status, replies = 502, {"error": "Rasa server not reachable"}
-        self._send_json(status, replies)
-
-    def _send_json(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Stay quiet: request lines would end up in the terminal of `make run`."""
-
-
 class Stack:
     """The running processes of one assistant instance."""
 
@@ -247,6 +218,7 @@ class Stack:
         self.echo = echo
         self.services = build_services(config)
         self.web_server: ThreadingHTTPServer | None = None
+        self.dev_issuer: DevTokenIssuer | None = None
 
     # --- start-up -----------------------------------------------------------------------------------
     def check_prerequisites(self) -> None:
@@ -258,7 +230,7 @@ class Stack:
             raise StackError(f"No trained model at {config.model}; run 'make train'.")
         if not (config.index_dir / "current").exists():
             raise StackError(f"No course index in {config.index_dir}; run 'make index'.")
-        wanted = [s.name for s in self.services] + ["web"]
+        wanted = [s.name for s in self.services] + (["web"] if config.demo else [])
         for name in wanted:
             port = config.ports[name]
             if not port_is_free(port, config.host):
@@ -271,6 +243,8 @@ class Stack:
         self.check_prerequisites()
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         try:
+            if self.config.demo:
+                self._prepare_demo()
             for service in self.services:
                 self._launch(service)
             self._write_state()  # from here on `make stop` can end a start-up that hangs
@@ -292,10 +266,20 @@ class Stack:
         )
         log.close()
 
+    def _prepare_demo(self) -> None:
+        """A development token issuer, and the Rasa server's widget settings that accept its tokens."""
+        self.dev_issuer = DevTokenIssuer()
+        key_file = self.config.var_dir / "run" / "widget-dev-public-key.pem"
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(self.dev_issuer.public_key_pem())
+        rasa = next(s for s in self.services if s.name == "rasa")
+        rasa.env.update(self.dev_issuer.widget_env(key_file, self.config.demo_origins))
+
     def _start_web(self) -> None:
-        handler = type("Handler", (ChatPageHandler,), {"rasa_url": self.config.rasa_url})
-        self.web_server = ThreadingHTTPServer((self.config.host, self.config.ports["web"]), handler)
-        threading.Thread(target=self.web_server.serve_forever, daemon=True).start()
+        if self.dev_issuer is not None:
+            self.web_server = start_demo_host(
+                self.config.host, self.config.ports["web"], self.config.rasa_url, self.dev_issuer
+            )
 
     def _wait_until_ready(self, timeout: float) -> None:
         pending = {service.name: service for service in self.services}
@@ -440,7 +424,8 @@ def run_forever(config: StackConfig) -> int:
     print("Starting the assistant (first start-up takes up to a minute) ...", flush=True)
     try:
         stack.start()
-        print(f"\nKommunalCampus-Assistent is ready. Chat page: {config.web_url}", flush=True)
+        where = f"Demo host page: {config.web_url}" if config.demo else f"Widget: {config.widget_script_url}"
+        print(f"\nKommunalCampus-Assistent is ready. {where}", flush=True)
         print(f"Logs: {config.log_dir}/. Stop with Ctrl-C or 'make stop'.", flush=True)
         if not config.support_token:
             print("Support API not started: set KC_SUPPORT_TOKEN to enable it.", flush=True)

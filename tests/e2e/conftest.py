@@ -6,6 +6,7 @@ Needs what `make test` prepares first: both runtimes, the trained model and the 
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import uuid
 from dataclasses import replace
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_module  # noqa: E402
+from widget_browser import small_catalog  # noqa: E402
 
 SUPPORT_TOKEN = "e2e-test-token"
 
@@ -34,6 +36,12 @@ class RunningStack:
         self.support_token = SUPPORT_TOKEN
         self.tracker_db = stack.config.tracker_db
         self.support_db = stack.config.support_db
+        self.widget_origin = stack.config.demo_origins[0]
+
+    def issue_token(self, subject: str, **claims: object) -> str:
+        """A token of the demo's development issuer (the key the Rasa server trusts); claims override."""
+        assert self._stack.dev_issuer is not None, "the test stack runs the demo token issuer"
+        return self._stack.dev_issuer.issue(subject, **claims)
 
     def say(self, sender: str, text: str) -> list[dict]:
         """Send one user message over the REST channel; the bot's replies (text, buttons, ...)."""
@@ -69,6 +77,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
         support_token=SUPPORT_TOKEN,
     )
     running = stack_module.Stack(config, echo=lambda line: None)
+    # Tests play several clients by sending X-Real-IP (honoured from loopback peers only, as behind a proxy).
+    next(s for s in running.services if s.name == "rasa").env["KC_WIDGET_CLIENT_IP_HEADER"] = "X-Real-IP"
     try:
         running.start()
     except stack_module.StackError as error:
@@ -80,3 +90,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def sender(stack: RunningStack) -> str:
     return stack.new_sender()
+
+
+@pytest.fixture(scope="module")
+def widget_stack(tmp_path_factory: pytest.TempPathFactory):
+    """A stack of its own for the browser tests: a small catalog with an offer that tries to inject HTML."""
+    base = stack_module.StackConfig.from_env()
+    work = tmp_path_factory.mktemp("widget-stack")
+    catalog = small_catalog(ROOT / "index" / "data" / "catalog.jsonl", work / "catalog.jsonl")
+    index_dir = work / "index"
+    build = subprocess.run(
+        [str(base.index_python), "-m", "index.cli", "build", "--catalog", str(catalog),
+         "--out", str(index_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200,
+    )
+    if build.returncode != 0:
+        pytest.fail(f"building the test index failed:\n{build.stdout}\n{build.stderr}", pytrace=False)
+    config = replace(
+        base,
+        ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},
+        var_dir=work / "var",
+        index_dir=index_dir,
+        support_token=None,
+        demo=True,
+    )
+    running = stack_module.Stack(config, echo=lambda line: None)
+    try:
+        running.start()
+    except stack_module.StackError as error:
+        pytest.fail(f"stack did not start: {error}", pytrace=False)
+    yield RunningStack(running)
+    running.stop()

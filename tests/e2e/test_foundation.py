@@ -44,18 +44,13 @@ def test_gibberish_gets_a_request_to_rephrase(stack, sender):
     assert "verstanden" in text or "formulieren" in text or "meinten sie" in text, text
 
 
-def test_chat_page_is_served_and_forwards_messages(stack, sender):
+def test_demo_host_page_embeds_the_widget_from_the_rasa_server(stack):
     with urllib.request.urlopen(stack.web_url, timeout=5) as response:
         page = response.read().decode()
     assert 'lang="de"' in page and "KommunalCampus-Assistent" in page
-    request = urllib.request.Request(
-        stack.web_url + "api/message",
-        data=json.dumps({"sender": sender, "message": "Hallo"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        replies = json.loads(response.read())
-    assert replies and replies[0].get("text")
+    assert f'src="{stack.rasa_url}/webhooks/widget/kc-widget.js"' in page
+    with urllib.request.urlopen(f"{stack.rasa_url}/webhooks/widget/kc-widget.js", timeout=5) as response:
+        assert b"attachShadow" in response.read()
 
 
 def test_search_service_answers_health(stack):
