@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import response_custom
+from bot.actions.needs import content_words, needs_in_message
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -27,6 +28,10 @@ NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "
 PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
 # The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
 MIN_CONFIDENCE = 0.3
+# An unsure message is taken as a need when it has this many topic words and its best (profile) intent leads
+# every other kind of intent by this margin.
+MIN_NEED_WORDS = 2
+MIN_NEED_MARGIN = 0.1
 
 
 def entity_payload(entities: list[dict[str, Any]]) -> str:
@@ -87,6 +92,26 @@ def same_consequence_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None
     return None
 
 
+def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """A message the NLU was unsure about that states a need and whose best intent starts the profile form:
+    taken as that intent ("Griaß Gott, i schaff aufm Bauhof … I krieg die Tabell ned hin"), so the need
+    gets offers instead of "Meinten Sie …?"."""
+    ranking = ranking_without_fallback(parse_data)
+    if not ranking or ranking[0].get("name") not in PROFILE_START_INTENTS:
+        return None
+    best = float(ranking[0].get("confidence") or 0.0)
+    other = max(
+        (float(c.get("confidence") or 0.0) for c in ranking if c.get("name") not in PROFILE_START_INTENTS),
+        default=0.0,
+    )
+    if best - other < MIN_NEED_MARGIN:
+        return None  # "Was kostet ein Kurs für uns?": courses or membership? Ask.
+    needs = needs_in_message(str(parse_data.get("text") or ""))
+    if sum(len(content_words(need)) for need in needs) < MIN_NEED_WORDS:
+        return None
+    return ranking[0]
+
+
 def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
     """Events that replace the unclear user message by the same message with the given intent."""
     clarified = {
@@ -112,7 +137,7 @@ class ActionDefaultAskAffirmation(Action):
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
-        intent = None if form_active else same_consequence_intent(parse_data)
+        intent = None if form_active else same_consequence_intent(parse_data) or need_intent(parse_data)
         if intent is not None:
             return clarified_message(parse_data, intent)
         labels = response_custom(domain, "utter_intent_labels")

@@ -7,9 +7,11 @@ import pytest
 from german import quantities
 from german.phrases import FILLER, PREFERENCE_PATTERNS
 from german.vocabulary import (
+    ANY,
     FORMATS,
     format_in_answer,
     format_value,
+    format_wish,
     level_in_answer,
     level_value,
     no_preference,
@@ -117,3 +119,28 @@ def test_free_cheaper_shorter():
 def test_filler_words_leave_no_topic():
     assert FILLER.sub(" ", "Ich suche einen Kurs").strip() == ""
     assert FILLER.sub(" ", "Ich suche einen Kurs zu Excel").split() == ["zu", "Excel"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cue_needed", "fmt"),
+    [
+        ("Blended wäre ideal, also teils online, teils vor Ort.", False, "blended"),
+        ("Am liebsten eine Mischung aus online und Präsenz.", False, "blended"),
+        ("Präsenz, online ist nix für mich.", False, "praesenz"),
+        ("Kein Präsenzkurs bitte, nur online", False, "online"),
+        ("lieber online, wenn's geht", False, "online"),
+        ("Am besten vor Ort, meine Leute sitzen ungern vorm Bildschirm.", False, "praesenz"),
+        ("Hm, ist mir egal ob online oder nicht.", False, ANY),
+        ("Das Format ist mir gleich, Hauptsache praxisnah.", False, ANY),
+        # inside a message about a topic only a format with a wish cue counts
+        ("Unser Bürgeramt soll deutlich mehr Leistungen online anbieten", True, None),
+        ("Wir machen viele Kontrollen vor Ort", True, None),
+        ("Welche Kurse gibt es zum Onlinezugangsgesetz?", True, None),
+        ("Wie leite ich gute Videokonferenzen?", True, None),
+        ("Ich brauche Excel, am liebsten online", True, "online"),
+        ("Excel als Webinar", True, "online"),
+        ("Datenschutz in Präsenz", True, "praesenz"),
+    ],
+)
+def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
+    assert format_wish(text, cue_needed=cue_needed) == fmt
