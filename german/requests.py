@@ -40,9 +40,9 @@ suche suchen such sucht brauche brauch brauchen braucht br{ae}uchte br{ae}ucht b
 m{oe}chte m{oe}chten mag will wollen w{ue}rde w{ue}rden h{ae}tte h{ae}tten gern gerne interessiere
 interessieren interessiert empfehlen empfehlt empfiehlst empfehlung empfehlungen vorschlagen vorschl{ae}ge
 vorschlag anbieten bieten bietet gibt gibts gibt's geben haben habt hast hab habe zeig zeigen zeige
-mal bitte lernen lerne fortbilden weiterbilden schulen qualifizieren finden helfen hilfe unterst{ue}tzung
-tipps infos informationen wissen kennen ahnung idee aussuchen ausw{ae}hlen geh{oe}rt gelesen
-andere anderes anderen anders sonst sonstiges weitere weiteres
+mal bitte lernen lerne lernt lernst fortbilden weiterbilden schulen qualifizieren finden helfen hilfe
+unterst{ue}tzung tipps infos informationen wissen kennen ahnung idee aussuchen ausw{ae}hlen geh{oe}rt gelesen
+andere anderes anderen anders sonst sonstiges weitere weiteres sagen
 passen passt passend passende passendes
 kurs kurse kursen kurses
 fortbildung fortbildungen weiterbildung weiterbildungen schulung schulungen seminar seminare seminaren
@@ -50,6 +50,7 @@ angebot angebote angeboten lehrgang lehrg{ae}nge training trainings qualifizieru
 grundlagenkurs grundlagenkurse auffrischung auffrischen thema themen themenbereich bereich richtung
 etwas was nen n ne nem irgendwas irgendetwas sowas so{ss}was empfohlen moeglichkeit m{oe}glichkeiten
 kolleg kollegen kolleginnen kollegium mitarbeitende mitarbeitenden mitarbeiter mitarbeiterinnen leute
+menschen personen person
 uns euch ihnen dir mir falls hilft wichtig reicht erstmal erst
 """
 # Function words: articles, pronouns, prepositions, auxiliaries, particles.
@@ -116,6 +117,8 @@ ROLE_STATEMENT = re.compile(
 )
 # "Organisationsamt hier", "Bauamt, Sachbearbeitung": a unit named on its own.
 UNIT_HERE = word_regex(r"hier|am\s+apparat")
+# "noch mehr", "weitere", "noch andere (Kurse)": a wish for more offers of the same kind.
+MORE_CUE = word_regex(r"mehr|weitere\w*|noch\s+(?:andere|annere|anner|was|ein\s+paar)")
 # The clause that ends a short role statement: "…, falls das hilft", "…, falls das wichtig ist".
 AFTERTHOUGHT = word_regex(r"falls\s+(?:das|es)\s+(?:hilft|wichtig\s+ist)|wenn\s+das\s+hilft")
 

@@ -51,7 +51,10 @@ FORMAT_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Word stems in an answer to the level question ("Aufbaukurs", "für Profis", "Grundlagen").
 LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("einsteiger", re.compile(umlaut_regex(r"einst|anf{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr"))),
+    (
+        "einsteiger",
+        re.compile(umlaut_regex(r"einst|anf{ae}ng|af{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr")),
+    ),
     ("fortgeschritten", re.compile(r"fortgeschr|aufbau|vertief|mittel")),
     ("experte", re.compile(r"expert|profi|spezialist|vertieft")),
 ]

@@ -18,7 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import response_custom
+from bot.actions.membership import asks_membership_cost
 from bot.actions.needs import content_words, needs_in_message
+from german.requests import MORE_CUE
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -28,6 +30,9 @@ NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "
 PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
 # The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
 MIN_CONFIDENCE = 0.3
+# After offers these intents are what an unsure message most likely means, if the best guess is one of them.
+AFTER_OFFERS_INTENTS = {"more_like", "refine", "ask_details"}
+MIN_AFTER_OFFERS_CONFIDENCE = 0.2
 # An unsure message is taken as a need when it has this many topic words and its best (profile) intent leads
 # every other kind of intent by this margin.
 MIN_NEED_WORDS = 2
@@ -112,6 +117,34 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return ranking[0]
 
 
+def after_offers_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[str, Any] | None:
+    """After offers, an unsure message that asks for more of them or narrows them ("Gibt's aach noch
+    annere?", "Das Format ist mir gleich … Gibt es noch mehr?"): taken as that, since those intents only make
+    sense here and a wrong guess costs no more than a list of offers."""
+    if not offers_shown:
+        return None
+    ranking = ranking_without_fallback(parse_data)[:2]
+    text = str(parse_data.get("text") or "")
+    for candidate in ranking:
+        if candidate.get("name") == "more_like" and MORE_CUE.search(text):
+            return candidate
+    if ranking and ranking[0].get("name") in AFTER_OFFERS_INTENTS:
+        if float(ranking[0].get("confidence") or 0.0) >= MIN_AFTER_OFFERS_CONFIDENCE:
+            return ranking[0]
+    return None
+
+
+def membership_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """A tie between a membership FAQ and the cost question for a message asking what membership costs
+    ("… soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet"): the cost question."""
+    ranking = ranking_without_fallback(parse_data)[:2]
+    if {c.get("name") for c in ranking} != {"membership_faq", "ask_membership_cost"}:
+        return None
+    if not asks_membership_cost(str(parse_data.get("text") or "")):
+        return None
+    return next(c for c in ranking if c.get("name") == "ask_membership_cost")
+
+
 def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
     """Events that replace the unclear user message by the same message with the given intent."""
     clarified = {
@@ -137,7 +170,15 @@ class ActionDefaultAskAffirmation(Action):
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
-        intent = None if form_active else same_consequence_intent(parse_data) or need_intent(parse_data)
+        offers_shown = bool(tracker.get_slot("last_results"))
+        intent = (
+            None
+            if form_active
+            else same_consequence_intent(parse_data)
+            or need_intent(parse_data)
+            or after_offers_intent(parse_data, offers_shown)
+            or membership_cost_intent(parse_data)
+        )
         if intent is not None:
             return clarified_message(parse_data, intent)
         labels = response_custom(domain, "utter_intent_labels")

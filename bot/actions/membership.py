@@ -174,6 +174,10 @@ _SHARE_PRICE = re.compile(
     r"\b(?:ein(?:en|es)?|einzelne[rns]?|je|pro|der|einem)\s+(?:einzelne[rns]?\s+)?(?:gesch(?:ä|ae)fts)?anteils?\b|"
     r"anteilspreis|preis\s+(?:eines|je|pro|f(?:ü|ue)r\s+einen)\s+(?:gesch(?:ä|ae)fts)?anteil"
 )
+_MEMBERSHIP_COST = re.compile(
+    r"(?:kost|teuer|preis|zahlen).{0,60}(?:mitglied|beitr(?:i|e)tt|anteil)|"
+    r"(?:mitglied|beitr(?:i|e)tt|anteil).{0,60}(?:kost|teuer|preis)"
+)
 _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
 
@@ -260,6 +264,11 @@ def asks_share_price(text: str | None) -> bool:
     """The question is about the price of one share ("Was kostet ein Geschäftsanteil?"), not about what
     membership costs a given administration (that needs the number of employees)."""
     return bool(text) and bool(_SHARE_PRICE.search(_normalise(str(text))))
+
+
+def asks_membership_cost(text: str | None) -> bool:
+    """The message asks what membership (joining, the shares) costs, not who pays the cooperative."""
+    return bool(text) and bool(_MEMBERSHIP_COST.search(_normalise(str(text))))
 
 
 def count_from_message(text: str | None, entity_values: list[str] | None = None) -> CountParse:

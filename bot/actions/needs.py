@@ -42,8 +42,10 @@ MAX_TOPIC_WORDS = 5
 MAX_KEYWORD_SENTENCE_WORDS = 10
 MAX_NEED_CHARS = 240
 MAX_NEEDS = 6
-# A description next to named topics needs this many content words to count as a need of its own.
+# Content words a clause that stated the role needs to tell something besides it ("… am Schalter" does not).
 MIN_CONTEXT_WORDS = 3
+# Nouns a description next to named topics needs to be searched as a need of its own.
+MIN_CONTEXT_NOUNS = 2
 # A told problem with fewer words is a named topic ("TVöD Eingruppierung").
 MIN_DESCRIPTION_WORDS = 4
 # A told problem has at least two content words ("Wir sind zu viert" tells no need).
@@ -293,12 +295,17 @@ def _is_cased(text: str) -> bool:
     return sum(w[:1].isupper() for w in words) >= max(2, len(words) // 6)
 
 
-def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        for i in range(max(0, start), min(len(chars), end)):
-            chars[i] = " "
-    return "".join(chars)
+# Stands in for a role the NLU found, so that the statement around it is still recognised ("Als ⟨role⟩ im
+# ⟨role⟩ möchte ich …"); it is a role word, never part of a need.
+ROLE_PLACEHOLDER = "Dienststelle"
+
+
+def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The text with each role span the NLU found replaced by ``ROLE_PLACEHOLDER``."""
+    for start, end in sorted(set(spans), reverse=True):
+        if 0 <= start < end <= len(text):
+            text = text[:start] + ROLE_PLACEHOLDER + text[end:]
+    return text
 
 
 def _framed_topics(clause: str, cased: bool) -> list[str]:
@@ -340,7 +347,7 @@ def needs_in_message(
     ``keywords`` a sentence of topic words is no need ("Ich bin in der Wirtschaftsförderung,
     Standortmarketing" tells the role); a told problem needs ``min_told`` content words.
     """
-    text = _blank(text or "", role_spans)
+    text = _mark_roles(text or "", role_spans)
     cased = _is_cased(text)
     named: list[str] = []
     told: list[list[str]] = [[]]
@@ -370,13 +377,24 @@ def needs_in_message(
                 continue  # "… am Schalter", "… für Gewerbeangelegenheiten zuständig": part of the role
             told[-1].append(("und " if clause.joined and told[-1] else "") + _clean(core))
     needs = list(named)
+    context = []
     for index, group in enumerate(told):
         description = _clean(re.sub(r", und ", " und ", ", ".join(group)))
         words = content_words(description)
-        if not words or len(words) < min_told or (named and index == 0):
-            continue  # next to named topics, what is told without "außerdem" is their context
+        if not words or len(words) < min_told:
+            continue
+        if named and index == 0:
+            # Next to named topics, what is told without "außerdem" is their context: a need of its own
+            # (searched last) only when it names things ("… neuen Job in der Vollstreckung").
+            if len(_nouns(description, cased)) >= MIN_CONTEXT_NOUNS:
+                context.append(_shorten(description))
+            continue
         needs.append(_shorten(description))
-    return unique(needs)[:MAX_NEEDS]
+    return unique(needs + context)[:MAX_NEEDS]
+
+
+def _nouns(text: str, cased: bool) -> list[str]:
+    return [w for w in content_words(text) if not cased or w[:1].isupper() or w[:1].isdigit()]
 
 
 def _shorten(text: str) -> str:

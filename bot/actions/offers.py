@@ -106,7 +106,7 @@ def _names_topic(term: str, topics: list[str]) -> bool:
 
 
 def relevant_results(
-    results: list[dict[str, Any]], role: Any, skills: Any, by_ranking: bool = False
+    results: list[dict[str, Any]], role: Any, skills: Any, by_ranking: bool = False, more: bool = False
 ) -> list[dict[str, Any]]:
     """Offers that are about the user's topics, in search order.
 
@@ -114,15 +114,22 @@ def relevant_results(
     offers with only a looser match (a related skill, not the role) fill up to ``MIN_OFFERS`` unless the
     search marks them weak. A match on the role alone ("Ordnungsamt") never counts; if no offer has a topic
     match, nothing fits. Without topics, or ``by_ranking`` (a described problem: its words rarely appear in
-    an offer), the search ranking decides and its weak results are left out.
+    an offer), the search ranking decides and its weak results are left out; when the person asks for
+    ``more`` after the best ones were shown, a weak one that shares a noun with the description still counts
+    ("Fördermittel" in "… und dafür Fördermittel beim Bund beantragen").
     """
     topics = real_skills(skills)
     if not topics or by_ranking:
-        return [r for r in results if not r.get("weak")]
+        told = {fold(w) for t in topics for w in re.findall(r"\w+", t) if w[:1].isupper() and len(w) > 3}
+        return [r for r in results if not r.get("weak") or (more and _shares_noun(r, role, told))]
     loose = [r for r in results if topic_terms(r, role)]
     strict = [r for r in loose if any(_names_topic(t, topics) for t in topic_terms(r, role))]
     fill = [r for r in loose if r not in strict and not r.get("weak")][: max(0, MIN_OFFERS - len(strict))]
     return [r for r in loose if r in strict or r in fill]
+
+
+def _shares_noun(course: dict[str, Any], role: Any, nouns: set[str]) -> bool:
+    return any(fold(term) in nouns for term in topic_terms(course, role) if term[:1].isupper())
 
 
 def _reads_as_topic(term: str) -> bool:
@@ -175,6 +182,12 @@ class OfferText:
         if eur == 0:
             return str(self.labels.get("cost_free", "0 €"))
         return fill(str(self.labels.get("cost_amount", "{amount} €")), amount=_amount_text(float(eur)))
+
+    def topic(self, need: str) -> str:
+        """A need in a sentence: a named topic as said, a told problem as "dem, was Sie schildern"."""
+        if is_description(need):
+            return str(self.labels.get("your_description") or need_label(need))
+        return need_label(need)
 
     def and_join(self, items: list[str]) -> str:
         return _join(items, str(self.labels.get("and", "und")))

@@ -31,6 +31,7 @@ from bot.actions.parsing import (
     without_unsure,
 )
 from german.folding import fold
+from german.quantities import cost_wish, duration_wish
 from german.vocabulary import format_wish, level_in_answer
 
 REQUESTED_SLOT = "requested_slot"
@@ -107,7 +108,7 @@ class ValidateProfileForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         """Extract and validate both on every turn (which one is asked is ``next_requested_slot``)."""
-        return ["skill_gaps", "role", "format_pref", "level_pref"]
+        return ["skill_gaps", "role", "format_pref", "level_pref", "max_cost_eur", "max_duration_hours"]
 
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -208,6 +209,39 @@ class ValidateProfileForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"level_pref": normalize_level(slot_value)}
+
+
+    def extract_max_cost_eur(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A cost limit the NLU did not tag ("Max. 400 Euro, mehr gibt das Budget nicht her"); "kostenlos"
+        inside a message about a topic only when said as a wish. action_recommend parses the words."""
+        return self._untagged(tracker, "max_cost_eur", cost_wish)
+
+    def validate_max_cost_eur(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"max_cost_eur": slot_value}
+
+    def extract_max_duration_hours(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A duration limit the NLU did not tag ("nicht mehr als 20 Stunden insgesamt")."""
+        return self._untagged(tracker, "max_duration_hours", lambda text, cue_needed: duration_wish(text))
+
+    def validate_max_duration_hours(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"max_duration_hours": slot_value}
+
+    @staticmethod
+    def _untagged(tracker: Tracker, slot: str, wish: Any) -> dict[str, Any]:
+        text = _text(tracker)
+        tagged = tracker.get_slot(slot) != slot_before_message(tracker, slot)
+        if text.startswith("/") or tagged:
+            return {}
+        said = wish(text, cue_needed=_intent(tracker) != "refine")
+        return {slot: said} if said else {}
 
 
 def slot_before_message(tracker: Tracker, name: str) -> Any:

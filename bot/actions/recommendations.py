@@ -23,7 +23,6 @@ from bot.actions.offers import (
     OfferText,
     constraint_phrases,
     interleave,
-    need_label,
     relevant_results,
     result_summary,
 )
@@ -204,7 +203,10 @@ class ActionRecommend(Action):
             dispatcher.utter_message(response="utter_search_unavailable", retry_payload=retry_payload)
             return events
 
-        found = [relevant(answer, role, need) for (need, _), answer in zip(searches, answers, strict=True)]
+        found = [
+            relevant(answer, role, need, more=bool(exclude))
+            for (need, _), answer in zip(searches, answers, strict=True)
+        ]
         chosen = interleave(found, MAX_OFFERS)
         if not chosen:
             self._utter_nothing_found(dispatcher, text, filters, needs, more=bool(exclude))
@@ -223,7 +225,7 @@ class ActionRecommend(Action):
             values = text.item_values(number, course, why)
             card = {OFFER_CARD_KEY: text.card(values, course)}
             dispatcher.utter_message(response="utter_offer_item", json_message=card, **values)
-        missing = [need_label(n) for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
+        missing = [text.topic(n) for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
         if missing and not similar:
             dispatcher.utter_message(response="utter_need_not_found", topics=text.and_join(missing))
         dispatcher.utter_message(
@@ -245,7 +247,7 @@ class ActionRecommend(Action):
         needs: list[str],
         more: bool,
     ) -> None:
-        topics = text.and_join([need_label(n) for n in needs]) or str(text.labels.get("your_topic", ""))
+        topics = text.and_join([text.topic(n) for n in needs]) or str(text.labels.get("your_topic", ""))
         constraints = constraint_phrases(text, filters)
         buttons = []
         if constraints:
@@ -264,15 +266,17 @@ class ActionRecommend(Action):
             dispatcher.utter_message(response="utter_no_results", topics=topics, buttons=buttons)
 
 
-def relevant(answer: dict[str, Any], role: Any, need: str | None) -> list[dict[str, Any]]:
+def relevant(answer: dict[str, Any], role: Any, need: str | None, more: bool = False) -> list[dict[str, Any]]:
     """The offers of one search that are about its need (none if the search says nothing fits a told need)."""
     results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")]
-    told = need is None or is_description(need)
-    if told and answer.get("no_good_match"):
+    if need is None and answer.get("no_good_match"):
         return []
     # A named topic: "an offer matches a topic term" is the relevance test (the service's no_good_match also
-    # reacts to the role words in the query); a told problem or no need: the search ranking decides.
-    return relevant_results(results, role, [need] if need else [], by_ranking=told)
+    # reacts to the role words in the query). A told problem: the search ranking decides, without weak
+    # fill-ups; its no_good_match is no verdict (long colloquial descriptions score low against the calibrated
+    # threshold while their best offers fit: "die Leute werden bei uns immer öfter laut" -> Deeskalation).
+    told = need is None or is_description(need)
+    return relevant_results(results, role, [need] if need else [], by_ranking=told, more=more)
 
 
 def followup_buttons(text: OfferText, prefs: dict[str, Any], role: Any, count: int) -> list[dict[str, str]]:

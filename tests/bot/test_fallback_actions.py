@@ -137,3 +137,56 @@ async def test_tie_inside_a_running_form_still_asks(make_tracker, dispatcher, do
     tracker = _ambiguous_profile_message(make_tracker, active_loop="membership_form")
     assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain) == []
     assert dispatcher.messages[0]["response"] == "utter_ask_affirmation"
+
+
+def _reverted_to(events):
+    """The intent the unclear message was re-read as (clarified_message), or None if the bot asked."""
+    users = [e for e in events if e.get("event") == "user"]
+    return users[0]["parse_data"]["intent"]["name"] if users else None
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_message_that_states_a_need_is_taken_as_the_need(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        text="Landesbauordnung Neuerungen, Abstandsflächen, Genehmigungsfreistellung",
+        intent="nlu_fallback",
+        confidence=1.0,
+        ranking=[("nlu_fallback", 1.0), ("inform_skill_gap", 0.6), ("membership_faq", 0.14)],
+    )
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "inform_skill_gap"
+    )
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispatcher, domain):
+    ranking = [("nlu_fallback", 0.3), ("more_like", 0.27), ("refine", 0.12)]
+    offers = {"last_results": [{"id": "c1", "title": "Sozialrecht kompakt"}]}
+    tracker = make_tracker(
+        slots=offers, text="Gibt's aach noch annere?", intent="nlu_fallback", confidence=0.3, ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == "more_like"
+    # before any offer the same words are no wish for more: the bot asks
+    tracker = make_tracker(
+        text="Gibt's aach noch annere?", intent="nlu_fallback", confidence=0.3, ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.asyncio
+async def test_a_tie_between_faq_and_cost_for_a_cost_question_is_the_cost_question(
+    make_tracker, dispatcher, domain
+):
+    text = "Ich soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet."
+    ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.42), ("ask_membership_cost", 0.4)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "ask_membership_cost"
+    )
+    tracker = make_tracker(
+        text="Wer trägt die laufenden Kosten der Genossenschaft?", intent="nlu_fallback", ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None

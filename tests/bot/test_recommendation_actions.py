@@ -85,6 +85,8 @@ class FakeSearch:
             answer["no_good_match"] = True
         if self.mode == "role_only":  # the search matched only the role, not the topic
             answer["results"] = [{**c, "matched": ["Bürgeramt"]} for c in answer["results"]]
+        if self.mode == "all_weak":  # nothing but loose fits
+            answer["results"] = [{**c, "weak": True} for c in answer["results"]]
         if self.mode == "weak_tail":  # the last two offers only fill the list
             answer["results"] = [{**c, "weak": c["id"] in ("c5", "c6")} for c in answer["results"]]
         if self.mode == "two_on_topic":
@@ -355,9 +357,10 @@ async def test_unintelligible_constraint_is_reported_not_dropped(
         ("empty", PROFILE),
         ("role_only", PROFILE),
         ("no_good_match", {**PROFILE, "skill_gaps": ["__skipped__"]}),
+        # a told problem: the search ranking decides; nothing but weak fits is nothing
         (
-            "no_good_match",
-            {**PROFILE, "skill_gaps": ["ältere Menschen beraten, wie sie ihre Wohnung anpassen"]},
+            "all_weak",
+            {**PROFILE, "skill_gaps": ["ich soll ältere Menschen beraten, wie sie ihre Wohnung anpassen"]},
         ),
     ],
 )
@@ -368,7 +371,9 @@ async def test_nothing_fits_is_said_honestly(search_service, make_tracker, dispa
     events = await ActionRecommend().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_no_results"]
     expected = {"empty": "Excel und Datenschutz", "role_only": "Excel und Datenschutz"}.get(mode)
-    expected = expected or ("Ihrem Thema" if profile["skill_gaps"] == ["__skipped__"] else "ältere Menschen")
+    expected = expected or (
+        "Ihrem Thema" if profile["skill_gaps"] == ["__skipped__"] else "dem, was Sie schildern,"
+    )
     assert expected in render(domain, dispatcher.messages[0])
     assert "Andere Themen" in [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert "shown_course_ids" not in slots_of(events)
@@ -532,8 +537,11 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
         {"id": "o2", "matched": ["Kontrollen"], "weak": True},
         {"id": "o3", "matched": [], "weak": True},
     ]
-    # Ranked by the search (described problem, or no topic): weak results only fill the list.
+    # Ranked by the search (described problem, or no topic): weak results are left out; asked for more, a weak
+    # one that shares a noun with the description counts.
     assert [r["id"] for r in relevant_results(results, "Ordnungsamt", [told], by_ranking=True)] == ["o1"]
+    more = relevant_results(results, "Ordnungsamt", [told], by_ranking=True, more=True)
+    assert [r["id"] for r in more] == ["o1", "o2"]
     assert [r["id"] for r in relevant_results(results, "Ordnungsamt", ["__skipped__"])] == ["o1"]
     named = [
         {"id": "n1", "matched": ["Datenschutz"], "weak": False},

@@ -144,3 +144,36 @@ def test_filler_words_leave_no_topic():
 )
 def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
     assert format_wish(text, cue_needed=cue_needed) == fmt
+
+
+@pytest.mark.parametrize(
+    ("text", "cue_needed", "said"),
+    [
+        ("Max. 400 Euro, mehr gibt unser Fortbildungsbudget nicht her.", True, "max. 400 euro"),
+        ("Budget max 300 Euro", True, "budget max 300 euro"),
+        ("Kostenlos wäre gut, unser Budget ist aufgebraucht.", True, "kostenlos"),
+        ("und kostenlos wenns geht", True, "kostenlos"),
+        ("Isch des au koschtelos?", True, "koschtelos"),
+        ("Wir bieten kostenlose Beratung für Bürger an", True, None),
+        ("Wir bieten kostenlose Beratung für Bürger an", False, "kostenlose"),
+        ("Unser Budget für dieses Jahr ist aufgebraucht", True, None),
+    ],
+)
+def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
+    assert quantities.cost_wish(text, cue_needed=cue_needed) == said
+    if said:
+        assert quantities.is_free(said) or quantities.amount_eur(said) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("nicht mehr als 20 Stunden insgesamt und online", "nicht mehr als 20 stunden"),
+        ("Höchstens drei Stunden, mehr Zeit hab ich nicht", "höchstens drei stunden"),
+        ("Wir sind seit zwei Tagen dran", None),
+    ],
+)
+def test_duration_limit_asked_for_in_a_chat_message(text, said):
+    assert quantities.duration_wish(text) == said
+    if said:
+        assert quantities.duration_hours(said) is not None
