@@ -23,9 +23,14 @@ E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
-BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py) \
+# The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
+BOT_INPUTS   := config.yml $(shell find bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py e5/*.py) \
                 german/folding.py
-INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py)
+# Rasa's training cache (.rasa/cache) keys on data and component config, not on our components' code: when that code
+# changes, the cache is dropped so that no stale features are reused.
+NLU_CODE     := $(wildcard bot/nlu/*.py e5/*.py) german/folding.py
+NLU_CODE_STAMP := $(VAR)/.nlu-code-trained
+INDEX_CODE   := $(wildcard index/catalog.py index/textprep.py index/embedding.py index/build.py german/*.py e5/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -39,23 +44,32 @@ export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 # The widget's browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM     := /usr/bin/chromium
 
-.PHONY: help run chat stop test setup setup-rasa setup-index train index lint clean teams-package
+.PHONY: help run chat stop test test-fast setup setup-rasa setup-index setup-runtimes train index lint types \
+  validate-data clean teams-package
+
+# Tests that need neither a model, an index nor the running stack (markers: pyproject.toml, tests/conftest.py).
+FAST_TESTS := -m "not e2e and not needs_model"
 
 help:
 	@echo "make run    set up what is missing, train/build when inputs changed, start the assistant (demo page URL is printed)"
 	@echo "make chat   chat with the assistant in the terminal"
 	@echo "make stop   stop everything 'make run' started"
 	@echo "make test   set up what is missing and run the whole test suite"
+	@echo "make test-fast  the tests that need no model, index or running stack, plus lint and types (~2 min)"
+	@echo "make types  type-check bot/ and index/ (mypy); make lint: ruff"
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
 	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
-# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model.
+# The NLU pipeline (bot/nlu/e5_featurizer.py) and the course index both need the converted e5 model and its ONNX
+# export (one inference path, package e5); export_onnx also judges the int8 query encoder on this CPU.
 setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
 setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
+# Only the two runtimes: what the fast test tier needs.
+setup-runtimes: $(RASA_READY) $(INDEX_READY)
 
 $(RASA_READY): requirements/rasa.txt requirements/rasa.lock
 	@py=$$(scripts/find_python.sh 3.10) || exit 1; \
@@ -82,7 +96,7 @@ $(E5_READY): $(INDEX_READY) index/convert_model.py
 	@$(INDEX_PY) -m index.convert_model --out $(E5_DIR)
 	@touch $@
 
-$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py
+$(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
 
@@ -98,7 +112,16 @@ $(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)
 
-$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(BOT_INPUTS)
+$(NLU_CODE_STAMP): $(NLU_CODE)
+	@mkdir -p $(VAR)
+	@if [ -d .rasa/cache ]; then echo "NLU component code changed: clearing Rasa's training cache (.rasa/cache)."; rm -rf .rasa/cache; fi
+	@touch $@
+
+$(MODEL): $(RASA_READY) $(SPACY_DE) $(E5_READY) $(E5_ONNX_READY) $(BOT_INPUTS) $(NLU_CODE_STAMP)
+	@[ -f $(E5_ONNX_DIR)/model.onnx ] && [ -f $(E5_ONNX_READY) ] || { \
+	  echo "error: the ONNX export of the e5 model is missing in $(E5_ONNX_DIR) (the NLU featurizer runs it)." >&2; \
+	  echo "       Run 'make setup' (or '$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)'), then 'make train'." >&2; \
+	  exit 1; }
 	@mkdir -p $(VAR)/log models
 	@echo "Training the Rasa model (log: $(VAR)/log/train.log) ..."
 	@start=$$(date +%s); \
@@ -117,7 +140,7 @@ run: setup train index
 	@$(RASA_PY) scripts/stack.py run
 
 chat: setup train index
-	@$(RASA_PY) scripts/stack.py chat
+	@$(RASA_PY) scripts/terminal_chat.py
 
 stop:
 	@python3 scripts/stack.py stop
@@ -133,15 +156,8 @@ $(CHROMIUM):
 	  exit 1; \
 	fi
 
-test: setup train index
-	@mkdir -p $(VAR)/log
+test: setup train index validate-data lint types
 	@$(MAKE) --no-print-directory $(CHROMIUM)
-	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
-	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
-	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
-	  || { grep -iE "error|warn" $(VAR)/log/test-validate.log | tail -n 20 >&2; echo "error: rasa data validate failed; see $(VAR)/log/test-validate.log" >&2; exit 1; }
-	@echo "== ruff"
-	@$(RASA_PY) -m ruff check .
 	@echo "== pytest (index runtime)"
 	@$(INDEX_PY) -m pytest -q -p no:cacheprovider tests/german tests/index
 	@echo "== pytest (dialogue runtime)"
@@ -155,8 +171,29 @@ test: setup train index
 	  || { tail -n 20 $(VAR)/log/test-stories.log >&2; echo "error: story tests failed; details in $(VAR)/results/stories/failed_test_stories.yml" >&2; exit 1; }
 	@echo "All tests passed."
 
-lint:
+test-fast: setup-runtimes validate-data lint types
+	@echo "== pytest (index runtime, fast tier)"
+	@$(INDEX_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/german tests/index
+	@echo "== pytest (dialogue runtime, fast tier)"
+	@$(RASA_PY) -m pytest -q -p no:cacheprovider $(FAST_TESTS) tests/german tests/bot tests/e2e tests/channels
+	@echo "Fast tests passed (model, index and stack tests left out: make test runs them)."
+
+validate-data: $(RASA_READY)
+	@mkdir -p $(VAR)/log
+	@echo "== rasa data validate (log: $(VAR)/log/test-validate.log)"
+	@$(RASA_PY) -m rasa data validate --domain bot/domain --data bot/data --config config.yml --fail-on-warnings \
+	  > $(VAR)/log/test-validate.log 2>&1 && echo "data valid" \
+	  || { grep -iE "error|warn" $(VAR)/log/test-validate.log | tail -n 20 >&2; echo "error: rasa data validate failed; see $(VAR)/log/test-validate.log" >&2; exit 1; }
+
+lint: $(RASA_READY)
+	@echo "== ruff"
 	@$(RASA_PY) -m ruff check .
+
+# index/ with its own runtime; bot/ and scripts/ against the dialogue runtime's packages (Python 3.10).
+types: $(INDEX_READY) $(RASA_READY)
+	@echo "== mypy (config: pyproject.toml)"
+	@$(INDEX_PY) -m mypy index e5
+	@$(INDEX_PY) -m mypy --python-executable $(RASA_PY) --python-version 3.10 bot scripts e5
 
 # --- Microsoft Teams -----------------------------------------------------------------------------------
 # App package for the Teams admin center: manifest.json from teams/manifest.template.json plus two icons.

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from german.vocabulary import FORMATS, LEVELS
 from index import catalog as cat
 from index import textprep
 
@@ -39,8 +40,8 @@ BM25_B = 0.75
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 100
 KEEP_VERSIONS = 3
-FORMAT_CODES = {f: i for i, f in enumerate(cat.FORMATS)}
-LEVEL_CODES = {level: i for i, level in enumerate(cat.LEVELS)}
+FORMAT_CODES = {f: i for i, f in enumerate(FORMATS)}
+LEVEL_CODES = {level: i for i, level in enumerate(LEVELS)}
 
 # Off-topic probe queries used to calibrate the "nothing fits" threshold on the built index
 # (operator data: never shown to users).
@@ -202,10 +203,10 @@ def build_bm25(texts: Sequence[str]) -> tuple[sp.csc_matrix, list[str], list[str
     doc_of_entry = np.repeat(np.arange(n), np.diff(tf.indptr))
     data = tf.data * (BM25_K1 + 1) / (tf.data + norm[doc_of_entry]) * idf[tf.indices]
     weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape).tocsc()
-    terms = [None] * len(term_ids)
+    terms = [""] * len(term_ids)
     for t, i in term_ids.items():
         terms[i] = t
-    return weights, terms, vocabulary  # type: ignore[return-value]
+    return weights, terms, vocabulary
 
 
 # -- dense ---------------------------------------------------------------------------------------
@@ -220,9 +221,9 @@ def build_faiss(
 
     n, d = vectors.shape
     if n <= approx_threshold:
-        index = faiss.IndexFlatIP(d)
-        index.add(vectors)
-        return index, {"type": "flat_ip"}
+        exact = faiss.IndexFlatIP(d)
+        exact.add(vectors)
+        return exact, {"type": "flat_ip"}
     index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     index.add(vectors)
@@ -326,8 +327,8 @@ def write_metadata(dest: Path, courses: Sequence[dict[str, Any]]) -> None:
     l_codes = {lang: i for i, lang in enumerate(languages)}
     np.savez(
         dest / "filters.npz",
-        format=np.array([FORMAT_CODES.get(c.get("format"), -1) for c in courses], dtype=np.int8),
-        level=np.array([LEVEL_CODES.get(c.get("level"), -1) for c in courses], dtype=np.int8),
+        format=np.array([FORMAT_CODES.get(c.get("format") or "", -1) for c in courses], dtype=np.int8),
+        level=np.array([LEVEL_CODES.get(c.get("level") or "", -1) for c in courses], dtype=np.int8),
         cost=np.array([c.get("cost_eur", np.nan) for c in courses], dtype=np.float32),
         duration=np.array([c.get("duration_hours", np.nan) for c in courses], dtype=np.float32),
         provider=np.array([p_codes.get(c.get("provider"), -1) for c in courses], dtype=np.int32),

@@ -1,7 +1,9 @@
 """Course catalog interchange format: loading (JSON Lines, CSV) and validation.
 
 Every row is either accepted (normalised) or rejected with its line number and all reasons;
-nothing is dropped silently. The JSON Schema in ``catalog_schema.json`` documents the same format.
+nothing is dropped silently. A row is first normalised (German number notation, CSV lists, spellings of
+format and level: :func:`prepare_row`), then validated against the JSON Schema ``schemas/catalog_row.json``,
+which is the one description of the format; every violation becomes one English reason for the operator.
 """
 
 from __future__ import annotations
@@ -9,34 +11,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from german.numbers import parse_number
-from german.vocabulary import FORMATS, LEVELS, format_value, level_value
+from german.vocabulary import format_value, level_value
+from index import schemas
 
-SCHEMA_PATH = Path(__file__).with_name("catalog_schema.json")
+SCHEMA_PATH = schemas.SCHEMA_DIR / "catalog_row.json"
 
-REQUIRED_FIELDS = ("id", "title", "description")
-OPTIONAL_FIELDS = (
-    "provider",
-    "format",
-    "duration_hours",
-    "level",
-    "language",
-    "cost_eur",
-    "target_group",
-    "skills",
-    "url",
-    "start_dates",
-    "region",
-)
+_ROW_SCHEMA = schemas.load("catalog_row")
+REQUIRED_FIELDS: tuple[str, ...] = tuple(_ROW_SCHEMA["required"])
+OPTIONAL_FIELDS: tuple[str, ...] = tuple(p for p in _ROW_SCHEMA["properties"] if p not in REQUIRED_FIELDS)
 KNOWN_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-_STRING_FIELDS = ("provider", "target_group", "region", "title", "description")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 
 class CatalogError(Exception):
@@ -94,125 +83,137 @@ def skill_labels(course: dict[str, Any]) -> list[str]:
     return out
 
 
-def validate_row(row: dict[str, Any], from_csv: bool = False) -> tuple[dict[str, Any] | None, list[str]]:
-    """Validate and normalise one row. Returns (course, []) or (None, reasons)."""
-    reasons: list[str] = []
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _number(value: Any) -> Any:
+    """German notation to a number; anything unparseable stays as it is for the schema to reject."""
+    try:
+        num = parse_number(value)
+    except ValueError:
+        return value
+    return int(num) if num.is_integer() else num
+
+
+def _skill(value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("label"), str):
+        item = {**value, "label": value["label"].strip()}
+        if item.get("uri") is None:
+            item.pop("uri", None)
+        return item
+    return _strip(value)
+
+
+def _strings(value: Any, item: Callable[[Any], Any] = _strip) -> Any:
+    return [item(v) for v in value] if isinstance(value, list) else value
+
+
+# How each field's value is normalised before validation (default: strip white space from text).
+_PREPARE: dict[str, Callable[[Any], Any]] = {
+    "format": lambda v: (format_value(v) or v) if isinstance(v, str) else v,
+    "level": lambda v: (level_value(v) or v) if isinstance(v, str) else v,
+    "language": lambda v: v.strip().lower() if isinstance(v, str) else v,
+    "duration_hours": _number,
+    "cost_eur": _number,
+    "skills": lambda v: _strings(v, _skill),
+    "start_dates": _strings,
+}
+_LIST_FIELDS = ("skills", "start_dates")
+
+
+def prepare_row(row: dict[str, Any], from_csv: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+    """Apply the import conveniences the schema describes but does not check (see its description).
+
+    Returns the row to validate and, by field, the reasons found while reading it (a CSV list that is not
+    valid JSON). Values that cannot be normalised stay as given, so that validation names them.
+    """
     out: dict[str, Any] = {}
-    empty_cells: set[str] = set()
-    if from_csv:  # empty CSV cells mean "not given"
-        empty_cells = {k for k, v in row.items() if isinstance(v, str) and not v.strip()}
-        row = {k: v for k, v in row.items() if k is not None and k not in empty_cells}
-    for name in REQUIRED_FIELDS:
-        if name in empty_cells:
-            reasons.append(f"empty {name}")
-        elif name not in row or row[name] is None:
-            reasons.append(f"missing required field '{name}'")
-    for name in ("id", "title", "description"):
-        value = row.get(name)
-        if value is None:
+    reasons: dict[str, str] = {}
+    for key, value in row.items():
+        if key is None:
             continue
-        if not isinstance(value, str):
-            reasons.append(f"'{name}' must be a string, got {type(value).__name__}")
-        elif not value.strip():
-            reasons.append(f"empty {name}")
-        else:
-            out[name] = value.strip()
-    for name in ("provider", "target_group", "region"):
-        value = row.get(name)
-        if value is None:
+        if from_csv and isinstance(value, str) and not value.strip():  # an empty cell means "not given" ...
+            if key in REQUIRED_FIELDS:
+                out[key] = ""  # ... which the schema reports as empty for a required column
             continue
-        if not isinstance(value, str):
-            reasons.append(f"'{name}' must be a string, got {type(value).__name__}")
-        elif value.strip():
-            out[name] = value.strip()
-    if row.get("format") is not None:
-        value = row["format"]
-        fmt = format_value(value) if isinstance(value, str) else None
-        if fmt is None:
-            reasons.append(f"'format' must be one of {', '.join(FORMATS)}, got {value!r}")
-        else:
-            out["format"] = fmt
-    if row.get("level") is not None:
-        value = row["level"]
-        lvl = level_value(value) if isinstance(value, str) else None
-        if lvl is None:
-            reasons.append(f"'level' must be one of {', '.join(LEVELS)}, got {value!r}")
-        else:
-            out["level"] = lvl
-    if row.get("language") is not None:
-        value = row["language"]
-        if not isinstance(value, str) or not _LANG_RE.match(value.strip().lower()):
-            reasons.append(f"'language' must be a language code like 'de', got {value!r}")
-        else:
-            out["language"] = value.strip().lower()
-    for name, allow_zero in (("duration_hours", False), ("cost_eur", True)):
-        if row.get(name) is None:
-            continue
-        try:
-            num = parse_number(row[name])
-        except ValueError as exc:
-            reasons.append(f"'{name}': {exc}")
-            continue
-        if num < 0 or (num == 0 and not allow_zero):
-            reasons.append(f"'{name}' must be {'>= 0' if allow_zero else '> 0'}, got {row[name]!r}")
-        else:
-            out[name] = int(num) if num.is_integer() else num
-    if row.get("url") is not None:
-        value = row["url"]
-        if not isinstance(value, str) or not re.match(r"^https?://\S+$", value.strip()):
-            reasons.append(f"'url' must be an http(s) URL, got {value!r}")
-        else:
-            out["url"] = value.strip()
-    if row.get("skills") is not None:
-        try:
-            skills = _as_list(row["skills"], from_csv)
-        except ValueError as exc:
-            reasons.append(f"'skills': {exc}")
-            skills = None
-        if skills is not None:
-            norm, errs = _validate_skills(skills)
-            reasons.extend(errs)
-            if not errs:
-                out["skills"] = norm
-    if row.get("start_dates") is not None:
-        try:
-            dates = _as_list(row["start_dates"], from_csv)
-        except ValueError as exc:
-            reasons.append(f"'start_dates': {exc}")
-            dates = None
-        if dates is not None:
-            if not isinstance(dates, list) or not all(isinstance(d, str) for d in dates):
-                reasons.append("'start_dates' must be a list of ISO dates (YYYY-MM-DD)")
-            else:
-                bad = [d for d in dates if not _DATE_RE.match(d.strip())]
-                if bad:
-                    reasons.append(f"'start_dates': not an ISO date (YYYY-MM-DD): {bad[0]!r}")
-                else:
-                    out["start_dates"] = [d.strip() for d in dates]
-    for key, value in row.items():  # unknown fields are kept as they are
-        if key not in KNOWN_FIELDS:
+        if key not in KNOWN_FIELDS:  # unknown fields are kept as they are
             out[key] = value
-    return (None, reasons) if reasons else (out, [])
+            continue
+        if value is None:  # JSON null: not given
+            continue
+        if from_csv and key in _LIST_FIELDS:
+            try:
+                value = _as_list(value, from_csv)
+            except ValueError as exc:
+                reasons[key] = f"'{key}': {exc}"
+                continue
+        value = _PREPARE.get(key, _strip)(value)
+        if key in OPTIONAL_FIELDS and value == "":
+            continue  # an optional text that is only white space is not given
+        out[key] = value
+    return out, reasons
 
 
-def _validate_skills(skills: Any) -> tuple[list[Any], list[str]]:
-    if not isinstance(skills, list):
-        return [], [f"'skills' must be a list, got {type(skills).__name__}"]
-    norm: list[Any] = []
-    for i, s in enumerate(skills):
-        if isinstance(s, str) and s.strip():
-            norm.append(s.strip())
-        elif isinstance(s, dict) and isinstance(s.get("label"), str) and s["label"].strip():
-            item = {"label": s["label"].strip()}
-            if s.get("uri") is not None:
-                if not isinstance(s["uri"], str):
-                    return [], [f"'skills[{i}].uri' must be a string"]
-                item["uri"] = s["uri"]
-            item.update({k: v for k, v in s.items() if k not in ("label", "uri")})
-            norm.append(item)
+def validate_row(row: dict[str, Any], from_csv: bool = False) -> tuple[dict[str, Any] | None, list[str]]:
+    """Normalise one row and validate it against the catalog schema. Returns (course, []) or (None, reasons).
+
+    One English reason per field, in the schema's field order.
+    """
+    prepared, by_field = prepare_row(row, from_csv)
+    for error in schemas.validator("catalog_row").iter_errors(prepared):
+        if error.validator == "required" and not error.absolute_path:
+            for name in error.validator_value:
+                if name not in prepared:
+                    by_field.setdefault(name, f"missing required field '{name}'")
         else:
-            return [], [f"'skills[{i}]' must be a non-empty string or an object with a 'label', got {s!r}"]
-    return norm, []
+            name = str(error.absolute_path[0]) if error.absolute_path else ""
+            by_field.setdefault(name, _reason(error, row))
+    order = {name: i for i, name in enumerate(KNOWN_FIELDS)}
+    reasons = [by_field[name] for name in sorted(by_field, key=lambda n: order.get(n, len(order)))]
+    return (None, reasons) if reasons else (prepared, [])
+
+
+_EXPECTED = {
+    "language": "a language code like 'de'",
+    "url": "an http(s) URL",
+    "start_dates": "a list of ISO dates (YYYY-MM-DD)",
+    "skills[]": "a non-empty string or an object with a 'label'",
+}
+_TYPE_NAMES = {"string": "a string", "array": "a list", "object": "an object", "number": "a number"}
+
+
+def _reason(error: Any, raw_row: dict[str, Any]) -> str:
+    """The operator message for one schema violation; it quotes the value as it was given."""
+    path = list(error.absolute_path)
+    if not path:
+        return f"row: {error.message}"
+    name = str(path[0])
+    raw = raw_row.get(name, error.instance)
+    if name == "skills" and len(path) > 1:
+        if path[2:] == ["uri"]:
+            return f"'skills[{path[1]}].uri' must be a string"
+        item = raw[path[1]] if isinstance(raw, list) and len(raw) > path[1] else error.instance
+        return f"'skills[{path[1]}]' must be {_EXPECTED['skills[]']}, got {item!r}"
+    if name == "start_dates" and len(path) > 1:
+        return f"'start_dates': not an ISO date (YYYY-MM-DD): {error.instance!r}"
+    if name in ("duration_hours", "cost_eur") and error.validator == "type":
+        try:  # the value was left as given because it is no number: say why
+            parse_number(raw)
+        except ValueError as exc:
+            return f"'{name}': {exc}"
+    if error.validator in ("minLength", "pattern") and name in REQUIRED_FIELDS:
+        return f"empty {name}"
+    if error.validator == "enum":
+        return f"'{name}' must be one of {', '.join(error.validator_value)}, got {raw!r}"
+    if error.validator in ("minimum", "exclusiveMinimum"):
+        sign = ">=" if error.validator == "minimum" else ">"
+        return f"'{name}' must be {sign} {error.validator_value}, got {raw!r}"
+    if name in _EXPECTED:
+        return f"'{name}' must be {_EXPECTED[name]}, got {raw!r}"
+    if error.validator == "type":
+        return f"'{name}' must be {_TYPE_NAMES.get(error.validator_value, 'valid')}, got {type(raw).__name__}"
+    return f"'{name}': {error.message}"
 
 
 def _iter_jsonl(path: Path):
@@ -268,10 +269,8 @@ def load_catalog(path: str | Path) -> LoadResult:
                 continue
             course, reasons = validate_row(raw, from_csv=from_csv)
             if course is not None and course["id"] in seen:
-                course, reasons = (
-                    None,
-                    [f"duplicate id '{course['id']}' (first seen on line {seen[course['id']]})"],
-                )
+                reasons = [f"duplicate id '{course['id']}' (first seen on line {seen[course['id']]})"]
+                course = None
             if course is None:
                 result.rejected.append(RejectedRow(lineno, reasons, raw))
             else:

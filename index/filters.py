@@ -35,12 +35,12 @@ def validate_filters(filters: Any) -> dict[str, Any]:
             formats = [format_value(v) for v in values]
             if None in formats:
                 raise QueryError(f"filter 'format' accepts {', '.join(FORMATS)}")
-            values = formats  # type: ignore[assignment]
+            values = formats
         elif key == "level":
             levels = [level_value(v) for v in values]
             if None in levels:
                 raise QueryError(f"filter 'level' accepts {', '.join(LEVELS)}")
-            values = levels  # type: ignore[assignment]
+            values = levels
         elif key == "language":
             values = [v.strip().lower() for v in values]
         if values:

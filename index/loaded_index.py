@@ -7,7 +7,7 @@ import math
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,9 +30,11 @@ class LoadedIndex:
 
         self.dir = version_dir
         self.manifest = bld.read_manifest(version_dir)
-        self.faiss = faiss.read_index(str(version_dir / "vectors.faiss"))
+        # Any: faiss's stubs type this as the base Index, without the attributes of the concrete SWIG
+        # classes (IndexHNSWFlat.hnsw, .storage, IndexFlat.get_xb) used below.
+        self.faiss: Any = cast(Any, faiss.read_index(str(version_dir / "vectors.faiss")))
         kind = self.manifest["index"]["type"]
-        storage = self.faiss if kind == "flat_ip" else faiss.downcast_index(self.faiss.storage)
+        storage: Any = self.faiss if kind == "flat_ip" else faiss.downcast_index(self.faiss.storage)
         n, d = self.faiss.ntotal, self.faiss.d
         # zero-copy view of the stored vectors (kept alive by self.faiss), used for MMR and subsets
         self.vectors = faiss.rev_swig_ptr(storage.get_xb(), n * d).reshape(n, d)

@@ -29,7 +29,7 @@ SHORT_HOURS = 8.0
 class ParsedQuery:
     text: str  # retrieval text (preference phrases stripped)
     soft: dict[str, Any] = field(default_factory=dict)
-    hard: dict[str, list[str]] = field(default_factory=dict)
+    hard: dict[str, list[Any]] = field(default_factory=dict)
     phrases: list[str] = field(default_factory=list)
 
 

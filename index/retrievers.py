@@ -51,9 +51,10 @@ class DenseRetriever:
             scores = self.vectors[allowed] @ q
             top = top_positions(scores, n)
             return allowed[top], scores[top]
-        params = faiss.SearchParametersHNSW(
-            sel=faiss.IDSelectorBitmap(np.packbits(mask, bitorder="little")),
-            efSearch=max(int(self.faiss.hnsw.efSearch), n),
+        # faiss's stubs lack SearchParametersHNSW and the Python wrapper IDSelectorBitmap(bitmap array)
+        selector = faiss.IDSelectorBitmap(np.packbits(mask, bitorder="little"))  # type: ignore[call-arg,arg-type]
+        params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+            sel=selector, efSearch=max(int(self.faiss.hnsw.efSearch), n)
         )
         scores, ids = self.faiss.search(q[None, :], min(n, len(allowed)), params=params)
         keep = ids[0] >= 0

@@ -1,4 +1,4 @@
-"""aiohttp search service (contract in CONVENTIONS.md).
+"""aiohttp search service; its contract is the JSON Schemas in ``index/schemas/`` (request, answers, errors).
 
 Encoding and search run in a thread pool, never on the event loop. Query texts are not logged unless
 ``log_queries`` is set (privacy); errors are JSON ``{"error": "..."}`` without stack traces.
@@ -20,14 +20,19 @@ from typing import Any
 
 from aiohttp import web
 
+from index import schemas
 from index.search import IndexUnavailable, QueryError, Searcher
 
 log = logging.getLogger("kc.index.service")
 
 MAX_BODY_BYTES = 16 * 1024
-MAX_QUERY_CHARS = 500
-MAX_K = 50
-MAX_EXCLUDE_IDS = 1000
+# Limits of a /search body: read from its schema, so that the service and the contract cannot disagree.
+_REQUEST = schemas.load("search_request")["properties"]
+REQUEST_FIELDS = frozenset(_REQUEST)
+MAX_QUERY_CHARS: int = _REQUEST["query"]["maxLength"]
+MAX_K: int = _REQUEST["k"]["maximum"]
+DEFAULT_K: int = _REQUEST["k"]["default"]
+MAX_EXCLUDE_IDS: int = _REQUEST["exclude_ids"]["maxItems"]
 SEARCHER_KEY = web.AppKey("searcher", Searcher)
 EXECUTOR_KEY = web.AppKey("executor", ThreadPoolExecutor)
 LOG_QUERIES_KEY = web.AppKey("log_queries", bool)
@@ -66,7 +71,7 @@ def parse_search_body(body: Any) -> dict[str, Any]:
     """Validate a /search body; raises QueryError with an English message."""
     if not isinstance(body, dict):
         raise QueryError("request body must be a JSON object")
-    unknown = set(body) - {"query", "k", "filters", "exclude_ids"}
+    unknown = set(body) - REQUEST_FIELDS
     if unknown:
         raise QueryError(f"unknown field(s): {', '.join(sorted(unknown))}")
     query = body.get("query")
@@ -74,7 +79,7 @@ def parse_search_body(body: Any) -> dict[str, Any]:
         raise QueryError("'query' must be a non-empty string")
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(f"'query' is longer than {MAX_QUERY_CHARS} characters")
-    k = body.get("k", 5)
+    k = body.get("k", DEFAULT_K)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise QueryError(f"'k' must be an integer between 1 and {MAX_K}")
     exclude = body.get("exclude_ids", [])

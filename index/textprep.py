@@ -134,8 +134,8 @@ class Analyzer:
         cached = self._split_cache.get(term)
         if cached is not None:
             return cached
-        parts = self._split(term, depth=0) or self._split_suffix(term) or self._split_head_only(term) or ()
-        parts = tuple(p for p in parts if p != term)
+        found = self._split(term, depth=0) or self._split_suffix(term) or self._split_head_only(term) or ()
+        parts = tuple(p for p in found if p != term)
         if len(self._split_cache) < 200_000:
             self._split_cache[term] = parts
         return parts

@@ -6,7 +6,7 @@ is set) and, unless a real token issuer is configured (KC_WIDGET_ISSUER), the de
 development token issuer (scripts/chat_page.py), served by this process.
 
 Standard library only: `make stop` runs it with any Python 3. The e2e tests import `Stack` from here, so the
-tests start exactly what `make run` starts.
+tests start exactly what `make run` starts. The terminal chat (`make chat`) is terminal_chat.py.
 """
 
 from __future__ import annotations
@@ -441,55 +441,9 @@ def run_forever(config: StackConfig) -> int:
     return 0
 
 
-def chat(config: StackConfig) -> int:
-    """A chat in the terminal against a running stack, or one started just for this chat."""
-    stack = Stack(config)
-    own = False
-    try:
-        status, _ = http_json(f"{config.rasa_url}/webhooks/rest/", timeout=2)
-        running = status == 200
-    except (urllib.error.URLError, OSError):
-        running = False
-    try:
-        if not running:
-            print("Starting the assistant for this chat ...", flush=True)
-            stack.start()
-            own = True
-        sender = f"terminal-{os.getpid()}"
-        print("Chat with the assistant. Type a button's number to press it. End with Ctrl-D or /exit.\n")
-        buttons: list[dict] = []
-        while True:
-            try:
-                text = input("Sie: ").strip()
-            except EOFError:
-                break
-            if text in {"/exit", "/quit"}:
-                break
-            if not text:
-                continue
-            if text.isdigit() and 0 < int(text) <= len(buttons):
-                text = buttons[int(text) - 1].get("payload") or buttons[int(text) - 1].get("title", "")
-            buttons = []
-            for reply in stack.say(sender, text):
-                if reply.get("text"):
-                    print(f"Assistent: {reply['text']}")
-                for button in reply.get("buttons") or []:
-                    buttons.append(button)
-                    print(f"   [{len(buttons)}] {button.get('title')}")
-    except StackError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print()
-    finally:
-        if own:
-            stack.stop()
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["run", "stop", "chat"])
+    parser.add_argument("command", choices=["run", "stop"])
     args = parser.parse_args(argv)
     try:
         config = StackConfig.from_env()
@@ -499,8 +453,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "stop":
         print(stop_recorded(config.var_dir))
         return 0
-    if args.command == "chat":
-        return chat(config)
     return run_forever(config)
 
 

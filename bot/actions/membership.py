@@ -222,13 +222,13 @@ def _candidates(text: str) -> list[_Candidate]:
         i = j + 1
     spans.sort()
     result = []
-    for k, (start, end, value) in enumerate(spans):
+    for k, (start, end, amount) in enumerate(spans):
         next_start = spans[k + 1][0] if k + 1 < len(spans) else len(text)
         before, after = text[max(0, start - 30):start], text[end:min(end + 30, next_start)]
         if _NOT_A_COUNT_AFTER.search(after) or _NOT_A_COUNT_BEFORE.search(before):
             continue
         near = bool(_EMPLOYEE_WORDS.search(" ".join(after.split()[:2])))
-        result.append(_Candidate(start, end, value, near))
+        result.append(_Candidate(start, end, amount, near))
     return result
 
 
@@ -358,14 +358,15 @@ class ActionMembershipCost(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         raw = tracker.get_slot(SLOT)
         parsed = parse_employee_count(str(raw)) if raw is not None else _message_count(tracker)
-        if not parsed.ok and asks_share_price(tracker.latest_message.get("text")):
+        count = parsed.value if parsed.ok else None
+        if count is None and asks_share_price(tracker.latest_message.get("text")):
             price = format_de(load_terms().share_price_eur)
             dispatcher.utter_message(response="utter_membership_share_price", price=price)
             return [SlotSet(SLOT, None)]
-        if not parsed.ok:
+        if count is None:
             dispatcher.utter_message(response="utter_ask_employee_count")
             return [SlotSet(SLOT, None)]
-        variables = quote(load_terms(), parsed.value)
+        variables = quote(load_terms(), count)
         response = "utter_membership_cost_single" if variables["shares"] == 1 else "utter_membership_cost"
         dispatcher.utter_message(response=response, **variables)
         return [SlotSet(SLOT, None)]

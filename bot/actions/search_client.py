@@ -1,4 +1,4 @@
-"""HTTP client for the course search service (contract in CONVENTIONS.md).
+"""HTTP client for the course search service (contract: the JSON Schemas in index/schemas/).
 
 Every failure (connection refused, timeout, non-JSON or error status) becomes :class:`SearchUnavailable`, so
 actions can apologise in German instead of leaking exception text into the chat.

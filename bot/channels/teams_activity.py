@@ -31,10 +31,14 @@ def log_key(salt: str, value: str) -> str:
     return hmac.new(salt.encode(), f"log\x1f{value}".encode(), hashlib.sha256).hexdigest()[:10]
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of an activity, or an empty one where the field is missing or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def tenant_of(activity: dict[str, Any]) -> str | None:
-    channel_data = activity.get("channelData") if isinstance(activity.get("channelData"), dict) else {}
-    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
-    conversation = activity.get("conversation") if isinstance(activity.get("conversation"), dict) else {}
+    tenant = _object(_object(activity.get("channelData")).get("tenant"))
+    conversation = _object(activity.get("conversation"))
     value = tenant.get("id") or conversation.get("tenantId")
     return str(value) if value else None
 

@@ -94,7 +94,9 @@ def _buttons(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def offer_card(offer: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any]:
     """Adaptive Card of one offer (``kc_offer``); fact titles and the link label come from ``labels``."""
-    fact_labels = labels.get("facts") if isinstance(labels.get("facts"), dict) else {}
+    fact_labels = labels.get("facts")
+    if not isinstance(fact_labels, dict):
+        fact_labels = {}
     title = str(offer.get("title") or offer.get("id") or "")
     number = offer.get("number")
     body: list[dict[str, Any]] = [
@@ -127,7 +129,9 @@ def render(message: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any] | 
     """The Teams activity fields (``text``/``attachments``) of one Rasa message; None if nothing to show."""
     text = str(message.get("text") or "")
     buttons = list(message.get("buttons") or message.get("quick_replies") or [])
-    custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+    custom = message.get("custom")
+    if not isinstance(custom, dict):
+        custom = {}
     image = message.get("image")
     body: dict[str, Any] | None = None
     if isinstance(custom.get("kc_offer"), dict):

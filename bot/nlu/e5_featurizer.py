@@ -9,7 +9,10 @@ paraphrases. Each message gets:
 * sequence features: per spaCy token the mean of the last hidden states of the word pieces that overlap
   it, so dense and sparse sequence features have the same length, as DIET requires.
 
-The model runs in numpy (bot/nlu/e5_encoder.py); the folder is converted once by ``make setup``.
+The model runs as the ONNX export in onnxruntime through the package ``e5``, the same code and graph as the
+search service's query encoder (bot/nlu/e5_encoder.py); ``make setup`` converts the model and exports it.
+fp32 rather than int8: int8 quantises activations per call, so a message encoded alone at run time would get
+other features than in a training batch (measured in the README); fp32 ONNX gives the same vector either way.
 """
 
 from __future__ import annotations
@@ -31,14 +34,16 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from threadpoolctl import ThreadpoolController
 
-from bot.nlu.e5_encoder import E5Encoder, E5ModelMissingError, Encoded, load_encoder
+from bot.nlu.e5_encoder import CachedEncoder, E5ModelMissingError, load_encoder, onnx_dir_for
+from e5 import ONNX_FILES, Encoded
 
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = "var/models/multilingual-e5-small"
+# The export's fp32 graph (see the module docstring for why not int8).
+DEFAULT_VARIANT = "onnx"
 
 
 class E5ModelMissing(RasaException):
@@ -63,6 +68,23 @@ def token_features(encoded: Encoded, tokens: list[Token]) -> np.ndarray:
     return features
 
 
+def encoder_for(config: dict[str, Any]) -> CachedEncoder:
+    """The shared encoder for a component config (``model_dir``, ``onnx_dir``, ``variant``, ``threads``)."""
+    model_dir = resolve_model_dir(str(config.get("model_dir") or DEFAULT_MODEL_DIR)).resolve()
+    onnx_dir = onnx_dir_for(model_dir, config.get("onnx_dir"))
+    if not onnx_dir.is_absolute():
+        onnx_dir = resolve_model_dir(str(onnx_dir)).resolve()
+    try:
+        return load_encoder(
+            str(model_dir),
+            str(onnx_dir),
+            str(config.get("variant") or DEFAULT_VARIANT),
+            int(config.get("threads") or 1),
+        )
+    except E5ModelMissingError as error:
+        raise E5ModelMissing(str(error)) from error
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class E5Featurizer(DenseFeaturizer, GraphComponent):
     """Adds e5 sentence and per-token features to TEXT (and RESPONSE/ACTION_TEXT in training)."""
@@ -73,15 +95,18 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["tokenizers", "scipy", "threadpoolctl"]
+        return ["tokenizers", "onnxruntime"]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # threads: BLAS threads of the forward pass. One, because the 2 cores are shared (Rasa server,
+        # threads: onnxruntime intra-op threads. One, because the 2 cores are shared (Rasa server,
         # action server, search service); with a busy second core two threads were 3x slower (measured).
+        # onnx_dir: None = KC_ONNX_DIR (set by the Makefile) or the model folder's sibling "<model_dir>-onnx".
         return {
             **DenseFeaturizer.get_default_config(),
             "model_dir": DEFAULT_MODEL_DIR,
+            "onnx_dir": None,
+            "variant": DEFAULT_VARIANT,
             "batch_size": 32,
             "threads": 1,
         }
@@ -90,21 +115,13 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         if not str(config.get("model_dir") or "").strip():
             raise RasaException("E5Featurizer needs 'model_dir' (the converted multilingual-e5-small).")
+        if config.get("variant", DEFAULT_VARIANT) not in ONNX_FILES:
+            raise RasaException(f"E5Featurizer 'variant' must be one of {', '.join(ONNX_FILES)}.")
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self.batch_size = int(self._config["batch_size"])
-        self.threads = int(self._config["threads"])
-        # One controller per component: threadpool_limits() rescans the loaded libraries per call (~5 ms).
-        self._threadpools = ThreadpoolController()
-        self.encoder = self._load(resolve_model_dir(str(self._config["model_dir"])))
-
-    @staticmethod
-    def _load(model_dir: Path) -> E5Encoder:
-        try:
-            return load_encoder(str(model_dir.resolve()))
-        except E5ModelMissingError as error:
-            raise E5ModelMissing(str(error)) from error
+        self.encoder = encoder_for(self._config)
 
     @classmethod
     def create(
@@ -136,8 +153,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     def _featurize(self, messages: list[Message], attribute: str) -> None:
         if not messages:
             return
-        with self._threadpools.limit(limits=self.threads):
-            encoded = self.encoder.encode([m.get(attribute) for m in messages], batch_size=self.batch_size)
+        encoded = self.encoder.encode([m.get(attribute) for m in messages], batch_size=self.batch_size)
         for message, result in zip(messages, encoded, strict=True):
             tokens = message.get(TOKENS_NAMES[attribute]) or []
             self.add_features_to_message(

@@ -31,7 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
-from bot.nlu.e5_featurizer import DEFAULT_MODEL_DIR, E5Featurizer, resolve_model_dir
+from bot.nlu.e5_featurizer import DEFAULT_MODEL_DIR, DEFAULT_VARIANT, E5Featurizer, encoder_for
 from german.folding import UMLAUT_TABLE as UMLAUT_FOLDING
 
 logger = logging.getLogger(__name__)
@@ -73,8 +73,11 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # C and char_weight: chosen by 5-fold cross-validation on bot/data (0.2-0.4 x 5-10 within 0.003).
+        # model_dir / onnx_dir / variant: the E5Featurizer's encoder (keep both components' settings equal).
         return {
             "model_dir": DEFAULT_MODEL_DIR,
+            "onnx_dir": None,
+            "variant": DEFAULT_VARIANT,
             "C": 5.0,
             "char_weight": 0.4,
             "min_ngram": 2,
@@ -115,12 +118,12 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import SVC
 
-        examples = [m for m in training_data.intent_examples if sentence_vector(m) is not None]
-        labels = [str(m.get(INTENT)) for m in examples]
+        featurized = [(m, v) for m in training_data.intent_examples if (v := sentence_vector(m)) is not None]
+        labels = [str(m.get(INTENT)) for m, _ in featurized]
         if len(set(labels)) < 2:
             raise RasaException("E5IntentClassifier needs training examples of at least two intents.")
-        texts = [str(m.get(TEXT)) for m in examples]
-        vectors = [sentence_vector(m) for m in examples]
+        texts = [str(m.get(TEXT)) for m, _ in featurized]
+        vectors = [v for _, v in featurized]
         if self.config["spelling_variants"]:
             extra_texts, extra_vectors, extra_labels = self._variants(texts, labels)
             texts, vectors, labels = texts + extra_texts, vectors + extra_vectors, labels + extra_labels
@@ -151,9 +154,7 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def _variants(self, texts: list[str], labels: list[str]) -> tuple[list[str], list[np.ndarray], list[str]]:
-        """Spelling variants of every example, encoded with the same e5 model as the featurizer."""
-        from bot.nlu.e5_encoder import load_encoder
-
+        """Spelling variants of every example, encoded with the same e5 encoder as the featurizer."""
         pairs = [
             (variant, label)
             for text, label in zip(texts, labels, strict=True)
@@ -162,8 +163,7 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         if not pairs:
             return [], [], []
         start = time.monotonic()
-        encoder = load_encoder(str(resolve_model_dir(str(self.config["model_dir"])).resolve()))
-        encoded = encoder.encode([variant for variant, _ in pairs])
+        encoded = encoder_for(self.config).encode([variant for variant, _ in pairs])
         logger.info(f"e5 vectors for {len(pairs)} spelling variants in {time.monotonic() - start:.0f} s")
         return [v for v, _ in pairs], [e.sentence for e in encoded], [label for _, label in pairs]
 

@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     store = SupportStore(args.db)
     if args.command == "list":
         requests = store.list(include_closed=args.all)
-        for req in requests:
-            print(_line(req))
+        for listed in requests:
+            print(_line(listed))
         print(f"{len(requests)} request(s)" + ("" if args.all else " open"))
         return 0
     if args.command == "purge":

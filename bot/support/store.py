@@ -121,7 +121,8 @@ class SupportStore:
                 (_utc_iso(created), question, json.dumps(turns, ensure_ascii=False), contact,
                  sender_pseudonym(sender_id) if sender_id else None),
             )
-            row_id = int(cur.lastrowid)
+            row_id = cur.lastrowid
+            assert row_id is not None  # set by every successful INSERT
             ref = make_ref(row_id, created)
             conn.execute("UPDATE support_requests SET ref = ? WHERE id = ?", (ref, row_id))
         request = self.get(ref)

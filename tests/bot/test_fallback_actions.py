@@ -120,22 +120,31 @@ async def test_tie_between_two_profile_intents_is_taken_as_the_better_one(make_t
     assert "nlu_fallback" not in [i["name"] for i in replayed["parse_data"]["intent_ranking"]]
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param(
+            lambda make_tracker: make_tracker(
+                text="Was kostet ein Kurs für uns?",
+                intent="nlu_fallback",
+                confidence=0.3,
+                ranking=[
+                    ("nlu_fallback", 0.3),
+                    ("request_recommendations", 0.42),
+                    ("ask_membership_cost", 0.4),
+                ],
+            ),
+            id="tie with another kind of intent",
+        ),
+        pytest.param(
+            lambda make_tracker: _ambiguous_profile_message(make_tracker, active_loop="membership_form"),
+            id="tie between profile intents inside a running form",
+        ),
+    ],
+)
 @pytest.mark.asyncio
-async def test_tie_with_another_kind_of_intent_still_asks(make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        text="Was kostet ein Kurs für uns?",
-        intent="nlu_fallback",
-        confidence=0.3,
-        ranking=[("nlu_fallback", 0.3), ("request_recommendations", 0.42), ("ask_membership_cost", 0.4)],
-    )
-    assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain) == []
-    assert dispatcher.messages[0]["response"] == "utter_ask_affirmation"
-
-
-@pytest.mark.asyncio
-async def test_tie_inside_a_running_form_still_asks(make_tracker, dispatcher, domain):
-    tracker = _ambiguous_profile_message(make_tracker, active_loop="membership_form")
-    assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain) == []
+async def test_ties_that_still_ask(message, make_tracker, dispatcher, domain):
+    assert await ActionDefaultAskAffirmation().run(dispatcher, message(make_tracker), domain) == []
     assert dispatcher.messages[0]["response"] == "utter_ask_affirmation"
 
 

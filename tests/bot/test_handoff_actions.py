@@ -92,64 +92,65 @@ async def _run_validation(tracker):
     return slots, responses(dispatcher)
 
 
+IN_FORM = {"active_loop": "handoff_form"}
+ASKING_CONSENT = {"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "context", "expected", "said"),
+    [
+        pytest.param(
+            "ja",
+            "affirm",
+            {"history": HISTORY[:7]},
+            {"handoff_question": "Wie lange ist die Kündigungsfrist?", "asked": "handoff_consent"},
+            None,
+            id="activation takes the question from the conversation",
+        ),
+        pytest.param(
+            "ja, einverstanden",
+            "affirm",
+            {**IN_FORM, "slots": ASKING_CONSENT},
+            {"handoff_consent": True, "asked": "handoff_contact"},
+            None,
+            id="consent, then the contact is asked",
+        ),
+        pytest.param(
+            "nein",
+            "deny",
+            {**IN_FORM, "slots": ASKING_CONSENT},
+            {"handoff_consent": False, "asked": None},
+            None,
+            id="no consent ends the form without asking more",
+        ),
+        pytest.param(
+            "hm, wofür?",
+            "out_of_scope",
+            {**IN_FORM, "slots": ASKING_CONSENT},
+            {"asked": "handoff_consent"},
+            ["utter_handoff_consent_unclear"],
+            id="unclear consent is asked again",
+        ),
+        pytest.param(
+            "ja",
+            "affirm",
+            {
+                **IN_FORM,
+                "slots": {"requested_slot": "handoff_consent"},
+                "history": [user_event("Mensch bitte", "request_human")],
+            },
+            {"asked": "handoff_question"},
+            None,
+            id="the question is asked when none is known",
+        ),
+    ],
+)
 @pytest.mark.asyncio
-async def test_activation_takes_the_question_from_the_conversation():
-    tracker = make_tracker("ja", "affirm", history=HISTORY[:7])
-    slots, _ = await _run_validation(tracker)
-    assert slots["handoff_question"] == "Wie lange ist die Kündigungsfrist?"
-    assert slots["asked"] == "handoff_consent"
-
-
-@pytest.mark.asyncio
-async def test_consent_then_contact_is_asked():
-    tracker = make_tracker(
-        "ja, einverstanden",
-        "affirm",
-        active_loop="handoff_form",
-        slots={"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"},
-    )
-    slots, _ = await _run_validation(tracker)
-    assert slots["handoff_consent"] is True
-    assert slots["asked"] == "handoff_contact"
-
-
-@pytest.mark.asyncio
-async def test_no_consent_ends_the_form_without_asking_more():
-    tracker = make_tracker(
-        "nein",
-        "deny",
-        active_loop="handoff_form",
-        slots={"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"},
-    )
-    slots, _ = await _run_validation(tracker)
-    assert slots["handoff_consent"] is False
-    assert slots["asked"] is None
-
-
-@pytest.mark.asyncio
-async def test_unclear_consent_is_asked_again():
-    tracker = make_tracker(
-        "hm, wofür?",
-        "out_of_scope",
-        active_loop="handoff_form",
-        slots={"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"},
-    )
-    slots, said = await _run_validation(tracker)
-    assert slots["asked"] == "handoff_consent"
-    assert said == ["utter_handoff_consent_unclear"]
-
-
-@pytest.mark.asyncio
-async def test_question_is_asked_when_none_is_known():
-    tracker = make_tracker(
-        "ja",
-        "affirm",
-        active_loop="handoff_form",
-        slots={"requested_slot": "handoff_consent"},
-        history=[user_event("Mensch bitte", "request_human")],
-    )
-    slots, _ = await _run_validation(tracker)
-    assert slots["asked"] == "handoff_question"
+async def test_form_takes_and_asks_what_it_needs(text, intent, context, expected, said):
+    slots, uttered = await _run_validation(make_tracker(text, intent, **context))
+    assert {name: slots[name] for name in expected} == expected
+    if said is not None:
+        assert uttered == said
 
 
 def test_store_with_consent_gives_a_reference_number(db):

@@ -18,29 +18,34 @@ async def _validate(tracker):
     return slot_events(events), responses(dispatcher)
 
 
+IN_FORM = {"slots": ASKED, "active_loop": "membership_form"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "context", "count"),
+    [
+        pytest.param("ca. 300", "inform_employee_count", IN_FORM, 300, id="answer to the question"),
+        pytest.param(
+            "also wir sind etwa 1.850 Beschäftigte",
+            "inform_role",
+            IN_FORM,
+            1850,
+            id="number read from the text when the NLU missed the entity",
+        ),
+        pytest.param(
+            "Was kostet es bei zweitausend Leuten?",
+            "ask_membership_cost",
+            {"entities": [{"entity": "employee_count", "value": "zweitausend", "start": 20, "end": 31}]},
+            2000,
+            id="entity value",
+        ),
+    ],
+)
 @pytest.mark.asyncio
-async def test_answer_to_the_question_fills_the_count():
-    tracker = make_tracker("ca. 300", "inform_employee_count", slots=ASKED, active_loop="membership_form")
-    slots, said = await _validate(tracker)
-    assert slots["employee_count"] == 300
+async def test_the_count_is_taken_without_asking_again(text, intent, context, count):
+    slots, said = await _validate(make_tracker(text, intent, **context))
+    assert slots["employee_count"] == count
     assert said == []
-
-
-@pytest.mark.asyncio
-async def test_number_is_read_from_the_text_when_nlu_missed_the_entity():
-    tracker = make_tracker(
-        "also wir sind etwa 1.850 Beschäftigte", "inform_role", slots=ASKED, active_loop="membership_form"
-    )
-    slots, _ = await _validate(tracker)
-    assert slots["employee_count"] == 1850
-
-
-@pytest.mark.asyncio
-async def test_entity_value_is_used():
-    entities = [{"entity": "employee_count", "value": "zweitausend", "start": 20, "end": 31}]
-    tracker = make_tracker("Was kostet es bei zweitausend Leuten?", "ask_membership_cost", entities=entities)
-    slots, _ = await _validate(tracker)
-    assert slots["employee_count"] == 2000
 
 
 @pytest.mark.parametrize(
@@ -60,21 +65,23 @@ async def test_nonsense_answer_is_refused_and_asked_again(text, response):
     assert said == [response]
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "context"),
+    [
+        # the slot stays empty, so the form asks "Wie viele Beschäftigte ...?"
+        pytest.param(
+            "Was kostet die Mitgliedschaft?", "ask_membership_cost", {}, id="question without a number"
+        ),
+        # the form rejects it, the handoff rule takes over
+        pytest.param(
+            "Ich möchte mit einem Menschen sprechen", "request_human", IN_FORM, id="request for a human"
+        ),
+    ],
+)
 @pytest.mark.asyncio
-async def test_question_without_number_leaves_the_slot_empty_so_the_form_asks():
-    tracker = make_tracker("Was kostet die Mitgliedschaft?", "ask_membership_cost")
-    slots, said = await _validate(tracker)
+async def test_no_count_is_taken_from_a_message_without_one(text, intent, context):
+    slots, said = await _validate(make_tracker(text, intent, **context))
     assert "employee_count" not in slots
-    assert said == []
-
-
-@pytest.mark.asyncio
-async def test_request_for_a_human_is_not_taken_as_a_number():
-    tracker = make_tracker(
-        "Ich möchte mit einem Menschen sprechen", "request_human", slots=ASKED, active_loop="membership_form"
-    )
-    slots, said = await _validate(tracker)
-    assert "employee_count" not in slots  # the form rejects, the handoff rule takes over
     assert said == []
 
 

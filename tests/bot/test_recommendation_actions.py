@@ -1,7 +1,9 @@
 """action_recommend / action_show_details against a real local HTTP server that answers with canned JSON.
 
 The search service is replaced at the HTTP level only: the actions use the real aiohttp client, so timeouts,
-refused connections and error statuses are exercised for real.
+refused connections and error statuses are exercised for real. What the client sends and what the fake
+answers are both checked against the service's JSON Schemas (index/schemas/), so the fake cannot drift from
+the real service unnoticed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.actions.recommendations import (
     build_filters,
     build_query,
 )
+from index import schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,23 +59,44 @@ COURSES: dict[str, dict[str, Any]] = {
 }
 
 
+# The fields of one search result, as the real service sends them (no target_group etc.).
+RESULT_FIELDS = schemas.load("search_response")["$defs"]["result"]["required"]
+
+
+def as_result(course: dict[str, Any]) -> dict[str, Any]:
+    return {name: course.get(name) for name in RESULT_FIELDS} | {"weak": course.get("weak", False)}
+
+
 class FakeSearch:
-    """Canned search service; records what the action sent."""
+    """Canned search service; records what the action sent and every break of the service contract."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.contract_problems: list[str] = []
         self.mode = "ok"
+
+    def answer(self, schema: str, body: dict[str, Any], status: int = 200) -> web.Response:
+        self.contract_problems += [f"{schema}: {p}" for p in schemas.problems(schema, body)]
+        return web.json_response(body, status=status)
 
     async def search(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append(body)
+        self.contract_problems += [f"search_request: {p}" for p in schemas.problems("search_request", body)]
         if self.mode == "slow":
             await asyncio.sleep(1.0)
         if self.mode == "error":
-            return web.json_response({"error": "index not loaded"}, status=503)
+            return self.answer("error_response", {"error": "index not loaded"}, status=503)
+        answer: dict[str, Any] = {
+            "results": [],
+            "preferences": {},
+            "applied_filters": body.get("filters") or {},
+            "no_good_match": self.mode == "no_good_match",
+            "index_version": "fake-1",
+        }
         if self.mode == "empty":
-            return web.json_response({"results": [], "preferences": {}})
-        results = [c for c in COURSES.values() if c["id"] not in body.get("exclude_ids", [])]
+            return self.answer("search_response", answer)
+        results = [as_result(c) for c in COURSES.values() if c["id"] not in body.get("exclude_ids", [])]
         # Like the real search, each query finds the offers about its need (the part before the role).
         words = {w.lower() for w in body["query"].split(" – ")[0].replace(",", " ").split()}
         about = [c for c in results if words & {w.lower() for w in [*c["title"].split(), *c["matched"]]}]
@@ -80,9 +104,7 @@ class FakeSearch:
         formats = body.get("filters", {}).get("format")
         if formats:
             results = [c for c in results if c["format"] in formats]
-        answer: dict[str, Any] = {"results": results[: body.get("k", 5)], "preferences": {}}
-        if self.mode == "no_good_match":
-            answer["no_good_match"] = True
+        answer["results"] = results[: body.get("k", 5)]
         if self.mode == "role_only":  # the search matched only the role, not the topic
             answer["results"] = [{**c, "matched": ["Bürgeramt"]} for c in answer["results"]]
         if self.mode == "all_weak":  # nothing but loose fits
@@ -93,15 +115,15 @@ class FakeSearch:
             answer["results"] = [
                 {**c, "matched": c["matched"] if i < 2 else []} for i, c in enumerate(results)
             ]
-        return web.json_response(answer)
+        return self.answer("search_response", answer)
 
     async def course(self, request: web.Request) -> web.Response:
         course_id = request.match_info["id"]
         if self.mode == "slow":
             await asyncio.sleep(1.0)
         if course_id not in COURSES:
-            return web.json_response({"error": f"unknown course {course_id}"}, status=404)
-        return web.json_response(COURSES[course_id])
+            return self.answer("error_response", {"error": f"unknown course {course_id}"}, status=404)
+        return self.answer("catalog_row", COURSES[course_id])
 
 
 @pytest_asyncio.fixture
@@ -113,7 +135,8 @@ async def search_service(aiohttp_server, monkeypatch):
     server = await aiohttp_server(app)
     monkeypatch.setenv("KC_SEARCH_URL", str(server.make_url("")))
     monkeypatch.setenv("KC_SEARCH_TIMEOUT", "0.3")
-    return fake
+    yield fake
+    assert fake.contract_problems == [], "the client or the fake broke the search service contract"
 
 
 PROFILE = {
@@ -443,53 +466,48 @@ async def test_details_of_offer_n_show_full_description(search_service, make_tra
     assert json.loads(payloads[0].removeprefix("/more_like")) == {"ordinal": "2"}
 
 
+@pytest.mark.parametrize(
+    ("slots", "ordinal", "mode", "expected"),
+    [
+        pytest.param(
+            {"last_results": LAST},
+            "7",
+            "ok",
+            {"response": "utter_ask_which_offer", "count": 2},
+            id="no valid number: asks which",
+        ),
+        pytest.param({}, "1", "ok", {"response": "utter_no_offers_yet"}, id="before any offer"),
+        pytest.param(
+            {"last_results": [{"id": "gone", "title": "Alt"}]},
+            None,
+            "ok",
+            {"response": "utter_offer_gone"},
+            id="course the search no longer knows",
+        ),
+        pytest.param(
+            {"last_results": LAST},
+            "1",
+            "slow",
+            {"response": "utter_search_unavailable", "retry_payload": '/ask_details{"ordinal": "1"}'},
+            id="search too slow: retry button",
+        ),
+    ],
+)
 @pytest.mark.asyncio
-async def test_details_without_valid_number_ask_which(search_service, make_tracker, dispatcher, domain):
+async def test_details_that_cannot_be_shown_say_why(
+    search_service, make_tracker, dispatcher, domain, slots, ordinal, mode, expected
+):
+    search_service.mode = mode
     tracker = make_tracker(
-        slots={"last_results": LAST},
-        text="Details zu Nr. 7",
+        slots=slots,
+        text=f"Details zu Nr. {ordinal}" if ordinal else "Details",
         intent="ask_details",
-        entities=[{"entity": "ordinal", "value": "7"}],
+        entities=[{"entity": "ordinal", "value": ordinal}] if ordinal else [],
     )
     await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_ask_which_offer"]
-    assert dispatcher.messages[0]["count"] == 2
+    assert len(dispatcher.messages) == 1
+    assert {key: dispatcher.messages[0].get(key) for key in expected} == expected
     assert search_service.requests == []
-
-
-@pytest.mark.asyncio
-async def test_details_before_any_offer(make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        slots={},
-        text="Details zu Nr. 1",
-        intent="ask_details",
-        entities=[{"entity": "ordinal", "value": "1"}],
-    )
-    await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_no_offers_yet"]
-
-
-@pytest.mark.asyncio
-async def test_details_of_unknown_course(search_service, make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        slots={"last_results": [{"id": "gone", "title": "Alt"}]}, text="Details", intent="ask_details"
-    )
-    await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_offer_gone"]
-
-
-@pytest.mark.asyncio
-async def test_details_when_search_is_slow(search_service, make_tracker, dispatcher, domain):
-    search_service.mode = "slow"
-    tracker = make_tracker(
-        slots={"last_results": LAST},
-        text="Details zu Nr. 1",
-        intent="ask_details",
-        entities=[{"entity": "ordinal", "value": "1"}],
-    )
-    await ActionShowDetails().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_search_unavailable"]
-    assert dispatcher.messages[0]["retry_payload"] == '/ask_details{"ordinal": "1"}'
 
 
 @pytest.mark.asyncio

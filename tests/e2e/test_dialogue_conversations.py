@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 OFFERS_INTRO = re.compile(r"Diese (\d) Angebote passen zu Ihnen|Dieses Angebot passt zu Ihnen")
 TOPIC_WORDS = {
     "excel": r"excel|tabellenkalkulation",

@@ -6,6 +6,10 @@ import json
 import sqlite3
 import urllib.request
 
+import pytest
+
+pytestmark = pytest.mark.e2e
+
 
 def _all_text(replies: list[str]) -> str:
     return " ".join(replies).lower()

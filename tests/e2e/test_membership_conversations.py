@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 ASK_COUNT = "Wie viele Beschäftigte hat Ihre Verwaltung?"
 REF_RE = re.compile(r"KC-\d{4}-\d{6}")
 

@@ -17,6 +17,7 @@ def _config(tmp_path, **changes):
     return replace(base, ports=ports, var_dir=tmp_path, **changes)
 
 
+@pytest.mark.needs_model  # the trained model and the index are checked before the ports
 def test_port_in_use_is_named_with_the_variable_to_change(tmp_path):
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
@@ -42,6 +43,7 @@ def test_bad_port_variable_is_refused():
         stack_module.ports_from_env({"KC_WEB_PORT": "eighty"})
 
 
+@pytest.mark.e2e  # starts the action server and the Rasa server
 def test_a_crashing_service_stops_the_others(tmp_path):
     # An interpreter that exits at once with code 1 stands in for a search service that crashes on start.
     config = _config(tmp_path, index_python=Path("/bin/false"))

@@ -13,6 +13,7 @@ from index import catalog as cat
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
 SMALL_N = 40
+SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"
 
 
 def demo_courses() -> list[dict]:
@@ -22,6 +23,14 @@ def demo_courses() -> list[dict]:
     if len(courses) < SMALL_N:
         pytest.fail(f"demo catalog has {len(courses)} courses, tests need {SMALL_N}", pytrace=False)
     return courses
+
+
+@pytest.fixture(scope="session")
+def sentences() -> list[str]:
+    """200 varied German sentences (tests/index/data) for comparing encoders."""
+    lines = SENTENCES.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 200
+    return lines
 
 
 @pytest.fixture(scope="session")

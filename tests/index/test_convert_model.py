@@ -14,7 +14,6 @@ import pytest
 from index import convert_model
 from index.embedding import Encoder
 
-SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"
 MIN_COSINE = 0.999
 # Whitespace, control characters, compatibility forms, unknown characters, literal special pieces.
 EDGE_CASES = [
@@ -26,13 +25,6 @@ EDGE_CASES = [
     "<s> wörtlich </s> und <mask> Platzhalter",
     "",
 ]
-
-
-@pytest.fixture(scope="module")
-def sentences() -> list[str]:
-    lines = SENTENCES.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 200
-    return lines
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +168,7 @@ def test_rerun_is_noop(model_dir, capsys) -> None:
     assert weights.stat().st_mtime_ns == before
 
 
+@pytest.mark.needs_model  # converts the model
 def test_changed_identity_triggers_reconversion(tmp_path) -> None:
     out = tmp_path / "model"
     out.mkdir()

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from index import schemas
 from index.preferences import parse_preferences
 from index.search import QueryError, Searcher
 
@@ -69,6 +70,7 @@ def test_result_fields_follow_the_contract(searcher):
             "description",
         } <= set(r)
     assert isinstance(result["preferences"], dict) and isinstance(result["no_good_match"], bool)
+    assert schemas.problems("search_response", result) == []
 
 
 def test_title_queries_find_their_course(searcher, small_courses):

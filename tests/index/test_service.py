@@ -1,4 +1,7 @@
-"""HTTP API of the search service (aiohttp test client, real model on the small index)."""
+"""HTTP API of the search service (aiohttp test client, real model on the small index).
+
+Every answer is checked against its JSON Schema in index/schemas/ (the contract the action server relies on).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,22 @@ import logging
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from index import schemas
 from index.search import Searcher
 from index.service import create_app
 
 
+def answer_schema(path: str, status: int) -> str:
+    """The schema an answer of the service must follow."""
+    if path == "/health":
+        return "health_response"
+    if status >= 400:
+        return "error_response"
+    return "search_response" if path == "/search" else "catalog_row"
+
+
 def call(searcher, method: str, path: str, **kwargs) -> tuple[int, dict]:
-    """Run one request against a fresh app; returns (status, JSON body)."""
+    """Run one request against a fresh app; returns (status, JSON body), checked against the contract."""
 
     async def go():
         async with TestClient(TestServer(create_app(searcher, workers=2))) as client:
@@ -22,7 +35,11 @@ def call(searcher, method: str, path: str, **kwargs) -> tuple[int, dict]:
             assert resp.content_type == "application/json"
             return resp.status, await resp.json()
 
-    return asyncio.run(go())
+    status, body = asyncio.run(go())
+    assert schemas.problems(answer_schema(path, status), body) == []
+    if path == "/search" and status == 200:  # what the service accepts, the contract describes
+        assert schemas.problems("search_request", kwargs["json"]) == []
+    return status, body
 
 
 def test_health(searcher, small_courses):
@@ -78,6 +95,7 @@ def test_course_details_and_unknown_id(searcher, small_courses):
     ],
 )
 def test_malformed_requests_get_4xx_json(searcher, payload, fragment):
+    assert schemas.problems("search_request", payload)  # the contract rejects it as well
     status, body = call(searcher, "POST", "/search", json=payload)
     assert status == 400
     assert fragment in body["error"] and "Traceback" not in body["error"]
@@ -141,7 +159,9 @@ def test_concurrent_requests_match_sequential_ones(small_index, caplog):
             async def one(query: str) -> dict:
                 resp = await client.post("/search", json={"query": query, "k": 5})
                 assert resp.status == 200
-                return await resp.json()
+                body = await resp.json()
+                assert schemas.problems("search_response", body) == []
+                return body
 
             if concurrent:
                 return list(await asyncio.gather(*(one(q) for q in queries * 2)))
