@@ -94,7 +94,7 @@ ROLE_WORD = re.compile(
         r"\w*koordinator(?:in)?|\w*anw{ae}rter(?:in)?|azubis?|auszubildende[rn]?|\w*fachangestellte[rn]?|"
         r"beamt\w*|\w*beamter|\w*beamtin|admins?|administrator(?:in)?|assistenz|\w*referent(?:in)?|"
         r"hausmeister(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
-        r"pr{ue}fer(?:in)?|\w*arbeiter(?:in)?|\w*managerin|\w*manager|verwaltungswirt\w*|\w*fachwirt\w*|"
+        r"pr{ue}fer(?:in)?|\w*feuerwehr|\w*arbeiter(?:in)?|\w*managerin|\w*manager|verwaltungswirt\w*|\w*fachwirt\w*|"
         r"\w*lehrjahr|praxisabschnitt\w*|\w*semester)"
     ),
     re.IGNORECASE,

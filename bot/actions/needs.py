@@ -51,6 +51,7 @@ MIN_DESCRIPTION_WORDS = 4
 # A told problem has at least two content words ("Wir sind zu viert" tells no need).
 MIN_TOLD_WORDS = 2
 MAX_ROLE_WORDS = 7
+MAX_WORDS_BEFORE_ROLE = 2
 
 # No sentence ends after "Art.", "Nr.", "ca." and the like.
 _ABBREVIATIONS = "".join(
@@ -69,6 +70,8 @@ _CLAUSE_SEPARATOR = re.compile(
 _WORD = re.compile(r"[\w§][\w§*.'’/-]*", re.UNICODE)
 # "keine Ahnung", "keinen Plan": no topic ("ich hab keine Ahnung, wie das laufen soll").
 _NO_IDEA = re.compile(r"\b(?:keine|keinen|null|kei)\s+(?:ahnung|plan|idee)\b", re.IGNORECASE)
+# Right before a role the NLU tagged: "ich bin …", "als …".
+_ROLE_CUE = re.compile(r"\b(?:bin|als)\s+(?:ein|eine)?\s*$", re.IGNORECASE)
 _LEADING_AND = re.compile(r"^(?:und|aber|oder)\s+", re.IGNORECASE)
 _ROLE_ADJECTIVES = frozenset(fold(w) for w in "zuständig tätig beschäftigt angestellt verantwortlich".split())
 _ROLE_STOP = frozenset(fold(w) for w in "und aber oder sowie weil damit dass wenn wie was".split())
@@ -167,7 +170,7 @@ def split_role(clause: str, cased: bool = True) -> tuple[str, str | None]:
         return _unit_alone(clause, cased)
     by_unit = bool(match.group("unit")) and match.group("verb") is not None
     rest = clause[match.end():]
-    cut, named_role, head, phrase = 0, False, False, False
+    cut, named_role, head, phrase, before_head = 0, False, False, False, 0
     for word in _WORD.finditer(rest):
         token, folded = word.group(), fold(word.group())
         noun = token[:1].isupper() or token[:1].isdigit() or not cased
@@ -180,7 +183,11 @@ def split_role(clause: str, cased: bool = True) -> tuple[str, str | None]:
         elif not head:  # before the job or unit: "im kommunalen Jobcenter", "einer kleinen Gemeinde"
             if noun and not is_function_word(token):
                 if not by_unit:
-                    break
+                    # "die Verwaltung für unsere Freiwillige Feuerwehr": a role word must follow soon
+                    before_head += 1
+                    if before_head > MAX_WORDS_BEFORE_ROLE:
+                        break
+                    continue
                 head = True
                 cut = word.end()
         elif folded in _ROLE_ADJECTIVES:
@@ -301,9 +308,15 @@ ROLE_PLACEHOLDER = "Dienststelle"
 
 
 def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """The text with each role span the NLU found replaced by ``ROLE_PLACEHOLDER``."""
+    """The text with each role span the NLU found replaced by ``ROLE_PLACEHOLDER``, if the span reads as a
+    role: it ends in a role word, or follows "bin" / "als" (the NLU sometimes tags a topic such as
+    "Fachkräfteeinwanderungsgesetz" as a role; that stays part of the need)."""
     for start, end in sorted(set(spans), reverse=True):
-        if 0 <= start < end <= len(text):
+        if not 0 <= start < end <= len(text):
+            continue
+        words = _words(text[start:end])
+        stated = _ROLE_CUE.search(text[:start])
+        if words and (is_role_word(words[-1]) or stated):
             text = text[:start] + ROLE_PLACEHOLDER + text[end:]
     return text
 
