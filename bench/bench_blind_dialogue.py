@@ -1,6 +1,6 @@
 """Blind conversation benchmark: does the assistant meet people who never saw its training data?
 
-    .venv/rasa/bin/python bench/bench_blind_dialogue.py [FILE] [--transcript] [--only A-001 A-002 ...]
+    .venv/rasa/bin/python bench/bench_blind_dialogue.py [FILE] [--transcript] [--json PATH] [--only A-001 ...]
 
 FILE is a conversation set in the format of ``bench/data/blind/dialogues_dev.yml`` (written to the brief
 quoted in ``bench/data/README.md``; default: the dev set). Without ``--rasa-url`` the real stack (search
@@ -20,7 +20,8 @@ Printed figures (no asserts):
 - ``expect`` per turn (offers / question with ``asks`` / answer with ``says_any``/``says_none`` /
   handoff_offer / deleted), ``covers`` per turn, stated wishes honoured by the offers shown after them, offer
   lists whose reasons are all the same sentence, and the time per turn (p50/p95/max).
-Every failing conversation is listed with one line per reason; ``--transcript`` prints their transcripts.
+Every failing conversation is listed with one line per reason; ``--transcript`` prints their transcripts;
+``--json PATH`` also writes the figures and the failing conversations' reasons as JSON.
 
 Wishes are judged from the reason sentences: the part after the domain's "wie gewünscht" marker
 (``utter_offer_why_prefs_suffix``) names the wishes an offer meets, and the "nothing found with your
@@ -471,28 +472,15 @@ def print_transcript(result: Result) -> None:
             print(f"     ({name or '?'}) " + text.replace("\n", "\n       "))
 
 
-def report(results: list[Result], transcript: str) -> None:
+def summarize(results: list[Result]) -> dict[str, Any]:
+    """The figures of a run (what ``report`` prints and ``--json`` writes)."""
     with_needs = [r for r in results if r.needs_total]
     fitting = [r for r in with_needs if r.fitting]
     firsts = [r for r in with_needs if r.first_need is not None]
     at_once = [r for r in firsts if r.first_offers == r.first_need]
     turns = [t for r in results for t in r.turns]
     replies = [t for t in turns if t.spec.get("reply_to")]
-    lost = sum(r.needs_total - r.needs_covered for r in with_needs)
-    invented = [line for r in results for line in r.invented]
-    print(f"\nconversations: {len(results)}, with needs: {len(with_needs)}, "
-          f"needs: {sum(r.needs_total for r in with_needs)} "
-          f"(not in catalog: {sum(len(r.not_in_catalog) for r in with_needs)})")
-    print(f"reach fitting offers:                  {share(len(fitting), len(with_needs))}")
-    print(f"  needs never covered:                 {lost}")
-    print(f"  invented wishes (reasons/answers):   {len(invented)}")
-    print(f"first offers at the first need message: {share(len(at_once), len(firsts))}")
     extra = [r.first_offers - r.first_need for r in firsts if r.first_offers is not None]
-    if extra:
-        print(f"  messages after it to first offers:   mean {statistics.mean(extra):.2f}, max {max(extra)};"
-              f" never offers: {sum(r.first_offers is None for r in firsts)}")
-    print(f"'nicht verstanden' to replies:         {sum(t.not_understood for t in replies)} "
-          f"of {len(replies)} messages marked reply_to")
     by_kind: Counter[str] = Counter()
     ok_kind: Counter[str] = Counter()
     covers = covers_ok = wished = wished_ok = 0
@@ -509,23 +497,69 @@ def report(results: list[Result], transcript: str) -> None:
             if turn.spec.get("wish") and turn.shows_offers:
                 wished += 1
                 wished_ok += "wish" not in tags
-    print("expect per turn:                       " + ", ".join(
-        f"{k} {ok_kind[k]}/{by_kind[k]}" for k in sorted(by_kind)))
-    print(f"covers per turn:                       {share(covers_ok, covers)}")
-    print(f"stated wishes honoured by the offers:  {share(wished_ok, wished)}")
     lists = [t for t in turns if len(t.cards) >= 2]
-    same = [t for t in lists if len({str(c.get('why')) for c in t.cards}) == 1]
-    print(f"offer lists with one reason for all:   {share(len(same), len(lists))}")
+    same = [t for t in lists if len({str(c.get("why")) for c in t.cards}) == 1]
     answers = [(r, n) for r in results for n, t in enumerate(r.turns, 1)
                if t.spec.get("says_any") or t.spec.get("says_none")]
-    answers_ok = sum("expect" not in r.failed.get(n, set()) for r, n in answers)
-    print(f"answers with says_any/says_none:       {share(answers_ok, len(answers))}")
-    passed = [r for r in results if not r.reasons]
-    print(f"conversations without any failure:     {share(len(passed), len(results))}")
     times = [t.seconds for t in turns]
-    if times:
-        print(f"time per turn (n={len(times)}):            p50 {percentile(times, 0.5) * 1000:.0f} ms, "
-              f"p95 {percentile(times, 0.95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
+    return {
+        "conversations": len(results),
+        "with_needs": len(with_needs),
+        "needs": sum(r.needs_total for r in with_needs),
+        "needs_not_in_catalog": sum(len(r.not_in_catalog) for r in with_needs),
+        "fitting": [len(fitting), len(with_needs)],
+        "needs_never_covered": sum(r.needs_total - r.needs_covered for r in with_needs),
+        "invented_wishes": [line for r in results for line in r.invented],
+        "first_offers_at_first_need": [len(at_once), len(firsts)],
+        "messages_after_first_need_mean": statistics.mean(extra) if extra else None,
+        "messages_after_first_need_max": max(extra) if extra else None,
+        "never_offers": sum(r.first_offers is None for r in firsts),
+        "not_understood_replies": [sum(t.not_understood for t in replies), len(replies)],
+        "expect": {k: [ok_kind[k], by_kind[k]] for k in sorted(by_kind)},
+        "covers": [covers_ok, covers],
+        "wishes_honoured": [wished_ok, wished],
+        "same_reason_lists": [len(same), len(lists)],
+        "answers": [sum("expect" not in r.failed.get(n, set()) for r, n in answers), len(answers)],
+        "passed": [sum(not r.reasons for r in results), len(results)],
+        "turn_ms": {
+            "n": len(times),
+            "p50": round(percentile(times, 0.5) * 1000) if times else None,
+            "p95": round(percentile(times, 0.95) * 1000) if times else None,
+            "max": round(max(times) * 1000) if times else None,
+        },
+        "failing": {r.id: {"kind": r.conversation.get("kind"), "reasons": r.reasons}
+                    for r in results if r.reasons},
+    }
+
+
+def report(results: list[Result], transcript: str) -> dict[str, Any]:
+    figures = summarize(results)
+
+    def ratio(pair: list[int]) -> str:
+        return share(pair[0], pair[1])
+
+    print(f"\nconversations: {figures['conversations']}, with needs: {figures['with_needs']}, "
+          f"needs: {figures['needs']} (not in catalog: {figures['needs_not_in_catalog']})")
+    print(f"reach fitting offers:                  {ratio(figures['fitting'])}")
+    print(f"  needs never covered:                 {figures['needs_never_covered']}")
+    print(f"  invented wishes (reasons/answers):   {len(figures['invented_wishes'])}")
+    print(f"first offers at the first need message: {ratio(figures['first_offers_at_first_need'])}")
+    if figures["messages_after_first_need_mean"] is not None:
+        print(f"  messages after it to first offers:   mean {figures['messages_after_first_need_mean']:.2f}, "
+              f"max {figures['messages_after_first_need_max']}; never offers: {figures['never_offers']}")
+    not_understood, marked = figures["not_understood_replies"]
+    print(f"'nicht verstanden' to replies:         {not_understood} of {marked} messages marked reply_to")
+    print("expect per turn:                       " + ", ".join(
+        f"{k} {ok}/{n}" for k, (ok, n) in figures["expect"].items()))
+    print(f"covers per turn:                       {ratio(figures['covers'])}")
+    print(f"stated wishes honoured by the offers:  {ratio(figures['wishes_honoured'])}")
+    print(f"offer lists with one reason for all:   {ratio(figures['same_reason_lists'])}")
+    print(f"answers with says_any/says_none:       {ratio(figures['answers'])}")
+    print(f"conversations without any failure:     {ratio(figures['passed'])}")
+    ms = figures["turn_ms"]
+    if ms["n"]:
+        print(f"time per turn (n={ms['n']}):            p50 {ms['p50']} ms, p95 {ms['p95']} ms, "
+              f"max {ms['max']} ms")
     failing = [r for r in results if r.reasons]
     if failing:
         print("\nfailing conversations:")
@@ -540,6 +574,7 @@ def report(results: list[Result], transcript: str) -> None:
             if not result.reasons:
                 print(f"{result.id} (passed)")
                 print_transcript(result)
+    return figures
 
 
 # --- plumbing ---------------------------------------------------------------------------------------------
@@ -585,6 +620,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--transcript", nargs="?", const="failing", choices=["failing", "all"],
                         help="print transcripts of failing (default) or all conversations")
     parser.add_argument("--only", nargs="+", help="run only these conversation ids")
+    parser.add_argument("--json", type=Path, metavar="PATH",
+                        help="also write the figures and the failing conversations' reasons as JSON to PATH")
     args = parser.parse_args(argv)
     conversations = load_set(args.dialogues)
     if args.only:
@@ -622,7 +659,11 @@ def main(argv: list[str] | None = None) -> None:
         if running is not None:
             running.stop()
     print(f"set: {args.dialogues}")
-    report(results, args.transcript or "")
+    figures = report(results, args.transcript or "")
+    if args.json:
+        figures["set"] = str(args.dialogues)
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"figures written to {args.json}")
 
 
 if __name__ == "__main__":
