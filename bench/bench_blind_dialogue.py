@@ -13,7 +13,9 @@ Printed figures (no asserts):
 - fitting offers: share of conversations with needs in which every need is covered at some point by a shown
   offer (one of the need's ``evidence`` words in the course's title, description or skill labels) and no
   offer reason names a wish the person did not state. A need whose evidence appears in no catalog course is
-  "not in catalog"; for it an honest "nothing fits" answer counts instead.
+  "not in catalog"; for it an honest "nothing fits" answer counts instead. Likewise, a turn expecting offers
+  (or ``covers``) for needs that no catalog course meets together with the wishes stated so far ("kostenlos"
+  where every course on the topic costs) is met by an honest "nothing fits".
 - first offers: the message that brought the first offers against the first message that states a need (the
   first turn expecting offers); share of conversations where they are the same.
 - "nicht verstanden" (rephrase, clarification, not-understood responses) to messages marked ``reply_to``.
@@ -333,6 +335,7 @@ class Judge:
     ) -> None:
         self.matcher = matcher
         self.wishes = WishReader(matcher)
+        self.catalog = catalog
         self.catalog_texts = [course_text(c) for c in catalog]
         self.course = course
         self._cache: dict[str, dict[str, Any]] = {}
@@ -340,6 +343,14 @@ class Judge:
     def in_catalog(self, need: dict[str, Any]) -> bool:
         pattern = evidence_pattern(need.get("evidence") or [])
         return any(pattern.search(text) for text in self.catalog_texts)
+
+    def available(self, need: dict[str, Any], stated: dict[str, Any]) -> bool:
+        """Some catalog course is about the need and meets every wish stated so far."""
+        pattern = evidence_pattern(need.get("evidence") or [])
+        return any(
+            pattern.search(text) and all(honours(course, k, v) for k, v in stated.items())
+            for course, text in zip(self.catalog, self.catalog_texts, strict=True)
+        )
 
     def annotate(self, turn: Turn) -> None:
         turn.names = [self.matcher.name(t) for t in turn.texts]
@@ -366,11 +377,17 @@ class Judge:
             covered |= now
             number = index + 1
             expect = spec.get("expect", "any")
+            stated = stated_wishes(conversation, index)
+            wanted = [needs[c] for c in spec.get("covers") or [] if c in needs] or list(needs.values())
+            # No catalog course meets the needs of this turn with the wishes stated so far: an honest
+            # "nothing fits" is the right answer.
+            impossible = bool(wanted) and not any(self.available(n, stated) for n in wanted)
             if expect == "offers" and not turn.shows_offers:
-                result.fail(number, "expect", f"expected offers, got {self.describe(turn)}")
+                if not (impossible and turn.has(NOTHING_FITS)):
+                    result.fail(number, "expect", f"expected offers, got {self.describe(turn)}")
             elif expect == "offers":
                 missing = [c for c in spec.get("covers") or [] if c in needs and c not in now
-                           and self.in_catalog(needs[c])]
+                           and self.available(needs[c], stated)]
                 if missing:
                     titles = "; ".join(str(c.get("title")) for c in turn.courses)
                     result.fail(number, "covers", f"offers do not cover {', '.join(missing)} ({titles})")
@@ -395,7 +412,6 @@ class Judge:
                 result.fail(number, "expect", f"expected deletion, got {self.describe(turn)}")
             if spec.get("reply_to") and turn.not_understood:
                 result.fail(number, "reply", f"'nicht verstanden' to a reply ({spec['reply_to']})")
-            stated = stated_wishes(conversation, index)
             for card in turn.cards:
                 for key, value in self.wishes.in_reason(str(card.get("why") or "")):
                     if wish_invented(key, value, stated, said):

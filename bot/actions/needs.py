@@ -307,16 +307,20 @@ def _is_cased(text: str) -> bool:
 ROLE_PLACEHOLDER = "Dienststelle"
 
 
+def reads_as_role(text: str, start: int, end: int) -> bool:
+    """Whether the span ``text[start:end]`` the NLU tagged as a role reads as one: it ends in a role word, or
+    follows "bin" / "als" (the NLU sometimes tags a topic such as "Fachkräfteeinwanderungsgesetz" as a role;
+    that is part of the need, not the person's role)."""
+    if not 0 <= start < end <= len(text):
+        return False
+    words = _words(text[start:end])
+    return bool(words) and (is_role_word(words[-1]) or bool(_ROLE_CUE.search(text[:start])))
+
+
 def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """The text with each role span the NLU found replaced by ``ROLE_PLACEHOLDER``, if the span reads as a
-    role: it ends in a role word, or follows "bin" / "als" (the NLU sometimes tags a topic such as
-    "Fachkräfteeinwanderungsgesetz" as a role; that stays part of the need)."""
+    """The text with each role span the NLU found replaced by ``ROLE_PLACEHOLDER`` if it reads as a role."""
     for start, end in sorted(set(spans), reverse=True):
-        if not 0 <= start < end <= len(text):
-            continue
-        words = _words(text[start:end])
-        stated = _ROLE_CUE.search(text[:start])
-        if words and (is_role_word(words[-1]) or stated):
+        if reads_as_role(text, start, end):
             text = text[:start] + ROLE_PLACEHOLDER + text[end:]
     return text
 
@@ -447,6 +451,7 @@ __all__ = [
     "is_description",
     "merged",
     "needs_in_message",
+    "reads_as_role",
     "split_role",
     "split_topics",
     "stated_role",

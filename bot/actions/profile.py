@@ -17,7 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.needs import merged, needs_in_message, stated_role, unique
+from bot.actions.needs import merged, needs_in_message, reads_as_role, stated_role, unique
 from bot.actions.parsing import (
     MIN_ENTITY_CONFIDENCE,
     SKIPPED,
@@ -93,6 +93,34 @@ def stated_needs(tracker: Tracker) -> list[str]:
     return found or (unique(_sure_values(tracker, "skill")) if intent in NEED_INTENTS else [])
 
 
+def roles_in_needs(tracker: Tracker) -> set[str]:
+    """Role values the NLU tagged in the latest message that are part of a need it states ("Schulungen zu den
+    Neuerungen beim Fachkräfteeinwanderungsgesetz"): they do not read as a role, and the need keeps them."""
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    suspects = [
+        str(e.get("value"))
+        for e in message.get("entities") or []
+        if e.get("entity") == "role" and e.get("start") is not None and e.get("end") is not None
+        and not reads_as_role(text, int(e["start"]), int(e["end"]))
+    ]
+    if not suspects:
+        return set()
+    needs = [fold(n) for n in stated_needs(tracker)]
+    return {v for v in suspects if any(fold(v) in need for need in needs)}
+
+
+def without_roles_in_needs(tracker: Tracker, value: Any) -> Any:
+    """The role slot without values that are part of a need (the value before the message if none is left)."""
+    topics = roles_in_needs(tracker)
+    if not topics or value is None:
+        return value
+    if isinstance(value, list):
+        kept = [v for v in value if str(v) not in topics]
+        return kept or slot_before_message(tracker, "role")
+    return slot_before_message(tracker, "role") if str(value) in topics else value
+
+
 def role_wanted(tracker: Tracker) -> bool:
     """The person pressed the button "In welchem Bereich arbeiten Sie? …" and has given no role yet."""
     return _text(tracker).strip().startswith(ROLE_BUTTON_PAYLOAD) and tracker.get_slot("role") is None
@@ -153,6 +181,7 @@ class ValidateProfileForm(FormValidationAction):
                 return {"role": SKIPPED}
             answer = tagged[-1] if tagged else stated_role(text) or _short_answer(text)
             return {"role": answer} if answer else {}
+        tagged = [v for v in tagged if v not in roles_in_needs(tracker)]
         if tagged or intent not in NEED_INTENTS | {"inform_role"}:
             return {}
         stated = stated_role(text) or (role_statement(text) or (None,))[0]
@@ -161,7 +190,10 @@ class ValidateProfileForm(FormValidationAction):
     def validate_role(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        role = normalize_role(without_unsure_entities(tracker, "role", slot_value))
+        value = without_unsure_entities(tracker, "role", slot_value)
+        if tracker.get_slot(REQUESTED_SLOT) != "role":
+            value = without_roles_in_needs(tracker, value)
+        role = normalize_role(value)
         if role is None and tracker.get_slot(REQUESTED_SLOT) == "role":
             dispatcher.utter_message(response="utter_role_not_understood")
         return {"role": role}

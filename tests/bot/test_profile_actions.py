@@ -247,6 +247,35 @@ async def test_unsure_role_word_is_not_taken_as_role(make_tracker, dispatcher, d
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("tagged_both", [True, False])
+async def test_a_topic_tagged_as_role_stays_the_need_and_is_no_role(make_tracker, dispatcher, domain, tagged_both):
+    text = (
+        "Guten Tag, ich bin Sachbearbeiter in der Ausländerbehörde. "
+        "Gibt es Schulungen zu den Neuerungen beim Fachkräfteeinwanderungsgesetz?"
+    )
+    topic = _entity(text, "role", "Fachkräfteeinwanderungsgesetz", 0.8)
+    role = _entity(text, "role", "Sachbearbeiter in der Ausländerbehörde", 0.95)
+    entities = [role, topic] if tagged_both else [topic]
+    value = [e["value"] for e in entities] if tagged_both else topic["value"]
+    tracker = _message(make_tracker, text, "request_recommendations", entities, set_now={"role": value})
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Sachbearbeiter in der Ausländerbehörde"
+    assert slots["skill_gaps"] == ["Neuerungen beim Fachkräfteeinwanderungsgesetz"]
+
+
+@pytest.mark.asyncio
+async def test_a_role_without_a_role_word_stays_a_role(make_tracker, dispatcher, domain):
+    text = "Ich arbeite in der Wirtschaftsförderung und brauche was zu Fördermitteln"
+    entities = [_entity(text, "role", "Wirtschaftsförderung")]
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap", entities, set_now={"role": "Wirtschaftsförderung"}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Wirtschaftsförderung"
+    assert slots["skill_gaps"] == ["Fördermitteln"]
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("text", "intent", "expected"),
     [
