@@ -100,6 +100,7 @@ class _Clause:
     had_role: bool = False  # the clause stated the person's role
     told: bool = False  # has a pronoun or a finite verb: a told problem, not a topic
     joined: bool = False  # began with "und" / "aber" (kept when the clause is part of a told problem)
+    greeted: bool = False  # began with a greeting ("Moin Leute, …")
 
 
 def _clean(text: str) -> str:
@@ -234,7 +235,8 @@ def _clauses(sentence: str, cased: bool) -> list[_Clause]:
         if not part:
             continue
         written = len(_words(part))
-        part = _clean(GREETING.sub(" ", part, count=1)) if GREETING.match(part) else part
+        greeted = bool(GREETING.match(part))
+        part = _clean(GREETING.sub(" ", part, count=1)) if greeted else part
         part = _clean(THANKS.sub(" ", part))
         part = _clean(AFTERTHOUGHT.sub(" ", part))
         part = _clean(_NO_IDEA.sub(" ", part))
@@ -248,7 +250,9 @@ def _clauses(sentence: str, cased: bool) -> list[_Clause]:
         rest, role = split_role(unjoined, cased)
         if rest:
             joined = unjoined != part and not additive
-            clauses.append(_Clause(rest, written, additive, subordinate, role is not None, told, joined))
+            clauses.append(
+                _Clause(rest, written, additive, subordinate, role is not None, told, joined, greeted)
+            )
         first = False
     return clauses
 
@@ -348,6 +352,23 @@ def _keyword_sentence(clauses: list[_Clause], cased: bool) -> bool:
     )
 
 
+def _leading_topics(clauses: list[_Clause], cased: bool) -> list[str]:
+    """Topic words that open a sentence going on with a told problem: "agiles Arbeiten / Scrum, wir führen
+    das gerade ein" -> [agiles Arbeiten, Scrum] (what follows is their context). Only the first clause counts:
+    inside a told problem a few nouns are part of it ("…, Arbeitsaufträge und so, …")."""
+    if len(clauses) < 2 or not any(c.told for c in clauses[1:]):
+        return []
+    first = clauses[0]
+    if first.told or first.subordinate or first.had_role or first.greeted or first.additive:
+        return []
+    core = _without_preferences(first.text)
+    words = _words(core)
+    # "Für Afänger, …", "Des Ganze dann …": a clause opening with a function word is no list of topics.
+    if not words or len(words) > MAX_TOPIC_WORDS or not _is_content(words[0]) or not _has_noun(core, cased):
+        return []
+    return split_topics(_strip_ends(core), cased)
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s and s.strip()]
 
@@ -376,12 +397,17 @@ def needs_in_message(
                 named.extend(split_topics(_strip_ends(_without_preferences(clause.text)), cased))
             continue
         after_topic = False
+        leading = _leading_topics(clauses, cased) if keywords else []
+        named.extend(leading)
         for clause in all_clauses:
             core = _without_preferences(clause.text)
             if clause.additive and told[-1]:
                 told.append([])
             if not content_words(core):
                 continue
+            if leading and not clause.additive:
+                continue  # the topics that open the sentence, and what it tells about them
+            leading = []
             if clause.subordinate and after_topic:
                 continue
             framed = _framed_topics(core, cased)

@@ -51,6 +51,9 @@ NAMED = [
         ["jahresabschluss doppik"],
     ),
     ("Lieber was ganz anderes: Vergaberecht", ["Vergaberecht"]),
+    # Topic words opening a sentence that goes on telling about them: the topics, without the story.
+    ("Kanban und Lean, wir stellen gerade unser Team im Bauamt um", ["Kanban", "Lean"]),
+    ("Power BI, ich soll ab nächstem Monat die Berichte für die Amtsleitung bauen", ["Power BI"]),
 ]
 
 
@@ -183,3 +186,17 @@ def test_description_or_named_topic():
     assert is_description("die Leute werden bei Kontrollen oft richtig laut")
     assert not is_description("Neuerungen beim Fachkräfteeinwanderungsgesetz")
     assert not is_description("Excel")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Für Einsteigerinnen bitte, ich hab das noch nie gemacht",  # opens with a function word
+        "Moin Leute, wir haben im Team ständig Ärger mit den Dienstplänen",  # a greeting, no topic
+        "Wir sollen alles am Tablet machen, Arbeitsaufträge und so, und ich kenn mich da nicht aus",
+    ],
+)
+def test_no_topic_is_taken_from_a_clause_that_does_not_open_the_sentence_with_topic_words(text):
+    needs = needs_in_message(text)
+    assert len(needs) <= 1
+    assert all(is_description(n) for n in needs)
