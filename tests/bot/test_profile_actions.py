@@ -248,7 +248,9 @@ async def test_unsure_role_word_is_not_taken_as_role(make_tracker, dispatcher, d
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("tagged_both", [True, False])
-async def test_a_topic_tagged_as_role_stays_the_need_and_is_no_role(make_tracker, dispatcher, domain, tagged_both):
+async def test_a_topic_tagged_as_role_stays_the_need_and_is_no_role(
+    make_tracker, dispatcher, domain, tagged_both
+):
     text = (
         "Guten Tag, ich bin Sachbearbeiter in der Ausländerbehörde. "
         "Gibt es Schulungen zu den Neuerungen beim Fachkräfteeinwanderungsgesetz?"
