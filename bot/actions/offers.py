@@ -91,6 +91,20 @@ def topic_terms(course: dict[str, Any], role: Any) -> list[str]:
     return [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
 
 
+def other_word_class(term: str, topics: list[str]) -> bool:
+    """The term is one lower-case word that a topic writes capitalised: German capitals tell the verb
+    "arbeiten" the search matched from the noun in "agiles Arbeiten", which it does not name."""
+    if not term[:1].islower() or len(term.split()) != 1:
+        return False
+    folded = term.casefold()
+    return any(w.casefold() == folded and w[:1].isupper() for t in topics for w in re.findall(r"\w+", t))
+
+
+def need_terms(course: dict[str, Any], role: Any, topics: list[str]) -> list[str]:
+    """``topic_terms`` without words that only share their letters with a topic (``other_word_class``)."""
+    return [t for t in topic_terms(course, role) if not other_word_class(t, topics)]
+
+
 def _names_topic(term: str, topics: list[str]) -> bool:
     """The matched term contains one of the user's topics or a whole word of it ("Datenschutz gewährleisten"
     names "Datenschutz"; "Kinderschutz" does not)."""
@@ -122,8 +136,8 @@ def relevant_results(
     if not topics or by_ranking:
         told = {fold(w) for t in topics for w in re.findall(r"\w+", t) if w[:1].isupper() and len(w) > 3}
         return [r for r in results if not r.get("weak") or (more and _shares_noun(r, role, told))]
-    loose = [r for r in results if topic_terms(r, role)]
-    strict = [r for r in loose if any(_names_topic(t, topics) for t in topic_terms(r, role))]
+    loose = [r for r in results if need_terms(r, role, topics)]
+    strict = [r for r in loose if any(_names_topic(t, topics) for t in need_terms(r, role, topics))]
     fill = [r for r in loose if r not in strict and not r.get("weak")][: max(0, MIN_OFFERS - len(strict))]
     return [r for r in loose if r in strict or r in fill]
 
@@ -238,7 +252,7 @@ class OfferText:
         record = record or {}
         # Terms from the role ("Bürgeramt") are said in the target group, not as a topic; long skill labels
         # ("Grundsätze des Datenschutzes respektieren") read badly in the sentence and are left out.
-        matched = [t for t in topic_terms(course, role) if _reads_as_topic(t)]
+        matched = [t for t in need_terms(course, role, [need] if need else []) if _reads_as_topic(t)]
         told = need is not None and is_description(need)
         if told:
             # Words of a told problem that the offer shares; only nouns ("Papier", not "beschweren").

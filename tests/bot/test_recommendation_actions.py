@@ -540,6 +540,22 @@ def test_offers_naming_the_topic_come_before_loose_matches():
     assert relevant_results(results, "Ordnungsamt", ["__skipped__"]) == results
 
 
+def test_a_verb_sharing_its_letters_with_a_noun_of_the_topic_does_not_name_it(domain):
+    from bot.actions.offers import OfferText
+
+    topic = "agiles Arbeiten / Scrum"
+    results = [
+        {"id": "o1", "matched": ["arbeiten"]},  # "Führen auf Distanz": the verb, not agile work
+        {"id": "o2", "matched": ["Scrum", "arbeiten"]},
+        {"id": "o3", "matched": ["agiles Projektmanagement"]},
+    ]
+    assert [r["id"] for r in relevant_results(results, None, [topic])] == ["o2", "o3"]
+    why = OfferText(domain).why(results[1], None, topic, {})
+    assert "Scrum" in why and "arbeiten" not in why
+    # Written all in lower case, the words cannot be told apart: a match stays a match.
+    assert [r["id"] for r in relevant_results(results[:1], None, ["agiles arbeiten"])] == ["o1"]
+
+
 def test_described_problem_is_ranked_by_the_search():
     told = "die Leute werden bei Kontrollen oft richtig laut"
     results = [{"id": "o1", "matched": []}, {"id": "o2", "matched": ["Kontrollen"]}]
