@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from german import numbers, quantities
-from german.vocabulary import ANY, FORMATS, LEVELS, format_in_answer, level_in_answer
+from german.quantities import cost_wish, duration_wish
+from german.vocabulary import ANY, FORMATS, LEVELS, format_in_answer, format_wish, level_in_answer
 from german.vocabulary import no_preference as _no_preference
 
 SKIPPED = "__skipped__"
@@ -39,6 +40,23 @@ _ROLE_STATEMENT = re.compile(
     r"(?P<role>[A-ZÄÖÜ][\w*/-]+(?:\s+(?:in\s+der|in\s+einer|im|beim|bei\s+der|für\s+die|für\s+den|für)"
     r"\s+[A-ZÄÖÜ][\w-]+)?)"
 )
+
+
+# Entities that carry a wish about the offers (not their topic).
+WISH_ENTITIES = frozenset({"format", "level", "cost", "duration"})
+
+
+def states_wish(text: str, entities: Iterable[dict[str, Any]] = (), with_any: bool = False) -> bool:
+    """The message asks for a format, level, cost or duration limit ("kostenlos?", "lieber online"), in words
+    or as an entity the NLU is sure about; with ``with_any`` also "das Format ist mir egal"."""
+    fmt = format_wish(text)
+    if cost_wish(text) or duration_wish(text) or level_in_answer(text.lower()):
+        return True
+    if fmt is not None and (with_any or fmt != ANY):
+        return True
+    return any(
+        e.get("entity") in WISH_ENTITIES and entity_confidence(e) >= MIN_ENTITY_CONFIDENCE for e in entities
+    )
 
 
 def _clean(text: str) -> str:

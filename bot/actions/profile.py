@@ -17,7 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.needs import merged, needs_in_message, reads_as_role, stated_role, unique
+from bot.actions.needs import is_description, merged, needs_in_message, reads_as_role, stated_role, unique
 from bot.actions.parsing import (
     MIN_ENTITY_CONFIDENCE,
     SKIPPED,
@@ -28,6 +28,7 @@ from bot.actions.parsing import (
     real_skills,
     role_spans,
     role_statement,
+    states_wish,
     without_unsure,
 )
 from german.folding import fold
@@ -90,6 +91,12 @@ def stated_needs(tracker: Tracker) -> list[str]:
         found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE)
     else:
         found = []
+    entities = (tracker.latest_message or {}).get("entities") or []
+    refining = intent != "request_other_topics" and real_skills(tracker.get_slot("skill_gaps"))
+    if found and refining and states_wish(text, entities, with_any=True):
+        # Next to a wish about offers already on the table, what a person tells is the reason for the wish
+        # ("Für Anfänger, ich bin erst seit einem halben Jahr da"), not a need; a named topic still is.
+        found = [need for need in found if not is_description(need)]
     return found or (unique(_sure_values(tracker, "skill")) if intent in NEED_INTENTS else [])
 
 

@@ -18,19 +18,10 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.fallback import clarified_message
 from bot.actions.membership import asks_membership_cost
-from german.quantities import cost_wish, duration_wish
-from german.vocabulary import ANY, format_wish, level_in_answer
+from bot.actions.parsing import states_wish
 
 SMALL_TALK_PREFIX = "chitchat/"
 REFINE_INTENT = "refine"
-
-
-def states_wish(text: str) -> bool:
-    """The message asks for a format, level, cost or duration limit ("kostenlos?", "lieber online")."""
-    fmt = format_wish(text)
-    return bool(
-        cost_wish(text) or duration_wish(text) or (fmt and fmt != ANY) or level_in_answer(text.lower())
-    )
 
 
 def small_talk_response(parse_data: dict[str, Any]) -> str | None:

@@ -266,6 +266,28 @@ async def test_a_topic_tagged_as_role_stays_the_need_and_is_no_role(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("intent", ["refine", "inform_skill_gap"])
+async def test_the_reason_for_a_wish_is_no_further_need(make_tracker, dispatcher, domain, intent):
+    text = "Eher für Anfänger, ich mache das erst seit ein paar Wochen"
+    tracker = _message(
+        make_tracker, text, intent, [_entity(text, "level", "Anfänger")], slots={"skill_gaps": ["Wohngeld"]}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots.get("skill_gaps", ["Wohngeld"]) == ["Wohngeld"]
+
+
+@pytest.mark.asyncio
+async def test_a_named_topic_next_to_a_wish_is_a_further_need(make_tracker, dispatcher, domain):
+    text = "Gern online, und außerdem was zum Datenschutz"
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap", [_entity(text, "format", "online")],
+        slots={"skill_gaps": ["Wohngeld"]}, set_now={"format_pref": "online"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"] == ["Datenschutz", "Wohngeld"]
+
+
+@pytest.mark.asyncio
 async def test_a_role_without_a_role_word_stays_a_role(make_tracker, dispatcher, domain):
     text = "Ich arbeite in der Wirtschaftsförderung und brauche was zu Fördermitteln"
     entities = [_entity(text, "role", "Wirtschaftsförderung")]

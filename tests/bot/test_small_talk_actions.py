@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions.small_talk import ActionSmallTalk, states_wish
+from bot.actions.parsing import states_wish
+from bot.actions.small_talk import ActionSmallTalk
 
 OFFERS = {"last_results": [{"id": "kc-1", "title": "Excel Grundkurs"}], "skill_gaps": ["Excel"]}
 
