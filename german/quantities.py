@@ -21,6 +21,7 @@ _FREE = re.compile(
 )
 _CHEAPER = re.compile(umlaut_regex(r"g{ue}nstig|billig|preiswert|weniger|spar"))
 _SHORTER = re.compile(umlaut_regex(r"k{ue}rzer|kurz|kompakt|schnell|knapp"))
+_SHORTER_COMPARATIVE = re.compile(umlaut_regex(r"k{ue}rzer|kompakter|schneller|knapper|weniger\s+lang"))
 _QUANTITY = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?|" + "|".join(sorted(SMALL_NUMBER_WORDS, key=len, reverse=True)) + r")\s*"
     r"(?P<half>halbe[nr]?\s+)?(?P<unit>stunden?|std\.?|h\b|tage?n?s?|woche?n?|minuten?|min\b)?"
@@ -40,8 +41,14 @@ def asks_cheaper(text: str) -> bool:
 
 
 def asks_shorter(text: str) -> bool:
-    """ "was Kürzeres", "kompakter": a limit relative to the offers shown."""
+    """ "was Kürzeres", "kompakter", "was Kurzes": a wish for short offers."""
     return bool(_SHORTER.search(text))
+
+
+def shorter_than_shown(text: str) -> bool:
+    """ "was Kürzeres", "kompakter": the comparative, a limit relative to the offers shown ("was Kurzes" asks
+    for a short offer as such)."""
+    return bool(_SHORTER_COMPARATIVE.search(text))
 
 
 def amount_eur(text: str) -> float | None:

@@ -134,7 +134,8 @@ def parse_duration_hours(value: Any, shown_durations: Iterable[float] = ()) -> f
     """Upper duration limit in hours from text like "höchstens zwei Stunden", "einen halben Tag".
 
     Returns a number, ``ANY`` (no limit) or ``None`` (not understood). Relative wishes ("was Kürzeres")
-    mean: no longer than the shortest offer shown so far (8 hours if nothing was shown yet).
+    mean: no longer than the shortest offer shown so far (8 hours if nothing was shown yet); a short offer as
+    such ("was Kurzes", "kompakt") means at most 8 hours, one day.
     """
     if value is None:
         return None
@@ -150,7 +151,9 @@ def parse_duration_hours(value: Any, shown_durations: Iterable[float] = ()) -> f
         return hours
     if quantities.asks_shorter(text):
         durations = [float(d) for d in shown_durations if isinstance(d, int | float) and d > 0]
-        return min(durations) if durations else DEFAULT_SHORT_HOURS
+        if quantities.shorter_than_shown(text) and durations:
+            return min(durations)
+        return DEFAULT_SHORT_HOURS
     return None
 
 

@@ -64,6 +64,9 @@ def test_format_and_level(raw, fmt, level):
         ("1,5 Stunden", 1.5),
         ("90 Minuten", 1.5),
         ("was Kürzeres", 6.0),  # the shortest offer shown
+        ("geht das auch kompakter", 6.0),
+        ("lieber was Kurzes", 8.0),  # a short offer as such: one day at most
+        ("kurz und knackig", 8.0),
         ("egal", ANY),
         ("bald", None),
     ],
