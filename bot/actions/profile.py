@@ -10,6 +10,7 @@ with domain responses.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -52,6 +53,7 @@ MAX_ROLE_ANSWER_WORDS = 8
 MAX_SHORT_WISH_WORDS = 4
 # Content words a problem told next to the role needs ("…, Haushaltsplanung" only names the role's field).
 MIN_TOLD_NEXT_TO_ROLE = 3
+_FIRST_CLAUSE = re.compile(r"[^,.;:!?–—]*")
 
 
 def without_unsure_entities(tracker: Tracker, entity_name: str, value: Any) -> Any:
@@ -91,13 +93,21 @@ def stated_needs(tracker: Tracker) -> list[str]:
         found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE)
     else:
         found = []
-    entities = (tracker.latest_message or {}).get("entities") or []
     refining = intent != "request_other_topics" and real_skills(tracker.get_slot("skill_gaps"))
-    if found and refining and states_wish(text, entities, with_any=True):
-        # Next to a wish about offers already on the table, what a person tells is the reason for the wish
+    if found and refining and opens_with_wish(text, (tracker.latest_message or {}).get("entities") or []):
+        # After a wish about offers already on the table, what a person tells is the reason for the wish
         # ("Für Anfänger, ich bin erst seit einem halben Jahr da"), not a need; a named topic still is.
         found = [need for need in found if not is_description(need)]
     return found or (unique(_sure_values(tracker, "skill")) if intent in NEED_INTENTS else [])
+
+
+def opens_with_wish(text: str, entities: list[dict[str, Any]]) -> bool:
+    """The message opens with a wish about the offers ("Für Anfänger, …", "Das Format ist mir gleich. …"); a
+    further need told first ("Und noch was dazu, wie ich meinen Tag organisiere") does not."""
+    first = _FIRST_CLAUSE.match(text)
+    end = first.end() if first else len(text)
+    opening = [e for e in entities if isinstance(e.get("start"), int) and e["start"] < end]
+    return states_wish(text[:end], opening, with_any=True)
 
 
 def roles_in_needs(tracker: Tracker) -> set[str]:

@@ -277,6 +277,16 @@ async def test_the_reason_for_a_wish_is_no_further_need(make_tracker, dispatcher
 
 
 @pytest.mark.asyncio
+async def test_a_further_told_need_with_a_wish_word_later_is_kept(make_tracker, dispatcher, domain):
+    text = "Und noch was dazu, wie ich meinen Tag besser plane, am liebsten online"
+    entities = [_entity(text, "duration", "Tag", 0.7), _entity(text, "format", "online")]
+    tracker = _message(make_tracker, text, "inform_skill_gap", entities, slots={"skill_gaps": ["Wohngeld"]})
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"][0].startswith("wie ich meinen Tag besser plane")
+    assert slots["skill_gaps"][1:] == ["Wohngeld"]
+
+
+@pytest.mark.asyncio
 async def test_a_named_topic_next_to_a_wish_is_a_further_need(make_tracker, dispatcher, domain):
     text = "Gern online, und außerdem was zum Datenschutz"
     tracker = _message(

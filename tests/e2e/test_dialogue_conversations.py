@@ -429,6 +429,18 @@ def test_small_talk_help_and_bot_question(stack, sender):
     assert_polite_and_short(replies)
 
 
+def test_small_talk_after_offers_is_answered_as_small_talk_and_a_cost_wish_narrows_them(stack, sender):
+    turns_to_offers(stack, sender, ["Ich suche eine Schulung zu Excel"])
+    replies = say(stack, sender, "Wer hat dich eigentlich programmiert?")
+    assert not shows_offers(replies)
+    assert texts(replies) and "Genossenschaft" not in joined(replies)  # small talk, never a membership FAQ
+    replies = say(stack, sender, "Und isch des au koschtelos?")
+    if shows_offers(replies):
+        assert all(c["cost_eur"] == 0 for c in shown_courses(stack, sender, replies))
+    else:
+        assert "leider" in joined(replies) and "kostenlos" in joined(replies)
+
+
 def test_search_service_down_apologises_and_retry_works(stack, sender):
     turns_to_offers(stack, sender, ["Ich bin im Bürgeramt und brauche Excel"])
     stack.stop_service("search")
