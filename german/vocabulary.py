@@ -49,6 +49,7 @@ FORMAT_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (fmt, re.compile(umlaut_regex(FORMAT_WORDS[fmt] + "|" + _FORMAT_ANSWER_EXTRA[fmt])))
     for fmt in _ANSWER_ORDER
 ]
+_FORMAT_WORD_PATTERNS = {fmt: re.compile(umlaut_regex(FORMAT_WORDS[fmt])) for fmt in FORMATS}
 # Word stems in an answer to the level question ("Aufbaukurs", "für Profis", "Grundlagen").
 LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -165,6 +166,8 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
             cued = _WISH_BEFORE.search(before) or _WISH_AFTER.search(after)
             if cue_needed and not unambiguous and not cued:
                 continue
+            if cue_needed and not _FORMAT_WORD_PATTERNS[fmt].fullmatch(match.group()):
+                continue  # "Wir sollen alles digital machen": answer-only words are the topic in a message
             found.append((match.start(), fmt))
     if not found:
         return None

@@ -17,7 +17,7 @@ from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, UserUtter
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import response_custom
+from bot.actions import response_custom, search_client
 from bot.actions.membership import asks_membership_cost
 from bot.actions.needs import content_words, needs_in_message
 from german.requests import MORE_CUE
@@ -37,6 +37,28 @@ MIN_AFTER_OFFERS_CONFIDENCE = 0.2
 # every other kind of intent by this margin.
 MIN_NEED_WORDS = 2
 MIN_NEED_MARGIN = 0.1
+# bot/nlu/unknown_vocabulary.py predicts nlu_fallback with this confidence when no word of the message is
+# known (the FallbackClassifier's own fallback carries its threshold): gibberish, never reinterpreted.
+UNKNOWN_WORDS_CONFIDENCE = 1.0
+
+
+def unknown_words(parse_data: dict[str, Any]) -> bool:
+    """The NLU found not a single known word in the message ("xqzv blorp fnord", but also unseen technical
+    terms such as "Genehmigungsfreistellung")."""
+    intent = parse_data.get("intent") or {}
+    confidence = float(intent.get("confidence") or 0.0)
+    return intent.get("name") == "nlu_fallback" and confidence >= UNKNOWN_WORDS_CONFIDENCE
+
+
+async def catalog_knows(text: str) -> bool:
+    """The course catalog knows a word of the text: the search finds a good match or a course that contains
+    one of its words. Gibberish gets "nicht verstanden", not "Zu xqzv blorp … habe ich nichts gefunden"."""
+    try:
+        answer = await search_client.search(text, k=3)
+    except search_client.SearchUnavailable:
+        return True  # the recommendation that follows says that the search is down
+    results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
+    return not answer.get("no_good_match") or any(r.get("matched") for r in results)
 
 
 def entity_payload(entities: list[dict[str, Any]]) -> str:
@@ -179,6 +201,9 @@ class ActionDefaultAskAffirmation(Action):
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
         )
+        if intent is not None and unknown_words(parse_data):
+            if not await catalog_knows(str(parse_data.get("text") or "")):
+                intent = None
         if intent is not None:
             return clarified_message(parse_data, intent)
         labels = response_custom(domain, "utter_intent_labels")

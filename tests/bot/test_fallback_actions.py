@@ -154,8 +154,18 @@ def _reverted_to(events):
     return users[0]["parse_data"]["intent"]["name"] if users else None
 
 
+def _catalog(monkeypatch, no_good_match, matched):
+    async def search(query, k=5, filters=None, exclude_ids=None):
+        return {"no_good_match": no_good_match, "results": [{"id": "c1", "matched": matched}]}
+
+    monkeypatch.setattr("bot.actions.search_client.search", search)
+
+
 @pytest.mark.asyncio
-async def test_an_unsure_message_that_states_a_need_is_taken_as_the_need(make_tracker, dispatcher, domain):
+async def test_an_unsure_message_that_states_a_need_is_taken_as_the_need(
+    make_tracker, dispatcher, domain, monkeypatch
+):
+    _catalog(monkeypatch, False, ["Landesbauordnung"])  # unseen in training, known to the catalog
     tracker = make_tracker(
         text="Landesbauordnung Neuerungen, Abstandsflächen, Genehmigungsfreistellung",
         intent="nlu_fallback",
@@ -199,3 +209,18 @@ async def test_a_tie_between_faq_and_cost_for_a_cost_question_is_the_cost_questi
         text="Wer trägt die laufenden Kosten der Genossenschaft?", intent="nlu_fallback", ranking=ranking
     )
     assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.asyncio
+async def test_gibberish_is_never_taken_as_a_need(make_tracker, dispatcher, domain, monkeypatch):
+    _catalog(monkeypatch, True, [])  # neither the training data nor the catalog knows a word of it
+    # The unknown-vocabulary verdict (confidence 1.0) above a ranking whose best real intent states a need.
+    tracker = make_tracker(
+        text="xqzv blorp fnord",
+        intent="nlu_fallback",
+        confidence=1.0,
+        ranking=[("nlu_fallback", 1.0), ("inform_skill_gap", 0.6), ("greet", 0.1)],
+    )
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert not any(e.get("event") == "user" for e in events)  # not re-read as a need
+    assert [m["response"] for m in dispatcher.messages] in (["utter_ask_affirmation"], ["utter_ask_rephrase"])

@@ -140,6 +140,10 @@ def test_filler_words_leave_no_topic():
         ("Ich brauche Excel, am liebsten online", True, "online"),
         ("Excel als Webinar", True, "online"),
         ("Datenschutz in Präsenz", True, "praesenz"),
+        # answer-only words ("digital", "Video") are the topic in a message, even after "alles"
+        ("Wir sollen bald alles digital machen und ich komme nicht mit", True, None),
+        ("Das Ganze dann aber online, gell", True, "online"),
+        ("lieber digital", False, "online"),
     ],
 )
 def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
