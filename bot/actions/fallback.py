@@ -51,14 +51,15 @@ def unknown_words(parse_data: dict[str, Any]) -> bool:
 
 
 async def catalog_knows(text: str) -> bool:
-    """The course catalog knows a word of the text: the search finds a good match or a course that contains
-    one of its words. Gibberish gets "nicht verstanden", not "Zu xqzv blorp … habe ich nichts gefunden"."""
+    """The course catalog knows a word of the text: the search finds a course that contains one of its words
+    (its verdict "no good match" is no help here: character n-grams of "xqzv" resemble "XÖV"). Gibberish
+    gets "nicht verstanden", not "Zu xqzv blorp … habe ich nichts gefunden"."""
     try:
         answer = await search_client.search(text, k=3)
     except search_client.SearchUnavailable:
         return True  # the recommendation that follows says that the search is down
     results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
-    return not answer.get("no_good_match") or any(r.get("matched") for r in results)
+    return any(r.get("matched") for r in results)
 
 
 def entity_payload(entities: list[dict[str, Any]]) -> str:

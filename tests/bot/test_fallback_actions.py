@@ -213,7 +213,7 @@ async def test_a_tie_between_faq_and_cost_for_a_cost_question_is_the_cost_questi
 
 @pytest.mark.asyncio
 async def test_gibberish_is_never_taken_as_a_need(make_tracker, dispatcher, domain, monkeypatch):
-    _catalog(monkeypatch, True, [])  # neither the training data nor the catalog knows a word of it
+    _catalog(monkeypatch, False, [])  # neither the training data nor the catalog knows a word of it
     # The unknown-vocabulary verdict (confidence 1.0) above a ranking whose best real intent states a need.
     tracker = make_tracker(
         text="xqzv blorp fnord",
