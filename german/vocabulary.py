@@ -51,13 +51,18 @@ FORMAT_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _FORMAT_WORD_PATTERNS = {fmt: re.compile(umlaut_regex(FORMAT_WORDS[fmt])) for fmt in FORMATS}
 # Word stems in an answer to the level question ("Aufbaukurs", "für Profis", "Grundlagen").
+# Stems at the start of a word: "vielleicht" is no "leicht".
 LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "einsteiger",
-        re.compile(umlaut_regex(r"einst|anf{ae}ng|af{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr")),
+        re.compile(
+            r"\b(?:"
+            + umlaut_regex(r"einst|anf{ae}ng|af{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr")
+            + ")"
+        ),
     ),
-    ("fortgeschritten", re.compile(r"fortgeschr|aufbau|vertief|mittel")),
-    ("experte", re.compile(r"expert|profi|spezialist|vertieft")),
+    ("fortgeschritten", re.compile(r"\b(?:fortgeschr|aufbau|vertief|mittel)")),
+    ("experte", re.compile(r"\b(?:expert|profi|spezialist|vertieft)")),
 ]
 _NO_PREFERENCE = re.compile(
     umlaut_regex(

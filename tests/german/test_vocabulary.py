@@ -181,3 +181,11 @@ def test_duration_limit_asked_for_in_a_chat_message(text, said):
     assert quantities.duration_wish(text) == said
     if said:
         assert quantities.duration_hours(said) is not None
+
+
+def test_level_stems_count_at_the_start_of_a_word_only():
+    from german.vocabulary import level_in_answer
+
+    assert level_in_answer("und vielleicht noch was dazu") is None  # "vielleicht" is no "leicht"
+    assert level_in_answer("eher was leichtes") == "einsteiger"
+    assert level_in_answer("für afänger bitte") == "einsteiger"
