@@ -16,10 +16,12 @@ HOURS_PER_DAY = 8.0
 HOURS_PER_WEEK = 40.0
 
 _FREE = re.compile(
-    r"kostenlos|kostenfrei|gratis|umsonst|nichts kost|kostet nichts|free\b|(?<![\d.,])0\s*(€|euro)"
+    r"kostenlos|kostenfrei|koschtelos|gratis|umsonst|umsonscht|nichts kost|kostet nichts|free\b|"
+    r"(?<![\d.,])0\s*(€|euro)"
 )
 _CHEAPER = re.compile(umlaut_regex(r"g{ue}nstig|billig|preiswert|weniger|spar"))
 _SHORTER = re.compile(umlaut_regex(r"k{ue}rzer|kurz|kompakt|schnell|knapp"))
+_SHORTER_COMPARATIVE = re.compile(umlaut_regex(r"k{ue}rzer|kompakter|schneller|knapper|weniger\s+lang"))
 _QUANTITY = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?|" + "|".join(sorted(SMALL_NUMBER_WORDS, key=len, reverse=True)) + r")\s*"
     r"(?P<half>halbe[nr]?\s+)?(?P<unit>stunden?|std\.?|h\b|tage?n?s?|woche?n?|minuten?|min\b)?"
@@ -39,8 +41,14 @@ def asks_cheaper(text: str) -> bool:
 
 
 def asks_shorter(text: str) -> bool:
-    """ "was Kürzeres", "kompakter": a limit relative to the offers shown."""
+    """ "was Kürzeres", "kompakter", "was Kurzes": a wish for short offers."""
     return bool(_SHORTER.search(text))
+
+
+def shorter_than_shown(text: str) -> bool:
+    """ "was Kürzeres", "kompakter": the comparative, a limit relative to the offers shown ("was Kurzes" asks
+    for a short offer as such)."""
+    return bool(_SHORTER_COMPARATIVE.search(text))
 
 
 def amount_eur(text: str) -> float | None:
@@ -88,3 +96,52 @@ def duration_hours(text: str) -> float | None:
     if _DAY.search(text):
         return HOURS_PER_DAY
     return None
+
+
+# -- cost and duration limits asked for in a chat message -------------------------------------------------
+# "max. 400 Euro", "höchstens 300 €", "bis 50 Euro", "nicht mehr als 200 Euro", "Budget max 300 Euro".
+_COST_LIMIT = re.compile(
+    umlaut_regex(
+        r"(?:unter|bis(?:\s+zu)?|max\.?|maximal|h{oe}chstens|nicht\s+mehr\s+als|weniger\s+als|budget(?:\s+von)?)"
+        r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\b"
+    )
+)
+_FREE_WORD = re.compile(
+    umlaut_regex(r"\b(?:kostenlos\w*|kostenfrei\w*|gratis|umsonst|umsonscht|koschtelos|nichts\s+kost\w*|"
+                 r"kostet\s+nichts)")
+)
+# A free-of-charge word is a wish when said as one ("kostenlos wäre gut", "nur kostenlose", "kostenlos?").
+_FREE_CUE = re.compile(umlaut_regex(r"^\s*(?:\?|w{ae}re?|bitte|wenn|,|\.|!|$)|^\s*\w+\s+(?:w{ae}re?|bitte)"))
+_FREE_CUE_BEFORE = re.compile(
+    umlaut_regex(r"(?:nur|am\s+liebsten|m{oe}glichst|gerne?|lieber|und|auch|au|aach)\s*$")
+)
+# "nicht mehr als 20 Stunden", "höchstens zwei Tage", "einen halben Tag": a duration limit.
+_DURATION_LIMIT = re.compile(
+    umlaut_regex(
+        r"(?:h{oe}chstens|maximal|max\.?|nicht\s+(?:mehr|l{ae}nger)\s+als|bis\s+zu|unter|weniger\s+als)\s+"
+        r"(?:\w+\s+){0,2}?(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:stunden?|std\.?|tage?n?|wochen?|minuten?)"
+    )
+)
+
+
+def cost_wish(text: str, cue_needed: bool = False) -> str | None:
+    """The cost limit a chat message asks for, in its own words ("max. 400 Euro", "kostenlos"), or None.
+
+    An amount with a limit word counts anywhere; "kostenlos" inside a message about a topic only when said
+    as a wish ("kostenlos wäre gut", "und kostenlos?"), not in "kostenlose Beratung für Bürger".
+    """
+    low = text.lower()
+    limit = _COST_LIMIT.search(low)
+    if limit:
+        return limit.group(0)
+    for free in _FREE_WORD.finditer(low):
+        cued = _FREE_CUE.search(low[free.end():]) or _FREE_CUE_BEFORE.search(low[: free.start()])
+        if not cue_needed or cued:
+            return free.group(0)
+    return None
+
+
+def duration_wish(text: str) -> str | None:
+    """The duration limit a chat message asks for ("nicht mehr als 20 Stunden"), or None."""
+    limit = _DURATION_LIMIT.search(text.lower())
+    return limit.group(0) if limit else None

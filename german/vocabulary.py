@@ -33,7 +33,7 @@ FORMAT_WORDS: dict[str, str] = {
 _FORMAT_CELL_EXTRA = {"praesenz": r"prasenz|presence"}
 # Further words that name a format in an answer to the format question only.
 _FORMAT_ANSWER_EXTRA = {
-    "blended": r"gemischt|kombiniert|teils",
+    "blended": r"gemischt|kombiniert|teils|mischung|sowohl",
     "online": r"onlein|digital|virtuell|remote|video|zu hause|homeoffice",
     "praesenz": r"presenz|pers{oe}nlich|inhouse|face to face|in echt",
 }
@@ -49,11 +49,20 @@ FORMAT_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (fmt, re.compile(umlaut_regex(FORMAT_WORDS[fmt] + "|" + _FORMAT_ANSWER_EXTRA[fmt])))
     for fmt in _ANSWER_ORDER
 ]
+_FORMAT_WORD_PATTERNS = {fmt: re.compile(umlaut_regex(FORMAT_WORDS[fmt])) for fmt in FORMATS}
 # Word stems in an answer to the level question ("Aufbaukurs", "für Profis", "Grundlagen").
+# Stems at the start of a word: "vielleicht" is no "leicht".
 LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("einsteiger", re.compile(umlaut_regex(r"einst|anf{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr"))),
-    ("fortgeschritten", re.compile(r"fortgeschr|aufbau|vertief|mittel")),
-    ("experte", re.compile(r"expert|profi|spezialist|vertieft")),
+    (
+        "einsteiger",
+        re.compile(
+            r"\b(?:"
+            + umlaut_regex(r"einst|anf{ae}ng|af{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr")
+            + ")"
+        ),
+    ),
+    ("fortgeschritten", re.compile(r"\b(?:fortgeschr|aufbau|vertief|mittel)")),
+    ("experte", re.compile(r"\b(?:expert|profi|spezialist|vertieft)")),
 ]
 _NO_PREFERENCE = re.compile(
     umlaut_regex(
@@ -107,3 +116,74 @@ def no_preference(text: str) -> bool:
     """Short (lower-case) answers like "egal" or "keine Vorgabe"; longer sentences with "kein" mean something
     else."""
     return len(text.split()) <= 4 and bool(_NO_PREFERENCE.search(text))
+
+
+# -- a format asked for in a chat message -----------------------------------------------------------------
+# Words before a format that make it a wish in a message about a topic ("lieber online", "gern in Präsenz",
+# "als Webinar"); without one, "online" or "vor Ort" there is part of the topic ("Leistungen online anbieten",
+# "Kontrollen vor Ort").
+_WISH_BEFORE = re.compile(
+    umlaut_regex(
+        r"(?:lieber|gerne?|am\s+liebsten|am\s+besten|nur|bevorzugt|m{oe}glichst|ausschlie{ss}lich|als|bitte|"
+        r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibts\s+das|geht\s+das)"
+        r"(?:\s+(?:als|in|im|per|auch|awwer|aber|was|etwas|ein(?:en|e)?))*\s*$"
+    )
+)
+_WISH_AFTER = re.compile(
+    umlaut_regex(r"^[\s-]*(?:kurse?|seminare?|format|angebote?|schulung|training|veranstaltung|lernen|"
+                 r"w{ae}re|w{ae}r|bitte|wenn|passt|reicht|ist\s+mir\s+lieber|lieber|,?\s*gell)")
+)
+_NEGATED_BEFORE = re.compile(umlaut_regex(r"(?:kein\w*|nicht|ungern|ohne)(?:\s+\w+)?\s*$"))
+_NEGATED_AFTER = re.compile(
+    umlaut_regex(r"^[\s,]*(?:ist|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|gar\s+nicht|schlecht)\b")
+)
+_NO_FORMAT_PREFERENCE = re.compile(
+    umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b.{0,30}\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
+                 r"\b(?:format|online|pr{ae}senz)\b.{0,30}\b(?:egal|gleich|wurscht|beliebig)\b")
+)
+# Format words that are a wish wherever they stand in a chat message.
+_UNAMBIGUOUS = {
+    "praesenz": re.compile(umlaut_regex(r"pr{ae}senz\w*")),
+    "blended": re.compile(FORMAT_WORDS["blended"]),
+    "online": re.compile(r"webinare?|e[-\s]?learning"),
+}
+
+
+def format_wish(text: str, cue_needed: bool = False) -> str | None:
+    """The learning format a chat message asks for, ``ANY`` for "ist mir egal", or None.
+
+    "Blended wäre ideal, also teils online, teils vor Ort" -> blended; "Präsenz, online ist nix für mich" ->
+    praesenz (a negated format does not count). With ``cue_needed`` (a message about a topic, not a
+    refinement) "online" and "vor Ort" count only as a wish ("lieber online", "Online-Kurs").
+    """
+    low = fold(text)
+    if _NO_FORMAT_PREFERENCE.search(low):
+        return ANY
+    found: list[tuple[int, str]] = []
+    for fmt, pattern in FORMAT_ANSWER_PATTERNS:
+        for match in pattern.finditer(low):
+            if not _word_at(low, match.start(), match.end()):
+                continue
+            before, after = low[max(0, match.start() - 40): match.start()], low[match.end(): match.end() + 30]
+            if _NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after):
+                continue
+            unambiguous = fmt in _UNAMBIGUOUS and _UNAMBIGUOUS[fmt].fullmatch(match.group())
+            cued = _WISH_BEFORE.search(before) or _WISH_AFTER.search(after)
+            if cue_needed and not unambiguous and not cued:
+                continue
+            if cue_needed and not _FORMAT_WORD_PATTERNS[fmt].fullmatch(match.group()):
+                continue  # "Wir sollen alles digital machen": answer-only words are the topic in a message
+            found.append((match.start(), fmt))
+    if not found:
+        return None
+    kinds = {fmt for _, fmt in found}
+    if "blended" in kinds:
+        return "blended"
+    return min(found)[1]
+
+
+def _word_at(text: str, start: int, end: int) -> bool:
+    """The match starts a word ("Onlinezugangsgesetz" and "Videokonferenz" name no format)."""
+    if start > 0 and (text[start - 1].isalnum()):
+        return False
+    return end >= len(text) or not text[end].isalnum() or text[start:end] in ("präsenz", "praesenz")

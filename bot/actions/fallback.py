@@ -17,7 +17,10 @@ from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, UserUtter
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import response_custom
+from bot.actions import response_custom, search_client
+from bot.actions.membership import asks_membership_cost
+from bot.actions.needs import content_words, needs_in_message
+from german.requests import MORE_CUE
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -27,6 +30,36 @@ NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "
 PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
 # The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
 MIN_CONFIDENCE = 0.3
+# After offers these intents are what an unsure message most likely means, if the best guess is one of them.
+AFTER_OFFERS_INTENTS = {"more_like", "refine", "ask_details"}
+MIN_AFTER_OFFERS_CONFIDENCE = 0.2
+# An unsure message is taken as a need when it has this many topic words and its best (profile) intent leads
+# every other kind of intent by this margin.
+MIN_NEED_WORDS = 2
+MIN_NEED_MARGIN = 0.1
+# bot/nlu/unknown_vocabulary.py predicts nlu_fallback with this confidence when no word of the message is
+# known (the FallbackClassifier's own fallback carries its threshold): gibberish, never reinterpreted.
+UNKNOWN_WORDS_CONFIDENCE = 1.0
+
+
+def unknown_words(parse_data: dict[str, Any]) -> bool:
+    """The NLU found not a single known word in the message ("xqzv blorp fnord", but also unseen technical
+    terms such as "Genehmigungsfreistellung")."""
+    intent = parse_data.get("intent") or {}
+    confidence = float(intent.get("confidence") or 0.0)
+    return intent.get("name") == "nlu_fallback" and confidence >= UNKNOWN_WORDS_CONFIDENCE
+
+
+async def catalog_knows(text: str) -> bool:
+    """The course catalog knows a word of the text: the search finds a course that contains one of its words
+    (its verdict "no good match" is no help here: character n-grams of "xqzv" resemble "XÖV"). Gibberish
+    gets "nicht verstanden", not "Zu xqzv blorp … habe ich nichts gefunden"."""
+    try:
+        answer = await search_client.search(text, k=3)
+    except search_client.SearchUnavailable:
+        return True  # the recommendation that follows says that the search is down
+    results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
+    return any(r.get("matched") for r in results)
 
 
 def entity_payload(entities: list[dict[str, Any]]) -> str:
@@ -87,6 +120,54 @@ def same_consequence_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None
     return None
 
 
+def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """A message the NLU was unsure about that states a need and whose best intent starts the profile form:
+    taken as that intent ("Griaß Gott, i schaff aufm Bauhof … I krieg die Tabell ned hin"), so the need
+    gets offers instead of "Meinten Sie …?"."""
+    ranking = ranking_without_fallback(parse_data)
+    if not ranking or ranking[0].get("name") not in PROFILE_START_INTENTS:
+        return None
+    best = float(ranking[0].get("confidence") or 0.0)
+    other = max(
+        (float(c.get("confidence") or 0.0) for c in ranking if c.get("name") not in PROFILE_START_INTENTS),
+        default=0.0,
+    )
+    if best - other < MIN_NEED_MARGIN:
+        return None  # "Was kostet ein Kurs für uns?": courses or membership? Ask.
+    needs = needs_in_message(str(parse_data.get("text") or ""))
+    if sum(len(content_words(need)) for need in needs) < MIN_NEED_WORDS:
+        return None
+    return ranking[0]
+
+
+def after_offers_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[str, Any] | None:
+    """After offers, an unsure message that asks for more of them or narrows them ("Gibt's aach noch
+    annere?", "Das Format ist mir gleich … Gibt es noch mehr?"): taken as that, since those intents only make
+    sense here and a wrong guess costs no more than a list of offers."""
+    if not offers_shown:
+        return None
+    ranking = ranking_without_fallback(parse_data)[:2]
+    text = str(parse_data.get("text") or "")
+    for candidate in ranking:
+        if candidate.get("name") == "more_like" and MORE_CUE.search(text):
+            return candidate
+    if ranking and ranking[0].get("name") in AFTER_OFFERS_INTENTS:
+        if float(ranking[0].get("confidence") or 0.0) >= MIN_AFTER_OFFERS_CONFIDENCE:
+            return ranking[0]
+    return None
+
+
+def membership_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """A tie between a membership FAQ and the cost question for a message asking what membership costs
+    ("… soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet"): the cost question."""
+    ranking = ranking_without_fallback(parse_data)[:2]
+    if {c.get("name") for c in ranking} != {"membership_faq", "ask_membership_cost"}:
+        return None
+    if not asks_membership_cost(str(parse_data.get("text") or "")):
+        return None
+    return next(c for c in ranking if c.get("name") == "ask_membership_cost")
+
+
 def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
     """Events that replace the unclear user message by the same message with the given intent."""
     clarified = {
@@ -112,7 +193,18 @@ class ActionDefaultAskAffirmation(Action):
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
-        intent = None if form_active else same_consequence_intent(parse_data)
+        offers_shown = bool(tracker.get_slot("last_results"))
+        intent = (
+            None
+            if form_active
+            else same_consequence_intent(parse_data)
+            or need_intent(parse_data)
+            or after_offers_intent(parse_data, offers_shown)
+            or membership_cost_intent(parse_data)
+        )
+        if intent is not None and unknown_words(parse_data):
+            if not await catalog_knows(str(parse_data.get("text") or "")):
+                intent = None
         if intent is not None:
             return clarified_message(parse_data, intent)
         labels = response_custom(domain, "utter_intent_labels")

@@ -169,6 +169,15 @@ _EMPLOYEE_WORDS = re.compile(
     r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|k(ö|oe)pfe|stellen|"
     r"personen|menschen|mann\b|vz(ä|ae)"
 )
+# "Was kostet ein Geschäftsanteil?", "Preis pro Anteil", "Und ein einzelner Anteil?": the price of one share.
+_SHARE_PRICE = re.compile(
+    r"\b(?:ein(?:en|es)?|einzelne[rns]?|je|pro|der|einem)\s+(?:einzelne[rns]?\s+)?(?:gesch(?:ä|ae)fts)?anteils?\b|"
+    r"anteilspreis|preis\s+(?:eines|je|pro|f(?:ü|ue)r\s+einen)\s+(?:gesch(?:ä|ae)fts)?anteil"
+)
+_MEMBERSHIP_COST = re.compile(
+    r"(?:kost|teuer|preis|zahlen).{0,60}(?:mitglied|beitr(?:i|e)tt|anteil)|"
+    r"(?:mitglied|beitr(?:i|e)tt|anteil).{0,60}(?:kost|teuer|preis)"
+)
 _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
 
@@ -251,6 +260,17 @@ def parse_employee_count(text: str | None) -> CountParse:
     return CountParse(count)
 
 
+def asks_share_price(text: str | None) -> bool:
+    """The question is about the price of one share ("Was kostet ein Geschäftsanteil?"), not about what
+    membership costs a given administration (that needs the number of employees)."""
+    return bool(text) and bool(_SHARE_PRICE.search(_normalise(str(text))))
+
+
+def asks_membership_cost(text: str | None) -> bool:
+    """The message asks what membership (joining, the shares) costs, not who pays the cooperative."""
+    return bool(text) and bool(_MEMBERSHIP_COST.search(_normalise(str(text))))
+
+
 def count_from_message(text: str | None, entity_values: list[str] | None = None) -> CountParse:
     """Prefer the `employee_count` entity; fall back to the whole message text."""
     first_problem: CountParse | None = None
@@ -293,10 +313,18 @@ def _message_count(tracker: Tracker) -> CountParse:
 
 
 class ValidateMembershipForm(FormValidationAction):
-    """Fills `employee_count` from the entity or the raw text and re-asks on nonsense."""
+    """Fills `employee_count` from the entity or the raw text and re-asks on nonsense; the price of one share
+    needs no number (the form ends at once and action_membership_cost says the price)."""
 
     def name(self) -> str:
         return "validate_membership_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if asks_share_price(tracker.latest_message.get("text")) and not _message_count(tracker).ok:
+            return []
+        return domain_slots
 
     async def extract_employee_count(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -331,6 +359,10 @@ class ActionMembershipCost(Action):
         raw = tracker.get_slot(SLOT)
         parsed = parse_employee_count(str(raw)) if raw is not None else _message_count(tracker)
         count = parsed.value if parsed.ok else None
+        if count is None and asks_share_price(tracker.latest_message.get("text")):
+            price = format_de(load_terms().share_price_eur)
+            dispatcher.utter_message(response="utter_membership_share_price", price=price)
+            return [SlotSet(SLOT, None)]
         if count is None:
             dispatcher.utter_message(response="utter_ask_employee_count")
             return [SlotSet(SLOT, None)]

@@ -1,7 +1,10 @@
 """What an offer is about and how it is told.
 
-Relevance of search results to the user's topics, and the parts of an offer (labels, the "why it fits"
-sentence, button titles) rendered from domain templates and label tables (``bot/domain/recommendations.yml``).
+Relevance of search results to one need, the merge of the offers for several needs into one list, and the
+parts of an offer (labels, the "why it fits" sentence, button titles) rendered from domain templates and label
+tables (``bot/domain/recommendations.yml``). The "why" sentence names what this offer shares with the need:
+the matched topic words, the offer's own focus, its target group when it matches the person's role, and the
+stated wishes it meets, so that five offers do not read the same.
 """
 
 from __future__ import annotations
@@ -12,20 +15,71 @@ from typing import Any
 from rasa_sdk.types import DomainDict
 
 from bot.actions import fill, render_response, response_custom
-from bot.actions.parsing import MIN_GAP_WORDS, has_role, real_skills
+from bot.actions.needs import is_description
+from bot.actions.parsing import has_role, real_skills
+from german.folding import fold
 from german.vocabulary import FORMATS
 
 MIN_OFFERS = 3
 MAX_TERM_WORDS = 3
-
-
-def is_description(topic: str) -> bool:
-    """A problem told in a sentence ("die Leute werden bei Kontrollen oft laut"), not a named topic."""
-    return len(topic.split()) >= MIN_GAP_WORDS
+MAX_MATCHED = 3
+MAX_NEED_LABEL_CHARS = 40
+# Role words that say nothing about a target group ("Mitarbeiterin in der Stadtverwaltung").
+_GENERIC_ROLE_WORDS = frozenset(
+    fold(w)
+    for w in "verwaltung stadtverwaltung gemeinde stadt kommune kreis landkreis mitarbeiter mitarbeiterin "
+    "mitarbeitende beschäftigte kollegin kollege team bereich abteilung".split()
+)
+MIN_STEM = 5
 
 
 def described(skills: Any) -> bool:
     return any(is_description(t) for t in real_skills(skills))
+
+
+def interleave(lists: list[list[dict[str, Any]]], limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """One list from the offers for several needs: the best of each need first, then the second best …
+
+    Returns (need index, offer) pairs; an offer found for two needs counts for the first.
+    """
+    chosen: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for rank in range(max((len(found) for found in lists), default=0)):
+        for index, found in enumerate(lists):
+            if rank < len(found) and found[rank].get("id") not in seen and len(chosen) < limit:
+                seen.add(str(found[rank].get("id")))
+                chosen.append((index, found[rank]))
+    return chosen
+
+
+def need_label(need: str) -> str:
+    """A need as quoted in a sentence, shortened at a word boundary."""
+    if len(need) <= MAX_NEED_LABEL_CHARS:
+        return need
+    return need[:MAX_NEED_LABEL_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"\w+", fold(text))
+    kept = [w for w in words if len(w) >= MIN_STEM and w not in _GENERIC_ROLE_WORDS]
+    return {w[: max(MIN_STEM, len(w) - 3)] for w in kept}
+
+
+def shares_target_group(role: Any, target_group: Any) -> bool:
+    """The offer's target group names the person's unit or job ("Kämmerei" ~ "Beschäftigte in Kämmereien")."""
+    if not has_role(role) or not isinstance(target_group, str) or not target_group:
+        return False
+    target_words = re.findall(r"\w+", fold(target_group))
+    return any(any(word.startswith(stem) for word in target_words) for stem in _stems(str(role)))
+
+
+def focus(record: dict[str, Any]) -> str:
+    """The offer's own main topic: its first plain skill label, else the first label that reads as a topic."""
+    labels = [s if isinstance(s, str) else str(s.get("label", "")) for s in record.get("skills") or []]
+    plain = [s for s in record.get("skills") or [] if isinstance(s, str) and s.strip()]
+    for label in plain + [lbl for lbl in labels if _reads_as_topic(lbl)]:
+        return label.strip()
+    return ""
 
 
 def topic_terms(course: dict[str, Any], role: Any) -> list[str]:
@@ -35,6 +89,20 @@ def topic_terms(course: dict[str, Any], role: Any) -> list[str]:
         return matched
     role_text = str(role).casefold()
     return [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
+
+
+def other_word_class(term: str, topics: list[str]) -> bool:
+    """The term is one lower-case word that a topic writes capitalised: German capitals tell the verb
+    "arbeiten" the search matched from the noun in "agiles Arbeiten", which it does not name."""
+    if not term[:1].islower() or len(term.split()) != 1:
+        return False
+    folded = term.casefold()
+    return any(w.casefold() == folded and w[:1].isupper() for t in topics for w in re.findall(r"\w+", t))
+
+
+def need_terms(course: dict[str, Any], role: Any, topics: list[str]) -> list[str]:
+    """``topic_terms`` without words that only share their letters with a topic (``other_word_class``)."""
+    return [t for t in topic_terms(course, role) if not other_word_class(t, topics)]
 
 
 def _names_topic(term: str, topics: list[str]) -> bool:
@@ -52,7 +120,7 @@ def _names_topic(term: str, topics: list[str]) -> bool:
 
 
 def relevant_results(
-    results: list[dict[str, Any]], role: Any, skills: Any, by_ranking: bool = False
+    results: list[dict[str, Any]], role: Any, skills: Any, by_ranking: bool = False, more: bool = False
 ) -> list[dict[str, Any]]:
     """Offers that are about the user's topics, in search order.
 
@@ -60,15 +128,22 @@ def relevant_results(
     offers with only a looser match (a related skill, not the role) fill up to ``MIN_OFFERS`` unless the
     search marks them weak. A match on the role alone ("Ordnungsamt") never counts; if no offer has a topic
     match, nothing fits. Without topics, or ``by_ranking`` (a described problem: its words rarely appear in
-    an offer), the search ranking decides and its weak results are left out.
+    an offer), the search ranking decides and its weak results are left out; when the person asks for
+    ``more`` after the best ones were shown, a weak one that shares a noun with the description still counts
+    ("Fördermittel" in "… und dafür Fördermittel beim Bund beantragen").
     """
     topics = real_skills(skills)
     if not topics or by_ranking:
-        return [r for r in results if not r.get("weak")]
-    loose = [r for r in results if topic_terms(r, role)]
-    strict = [r for r in loose if any(_names_topic(t, topics) for t in topic_terms(r, role))]
+        told = {fold(w) for t in topics for w in re.findall(r"\w+", t) if w[:1].isupper() and len(w) > 3}
+        return [r for r in results if not r.get("weak") or (more and _shares_noun(r, role, told))]
+    loose = [r for r in results if need_terms(r, role, topics)]
+    strict = [r for r in loose if any(_names_topic(t, topics) for t in need_terms(r, role, topics))]
     fill = [r for r in loose if r not in strict and not r.get("weak")][: max(0, MIN_OFFERS - len(strict))]
     return [r for r in loose if r in strict or r in fill]
+
+
+def _shares_noun(course: dict[str, Any], role: Any, nouns: set[str]) -> bool:
+    return any(fold(term) in nouns for term in topic_terms(course, role) if term[:1].isupper())
 
 
 def _reads_as_topic(term: str) -> bool:
@@ -122,6 +197,12 @@ class OfferText:
             return str(self.labels.get("cost_free", "0 €"))
         return fill(str(self.labels.get("cost_amount", "{amount} €")), amount=_amount_text(float(eur)))
 
+    def topic(self, need: str) -> str:
+        """A need in a sentence: a named topic as said, a told problem as "dem, was Sie schildern"."""
+        if is_description(need):
+            return str(self.labels.get("your_description") or need_label(need))
+        return need_label(need)
+
     def and_join(self, items: list[str]) -> str:
         return _join(items, str(self.labels.get("and", "und")))
 
@@ -151,44 +232,62 @@ class OfferText:
             )
         return [p for p in phrases if p]
 
-    def why(self, course: dict[str, Any], role: Any, skills: Any, filters: dict[str, Any]) -> str:
-        """One sentence why this offer fits this person (matched terms, role, fulfilled wishes)."""
-        # Terms from the role ("Bürgeramt") are said in the role clause, not as a topic; long skill labels
+    def why(
+        self,
+        course: dict[str, Any],
+        role: Any,
+        need: str | None,
+        filters: dict[str, Any],
+        record: dict[str, Any] | None = None,
+        several: bool = False,
+        similar: bool = False,
+    ) -> str:
+        """One sentence why this offer fits this need: the need's words the offer contains (or its own focus
+        when it was found by meaning), its target group when that matches the role, and the wishes it meets.
+
+        ``need`` is the need this offer was found for (None: no need, e.g. "mehr wie Nr. 2"); ``several``
+        names the need when the list serves several; ``record`` is the full catalog entry (skills, target
+        group) if it could be fetched.
+        """
+        record = record or {}
+        # Terms from the role ("Bürgeramt") are said in the target group, not as a topic; long skill labels
         # ("Grundsätze des Datenschutzes respektieren") read badly in the sentence and are left out.
-        topics = real_skills(skills)
-        matched = [t for t in topic_terms(course, role) if _reads_as_topic(t)]
-        if described(topics):
+        matched = [t for t in need_terms(course, role, [need] if need else []) if _reads_as_topic(t)]
+        told = need is not None and is_description(need)
+        if told:
             # Words of a told problem that the offer shares; only nouns ("Papier", not "beschweren").
             matched = [t for t in matched if t[:1].isupper()]
-        matched = matched[:3]
+        matched = matched[:MAX_MATCHED]
         prefs = self.preferences(course, filters)
-        suffix = (
-            render_response(self.domain, "utter_offer_why_prefs_suffix", prefs=self.and_join(prefs))
-            if prefs
-            else ""
-        )
+        target = record.get("target_group") if shares_target_group(role, record.get("target_group")) else None
         values = {
-            "role": role,
+            "need": need_label(need or ""),
             "matched": self.and_join(matched),
-            "topics": self.and_join(topics),
-            "prefs": suffix,
+            "focus": focus(record) or str(course.get("title") or "").split(":", 1)[0],
+            "target": render_response(self.domain, "utter_offer_why_target", target_group=target)
+            if target
+            else "",
+            "prefs": render_response(self.domain, "utter_offer_why_prefs_suffix", prefs=self.and_join(prefs))
+            if prefs
+            else "",
         }
-        if matched and has_role(role):
-            name = "utter_offer_why_matched_role"
-        elif matched:
-            name = "utter_offer_why_matched"
-        elif described(topics):
-            name = "utter_offer_why_described_role" if has_role(role) else "utter_offer_why_described"
-        elif topics:
-            name = "utter_offer_why_topics"
-        elif has_role(role):
-            name = "utter_offer_why_role"
-        else:
+        if similar:
+            name = "utter_offer_why_similar"
+        elif need is None:
             name = "utter_offer_why_generic"
+        elif told:
+            name = "utter_offer_why_described_matched" if matched else "utter_offer_why_described_focus"
+        elif matched:
+            name = "utter_offer_why_matched_need" if several else "utter_offer_why_matched"
+        else:
+            name = "utter_offer_why_related"
         return render_response(self.domain, name, **values)
 
     def item_values(
-        self, number: int, course: dict[str, Any], role: Any, skills: Any, filters: dict[str, Any]
+        self,
+        number: int,
+        course: dict[str, Any],
+        why: str,
     ) -> dict[str, Any]:
         """Template variables of ``utter_offer_item`` (names avoid Rasa message keys like text/title)."""
         return {
@@ -200,7 +299,7 @@ class OfferText:
             "course_level": self.label("level", course.get("level")),
             "cost": self.cost(course.get("cost_eur")),
             "link": course.get("url") or "",
-            "why": self.why(course, role, skills, filters),
+            "why": why,
         }
 
     def card(self, values: dict[str, Any], course: dict[str, Any]) -> dict[str, Any]:

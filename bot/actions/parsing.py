@@ -1,5 +1,6 @@
-"""Turning what a user said into profile values: role, skill gaps, format, level, cost and duration limits,
-offer numbers, and the topic told next to the role. Plain inputs (text, entity dicts, slot values), no Rasa.
+"""Turning what a user said into profile values: role, format, level, cost and duration limits, offer
+numbers, entity confidence. Plain inputs (text, entity dicts, slot values), no Rasa. (The needs a message
+states are taken by ``bot.actions.needs``.)
 
 The form (``bot.actions.profile``) and the recommendations (``bot.actions.recommendations``) both use it.
 ``SKIPPED`` marks a question the user chose not to answer, ``ANY`` a preference the user does not have.
@@ -13,16 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from german import numbers, quantities
-from german.vocabulary import ANY, FORMATS, LEVELS, PREFERENCE_WORDS, format_in_answer, level_in_answer
+from german.quantities import cost_wish, duration_wish
+from german.vocabulary import ANY, FORMATS, LEVELS, format_in_answer, format_wish, level_in_answer
 from german.vocabulary import no_preference as _no_preference
 
 SKIPPED = "__skipped__"
 
 MAX_ROLE_CHARS = 80
-MAX_SKILL_CHARS = 120
 DEFAULT_SHORT_HOURS = 8.0
 MIN_ENTITY_CONFIDENCE = 0.5
-MIN_GAP_WORDS = 4
 
 _ROLE_PREFIX = re.compile(
     r"^(ich\s+)?(bin|arbeite|mache|habe)?\s*(als|in\s+der|in\s+einer|in\s+einem|im|in|beim|bei\s+der|bei|"
@@ -33,30 +33,6 @@ _ROLE_PREFIX = re.compile(
 _NOT_A_ROLE = {"team", "abteilung", "verwaltung", "stadt", "gemeinde", "kommune", "amt", "büro", "buero"}
 # An entity boundary one word too far: "Kämmerei und", "Bauamt, aber".
 _ROLE_SUFFIX = re.compile(r"\s+(und|oder|aber|sowie|bzw)\.?$", re.IGNORECASE)
-_REQUEST_VERBS = r"brauche|suche|möchte|moechte|will|benötige|benoetige|hätte gern|haette gern"
-_SKILL_PREFIX = re.compile(
-    rf"^(ich\s+)?({_REQUEST_VERBS})?\s*(etwas|was|eine?\s+schulung|"
-    r"eine?\s+weiterbildung|hilfe)?\s*(zu|zum|zur|in|im|bei|über|ueber)?\s+",
-    re.IGNORECASE,
-)
-_SKILL_SPLIT = re.compile(r",|;|/|\bund\b|\bsowie\b|\bplus\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?;]+")
-# Commas, dashes, and "und"/"aber" when a new clause starts ("… im Jugendamt und die Eltern sind …",
-# "… im Standesamt und brauche Hilfe bei Excel").
-_CLAUSE_SEPARATOR = re.compile(
-    r",|\s[-–]\s|\s(?:und|aber)\s(?=(?:ich|wir|die|der|das|mir|mich|es|man|meine?|unsere?|oft|immer|"
-    + _REQUEST_VERBS
-    + r")\b)",
-    re.IGNORECASE,
-)
-# A clause that asks for a topic: "brauche Hilfe bei Excel", "ich suche was zum Vergaberecht".
-_REQUEST_CLAUSE = re.compile(rf"^(?:ich\s+)?(?:{_REQUEST_VERBS})\b", re.IGNORECASE)
-_GENERIC_WISH = re.compile(
-    r"((eine?n?|etwas|was|mal)\s+)*(weiterbildung|fortbildung|schulung|kurs|seminar|angebot|hilfe|was|etwas)"
-    r"(\s+(dazu|hier|bitte))*",
-    re.IGNORECASE,
-)
-_GREETING = re.compile(r"(hallo|hi|hey|moin|servus|guten|grüß|gruess|liebe|sehr geehrte)\b", re.IGNORECASE)
 # "ich bin Projektleiter in der Stadtverwaltung", "ich arbeite als Hausmeisterin": a job title the NLU did not
 # tag. German nouns are capitalised; "ich bin neu hier" is no role.
 _ROLE_STATEMENT = re.compile(
@@ -64,6 +40,23 @@ _ROLE_STATEMENT = re.compile(
     r"(?P<role>[A-ZÄÖÜ][\w*/-]+(?:\s+(?:in\s+der|in\s+einer|im|beim|bei\s+der|für\s+die|für\s+den|für)"
     r"\s+[A-ZÄÖÜ][\w-]+)?)"
 )
+
+
+# Entities that carry a wish about the offers (not their topic).
+WISH_ENTITIES = frozenset({"format", "level", "cost", "duration"})
+
+
+def states_wish(text: str, entities: Iterable[dict[str, Any]] = (), with_any: bool = False) -> bool:
+    """The message asks for a format, level, cost or duration limit ("kostenlos?", "lieber online"), in words
+    or as an entity the NLU is sure about; with ``with_any`` also "das Format ist mir egal"."""
+    fmt = format_wish(text)
+    if cost_wish(text) or duration_wish(text) or level_in_answer(text.lower()):
+        return True
+    if fmt is not None and (with_any or fmt != ANY):
+        return True
+    return any(
+        e.get("entity") in WISH_ENTITIES and entity_confidence(e) >= MIN_ENTITY_CONFIDENCE for e in entities
+    )
 
 
 def _clean(text: str) -> str:
@@ -96,41 +89,6 @@ def normalize_role(value: Any) -> str | None:
     if len(text) > MAX_ROLE_CHARS or not re.search(r"[a-zA-ZäöüÄÖÜß]", text):
         return None
     return text
-
-
-def normalize_skills(value: Any) -> list[str] | None:
-    """List of distinct skill phrases (several may come in one message); ``None`` if none is usable.
-
-    Entity values arrive as a list already; free-text answers are split at commas and "und". A single word
-    that is a format or level wish ("Experten", "online"), mis-tagged as a topic, is no skill.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if _clean(value) == SKIPPED:
-            return [SKIPPED]
-        if _is_payload(_clean(value)):
-            return None
-        raw_items: Iterable[Any] = _SKILL_SPLIT.split(_SKILL_PREFIX.sub("", _clean(value), count=1))
-    else:
-        raw_items = value
-    skills: list[str] = []
-    seen: set[str] = set()
-    for item in raw_items:
-        if item is None:
-            continue
-        text = _clean(str(item))
-        if text == SKIPPED:
-            return [SKIPPED]
-        if not text or _is_payload(text) or len(text) > MAX_SKILL_CHARS:
-            continue
-        if text.casefold() in PREFERENCE_WORDS:
-            continue
-        key = text.casefold()
-        if key not in seen:
-            seen.add(key)
-            skills.append(text)
-    return skills or None
 
 
 def has_role(role: Any) -> bool:
@@ -176,7 +134,8 @@ def parse_duration_hours(value: Any, shown_durations: Iterable[float] = ()) -> f
     """Upper duration limit in hours from text like "höchstens zwei Stunden", "einen halben Tag".
 
     Returns a number, ``ANY`` (no limit) or ``None`` (not understood). Relative wishes ("was Kürzeres")
-    mean: no longer than the shortest offer shown so far (8 hours if nothing was shown yet).
+    mean: no longer than the shortest offer shown so far (8 hours if nothing was shown yet); a short offer as
+    such ("was Kurzes", "kompakt") means at most 8 hours, one day.
     """
     if value is None:
         return None
@@ -192,7 +151,9 @@ def parse_duration_hours(value: Any, shown_durations: Iterable[float] = ()) -> f
         return hours
     if quantities.asks_shorter(text):
         durations = [float(d) for d in shown_durations if isinstance(d, int | float) and d > 0]
-        return min(durations) if durations else DEFAULT_SHORT_HOURS
+        if quantities.shorter_than_shown(text) and durations:
+            return min(durations)
+        return DEFAULT_SHORT_HOURS
     return None
 
 
@@ -279,67 +240,10 @@ def role_spans(entities: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
     return spans
 
 
-# -- what a message says besides the role -------------------------------------------------------------------
-def _clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of a text, each split further at commas and dashes."""
-    spans = []
-    for sentence in _split_spans(text, _SENTENCE_END, 0, len(text)):
-        spans.extend(_split_spans(text, _CLAUSE_SEPARATOR, *sentence))
-    return spans
-
-
-def _split_spans(text: str, separator: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
-    spans, position = [], start
-    for match in separator.finditer(text, start, end):
-        spans.append((position, match.start()))
-        position = match.end()
-    spans.append((position, end))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
-
-
-def _tells_something(clause: str) -> bool:
-    """Greetings and filler questions ("Hallo zusammen", "Was gibt es da?") are not part of a problem;
-    a clause that is has a noun after its first word ("die Leute werden bei Kontrollen laut")."""
-    words = clause.split()
-    if not words or _GREETING.match(clause):
-        return False
-    return any(word[:1].isupper() for word in words[1:])
-
-
+# -- a job title stated in a sentence ------------------------------------------------------------------
 def role_statement(text: str) -> tuple[str, tuple[int, int]] | None:
     """A job title stated with "ich bin …" / "ich arbeite als …", and its span."""
     match = _ROLE_STATEMENT.search(text)
     if match is None:
         return None
     return match.group("role"), match.span("role")
-
-
-def gaps_besides_role(text: str, roles: list[tuple[int, int]]) -> list[str]:
-    """What a message says besides the role, from the clauses that do not contain the role.
-
-    A clause asking for something ("brauche Hilfe bei Excel") gives that topic; the other clauses together
-    are a described problem if they have four words or more ("Hallo" or "guten Morgen" are not). Only for
-    messages that name a role. Long descriptions are cut at a word boundary to fit a skill slot.
-    """
-    if not roles:
-        return []
-    kept = [
-        _clean(text[a:b])
-        for a, b in _clauses(text)
-        if not any(a < role_end and role_start < b for role_start, role_end in roles)
-    ]
-    gaps = []
-    told = []
-    for clause in filter(None, kept):
-        if _REQUEST_CLAUSE.match(clause):
-            topic = _clean(_SKILL_PREFIX.sub("", clause + " ", count=1))
-            if topic and not _GENERIC_WISH.fullmatch(topic):
-                gaps.append(topic[:MAX_SKILL_CHARS])
-        elif _tells_something(clause):
-            told.append(clause)
-    description = _clean(", ".join(told))
-    if len(description.split()) >= MIN_GAP_WORDS:
-        if len(description) > MAX_SKILL_CHARS:
-            description = description[: MAX_SKILL_CHARS + 1].rsplit(" ", 1)[0]
-        gaps.append(description)
-    return gaps

@@ -1,5 +1,8 @@
 """ "Löschen Sie meine Daten": forget the profile and the stored conversation of this sender.
 
+A typed request is confirmed first ("Soll ich wirklich … löschen?" with "Ja, löschen" / "Nein"); the button
+payload ``/delete_my_data`` (the web widget confirms in its own dialog) deletes at once.
+
 What happens (documented for the privacy notice):
 
 1. The action returns ``AllSlotsReset`` and ``Restarted``: the bot forgets role, topics, preferences and shown
@@ -24,6 +27,7 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, Restarted
@@ -48,6 +52,17 @@ def forget_support_requests(sender_id: str) -> int:
     return delete_support_data(sender_id)
 
 
+def asked_to_confirm(events: list[dict[str, Any]]) -> bool:
+    """The assistant's last step before the latest user message was this action asking for confirmation."""
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if not users:
+        return False
+    for event in reversed(events[: users[-1]]):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == "action_delete_my_data"
+    return False
+
+
 def _forget_everything(db_url: str | None, sender_id: str) -> tuple[int, int, int]:
     deleted, redacted = forget_sender(db_url, sender_id) if db_url else (0, 0)
     return deleted, redacted, forget_support_requests(sender_id)
@@ -62,6 +77,16 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        confirming = asked_to_confirm(tracker.events)
+        if confirming and intent == "deny":
+            dispatcher.utter_message(response="utter_delete_cancelled")
+            return []
+        typed = not str(message.get("text") or "").startswith("/")
+        if typed and not (confirming and intent in ("affirm", "delete_my_data")):
+            dispatcher.utter_message(response="utter_ask_delete_confirm")
+            return []
         db_url = tracker_db_url()
         if db_url is None:
             logger.info("No SQL tracker store file found; only resetting the conversation")

@@ -1,12 +1,16 @@
-"""The learner profile form (``profile_form``: role, skill gaps, format) and its small actions.
+"""The learner profile form (``profile_form``: the needs, and the role when the person wants to give it).
 
-The form asks only for what is missing. Anything the user says early or all at once is picked up by the slot
-mappings in ``bot/domain/profile.yml``; the plain functions of ``bot.actions.parsing`` turn the raw values
-into canonical ones. This module only reads the tracker and answers with domain responses.
+Offers come as soon as a need is known: the form asks only when there is nothing to search for ("Zu welchem
+Thema …?"), or for the role when the person pressed "In welchem Bereich arbeiten Sie? …" after offers. Role
+and format are used when given, never required. Every message that states or describes a need adds it to the
+needs stated so far (``bot.actions.needs``), whether or not the NLU tagged a ``skill``; the plain functions of
+``bot.actions.parsing`` turn the raw role into a canonical one. This module only reads the tracker and answers
+with domain responses.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,20 +18,42 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.needs import is_description, merged, needs_in_message, reads_as_role, stated_role, unique
 from bot.actions.parsing import (
-    ANY,
-    gaps_besides_role,
+    MIN_ENTITY_CONFIDENCE,
+    SKIPPED,
+    entity_confidence,
     normalize_format,
+    normalize_level,
     normalize_role,
-    normalize_skills,
+    real_skills,
     role_spans,
     role_statement,
+    states_wish,
     without_unsure,
 )
+from german.folding import fold
+from german.quantities import cost_wish, duration_wish
+from german.vocabulary import format_wish, level_in_answer
 
-# Intents whose message may carry a problem description next to the role.
-GAP_BEARING_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
-OTHER_WISHES = {"level", "cost", "duration"}
+REQUESTED_SLOT = "requested_slot"
+# Intents whose message states a need in its own words.
+NEED_INTENTS = {"inform_skill_gap", "request_recommendations", "request_other_topics", "nlu_fallback"}
+# Messages about something else: never a need, never an answer to the form's question.
+ESCAPE_INTENTS = {
+    "ask_membership_cost", "inform_employee_count", "membership_faq", "membership_unknown", "request_human",
+    "delete_my_data", "restart", "goodbye", "thank", "help", "bot_challenge", "chitchat", "out_of_scope",
+    "ask_details", "more_like",
+}
+# Answers that decline the question ("möchte ich nicht sagen", "weiß ich nicht").
+DECLINE_INTENTS = {"skip", "deny"}
+# The role button after offers sends this payload (bot/domain/recommendations.yml, buttons.role).
+ROLE_BUTTON_PAYLOAD = "/inform_role"
+MAX_ROLE_ANSWER_WORDS = 8
+MAX_SHORT_WISH_WORDS = 4
+# Content words a problem told next to the role needs ("…, Haushaltsplanung" only names the role's field).
+MIN_TOLD_NEXT_TO_ROLE = 3
+_FIRST_CLAUSE = re.compile(r"[^,.;:!?–—]*")
 
 
 def without_unsure_entities(tracker: Tracker, entity_name: str, value: Any) -> Any:
@@ -36,93 +62,256 @@ def without_unsure_entities(tracker: Tracker, entity_name: str, value: Any) -> A
     return without_unsure(entities, entity_name, value)
 
 
-def entities_in_latest_message(tracker: Tracker) -> set[str]:
-    return {str(e.get("entity")) for e in (tracker.latest_message or {}).get("entities") or []}
+def _intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
-def _profile_message(tracker: Tracker) -> dict[str, Any] | None:
-    """The latest user message if it is about the user's profile (may carry role and gap in free text)."""
+def _text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def _sure_values(tracker: Tracker, entity_name: str) -> list[str]:
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return [
+        str(e.get("value"))
+        for e in entities
+        if e.get("entity") == entity_name and e.get("value") and entity_confidence(e) >= MIN_ENTITY_CONFIDENCE
+    ]
+
+
+def stated_needs(tracker: Tracker) -> list[str]:
+    """The needs the latest message states (empty if it states none or is about something else)."""
+    intent, text = _intent(tracker), _text(tracker)
+    if intent in ESCAPE_INTENTS or text.startswith("/"):
+        return unique(_sure_values(tracker, "skill")) if text.startswith("/") else []
+    spans = role_spans((tracker.latest_message or {}).get("entities") or [])
+    if tracker.get_slot(REQUESTED_SLOT) == "skill_gaps" or intent in NEED_INTENTS:
+        found = needs_in_message(text, spans)
+    elif intent == "inform_role":
+        # Next to the role only a request or a told problem is a need ("Ich bin in der Kämmerei,
+        # Haushaltsplanung" states the role).
+        found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE)
+    else:
+        found = []
+    refining = intent != "request_other_topics" and real_skills(tracker.get_slot("skill_gaps"))
+    if found and refining and opens_with_wish(text, (tracker.latest_message or {}).get("entities") or []):
+        # After a wish about offers already on the table, what a person tells is the reason for the wish
+        # ("Für Anfänger, ich bin erst seit einem halben Jahr da"), not a need; a named topic still is.
+        found = [need for need in found if not is_description(need)]
+    return found or (unique(_sure_values(tracker, "skill")) if intent in NEED_INTENTS else [])
+
+
+def opens_with_wish(text: str, entities: list[dict[str, Any]]) -> bool:
+    """The message opens with a wish about the offers ("Für Anfänger, …", "Das Format ist mir gleich. …"); a
+    further need told first ("Und noch was dazu, wie ich meinen Tag organisiere") does not."""
+    first = _FIRST_CLAUSE.match(text)
+    end = first.end() if first else len(text)
+    opening = [e for e in entities if isinstance(e.get("start"), int) and e["start"] < end]
+    return states_wish(text[:end], opening, with_any=True)
+
+
+def roles_in_needs(tracker: Tracker) -> set[str]:
+    """Role values the NLU tagged in the latest message that are part of a need it states ("Schulungen zu den
+    Neuerungen beim Fachkräfteeinwanderungsgesetz"): they do not read as a role, and the need keeps them."""
     message = tracker.latest_message or {}
-    if (message.get("intent") or {}).get("name") not in GAP_BEARING_INTENTS:
-        return None
-    return message
+    text = str(message.get("text") or "")
+    suspects = [
+        str(e.get("value"))
+        for e in message.get("entities") or []
+        if e.get("entity") == "role" and e.get("start") is not None and e.get("end") is not None
+        and not reads_as_role(text, int(e["start"]), int(e["end"]))
+    ]
+    if not suspects:
+        return set()
+    needs = [fold(n) for n in stated_needs(tracker)]
+    return {v for v in suspects if any(fold(v) in need for need in needs)}
+
+
+def without_roles_in_needs(tracker: Tracker, value: Any) -> Any:
+    """The role slot without values that are part of a need (the value before the message if none is left)."""
+    topics = roles_in_needs(tracker)
+    if not topics or value is None:
+        return value
+    if isinstance(value, list):
+        kept = [v for v in value if str(v) not in topics]
+        return kept or slot_before_message(tracker, "role")
+    return slot_before_message(tracker, "role") if str(value) in topics else value
+
+
+def role_wanted(tracker: Tracker) -> bool:
+    """The person pressed the button "In welchem Bereich arbeiten Sie? …" and has given no role yet."""
+    return _text(tracker).strip().startswith(ROLE_BUTTON_PAYLOAD) and tracker.get_slot("role") is None
 
 
 class ValidateProfileForm(FormValidationAction):
-    """Normalises what the user said; an unusable answer re-asks the same question."""
+    """Extracts the needs and the role from every message the form sees; asks only for what it must."""
 
     def name(self) -> str:
         return "validate_profile_form"
 
-    def validate_role(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        role = normalize_role(without_unsure_entities(tracker, "role", slot_value))
-        if role is None:
-            dispatcher.utter_message(response="utter_role_not_understood")
-        return {"role": role}
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """Extract and validate both on every turn (which one is asked is ``next_requested_slot``)."""
+        return ["skill_gaps", "role", "format_pref", "level_pref", "max_cost_eur", "max_duration_hours"]
 
-    def validate_skill_gaps(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        skills = normalize_skills(slot_value)
-        if skills is None:
-            dispatcher.utter_message(response="utter_skill_gaps_not_understood")
-        return {"skill_gaps": skills}
-
-    def validate_format_pref(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        fmt = normalize_format(slot_value)
-        if fmt is not None:
-            return {"format_pref": fmt}
-        if tracker.get_slot("requested_slot") != "format_pref":
-            # A word tagged as a format in a message about something else ("vor", "super"): not an answer
-            # to a question that was not asked. The form asks for the format when it is its turn.
-            return {"format_pref": None}
-        if entities_in_latest_message(tracker) & OTHER_WISHES:
-            # An answer about level, cost or duration instead of format still answers "any wishes?".
-            return {"format_pref": ANY}
-        dispatcher.utter_message(response="utter_format_not_understood")
-        return {"format_pref": None}
-
-    def extract_role(
+    async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """A job title the NLU did not tag ("ich bin Projektleiter in der Stadtverwaltung")."""
-        if tracker.get_slot("role") is not None or tracker.get_slot("requested_slot") == "role":
-            return {}
-        message = _profile_message(tracker)
-        if message is None or role_spans(message.get("entities") or []):
-            return {}
-        stated = role_statement(str(message.get("text") or ""))
-        return {"role": stated[0]} if stated else {}
+    ) -> SlotSet:
+        if not tracker.get_slot("skill_gaps"):
+            return SlotSet(REQUESTED_SLOT, "skill_gaps")
+        if role_wanted(tracker):
+            return SlotSet(REQUESTED_SLOT, "role")
+        return SlotSet(REQUESTED_SLOT, None)
 
     def extract_skill_gaps(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """What the user said next to the role is the skill gap, so the form does not ask for it again:
-        a problem told in plain words ("Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft laut")
-        or a topic the NLU did not tag ("… und brauche Hilfe bei Exel")."""
-        if tracker.get_slot("skill_gaps") is not None or tracker.get_slot("requested_slot") == "skill_gaps":
+        """The needs of this message added to those stated before (newest first)."""
+        new = stated_needs(tracker)
+        if not new:
+            asked = tracker.get_slot(REQUESTED_SLOT) == "skill_gaps"
+            if asked and _intent(tracker) in DECLINE_INTENTS:
+                return {"skill_gaps": [SKIPPED]}
             return {}
-        message = _profile_message(tracker)
-        if message is None:
+        return {"skill_gaps": merged(real_skills(tracker.get_slot("skill_gaps")), new)}
+
+    def validate_skill_gaps(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if slot_value == [SKIPPED] or slot_value == SKIPPED:
+            return {"skill_gaps": [SKIPPED]}
+        values = slot_value if isinstance(slot_value, list) else [slot_value]
+        return {"skill_gaps": unique(str(v) for v in values if v) or None}
+
+    def extract_role(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A role the NLU did not tag ("ich arbeite im Sozialamt, Teamleitung"), or the answer to the role
+        question in any form ("Sozialamt", "möchte ich nicht sagen")."""
+        intent, text = _intent(tracker), _text(tracker)
+        if text.startswith("/") or intent in ESCAPE_INTENTS:
             return {}
-        entities = message.get("entities") or []
-        if any(entity.get("entity") == "skill" for entity in entities):
+        tagged = _sure_values(tracker, "role")
+        if tracker.get_slot(REQUESTED_SLOT) == "role":
+            if intent in DECLINE_INTENTS and not tagged:
+                return {"role": SKIPPED}
+            answer = tagged[-1] if tagged else stated_role(text) or _short_answer(text)
+            return {"role": answer} if answer else {}
+        tagged = [v for v in tagged if v not in roles_in_needs(tracker)]
+        if tagged or intent not in NEED_INTENTS | {"inform_role"}:
             return {}
-        text = str(message.get("text") or "")
-        spans = role_spans(entities)
-        stated = role_statement(text)
-        if stated and not spans:
-            spans = [stated[1]]
-        gaps = gaps_besides_role(text, spans)
-        return {"skill_gaps": gaps} if gaps else {}
+        stated = stated_role(text) or (role_statement(text) or (None,))[0]
+        return {"role": stated} if stated else {}
+
+    def validate_role(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        value = without_unsure_entities(tracker, "role", slot_value)
+        if tracker.get_slot(REQUESTED_SLOT) != "role":
+            value = without_roles_in_needs(tracker, value)
+        role = normalize_role(value)
+        if role is None and tracker.get_slot(REQUESTED_SLOT) == "role":
+            dispatcher.utter_message(response="utter_role_not_understood")
+        return {"role": role}
+
+
+    def extract_format_pref(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The format the message asks for, tagged or not; a format word that is part of the topic
+        ("Leistungen online anbieten") is no wish and leaves the format as it was."""
+        text = _text(tracker)
+        if text.startswith("/"):
+            return {}
+        wish = format_wish(text, cue_needed=_intent(tracker) != "refine")
+        if wish is not None:
+            return {"format_pref": wish}
+        if _sure_values(tracker, "format") or any(
+            e.get("entity") == "format" for e in (tracker.latest_message or {}).get("entities") or []
+        ):
+            return {"format_pref": slot_before_message(tracker, "format_pref")}
+        return {}
+
+    def validate_format_pref(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"format_pref": normalize_format(slot_value)}
+
+
+    def extract_level_pref(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A level wish the NLU did not tag ("Expertenlevel bitte"), in a refinement or a short answer only:
+        inside a longer message level words are often part of the topic."""
+        text = _text(tracker)
+        short = len(text.split()) <= MAX_SHORT_WISH_WORDS
+        tagged = tracker.get_slot("level_pref") != slot_before_message(tracker, "level_pref")
+        if text.startswith("/") or tagged:
+            return {}
+        if _intent(tracker) != "refine" and not short:
+            return {}
+        level = level_in_answer(fold(text))
+        return {"level_pref": level} if level else {}
+
+    def validate_level_pref(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"level_pref": normalize_level(slot_value)}
+
+
+    def extract_max_cost_eur(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A cost limit the NLU did not tag ("Max. 400 Euro, mehr gibt das Budget nicht her"); "kostenlos"
+        inside a message about a topic only when said as a wish. action_recommend parses the words."""
+        return self._untagged(tracker, "max_cost_eur", cost_wish)
+
+    def validate_max_cost_eur(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"max_cost_eur": slot_value}
+
+    def extract_max_duration_hours(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A duration limit the NLU did not tag ("nicht mehr als 20 Stunden insgesamt")."""
+        return self._untagged(tracker, "max_duration_hours", lambda text, cue_needed: duration_wish(text))
+
+    def validate_max_duration_hours(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"max_duration_hours": slot_value}
+
+    @staticmethod
+    def _untagged(tracker: Tracker, slot: str, wish: Any) -> dict[str, Any]:
+        text = _text(tracker)
+        tagged = tracker.get_slot(slot) != slot_before_message(tracker, slot)
+        if text.startswith("/") or tagged:
+            return {}
+        said = wish(text, cue_needed=_intent(tracker) != "refine")
+        return {slot: said} if said else {}
+
+
+def slot_before_message(tracker: Tracker, name: str) -> Any:
+    """The value a slot had before the latest user message (its entity mapping may have changed it since)."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    value = None
+    for event in tracker.events[: users[-1] if users else 0]:
+        if event.get("event") == "slot" and event.get("name") == name:
+            value = event.get("value")
+    return value
+
+
+def _short_answer(text: str) -> str | None:
+    """A plain answer to "In welchem Bereich arbeiten Sie?" ("Sozialamt, Teamleitung")."""
+    words = text.split()
+    return text if 0 < len(words) <= MAX_ROLE_ANSWER_WORDS else None
 
 
 class ActionClearSkillGaps(Action):
-    """ "Andere Themen": forget the current topics unless the user named new ones in the same message."""
+    """ "Andere Themen": forget the needs and the offers shown; new needs named in the same message are taken
+    by the profile form that follows."""
 
     def name(self) -> str:
         return "action_clear_skill_gaps"
@@ -130,8 +319,7 @@ class ActionClearSkillGaps(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        new_skills = normalize_skills(list(tracker.get_latest_entity_values("skill")))
-        return [SlotSet("skill_gaps", new_skills)]
+        return [SlotSet("skill_gaps", None), SlotSet("shown_course_ids", None)]
 
 
 class ActionPauseProfile(Action):

@@ -1,4 +1,4 @@
-"""Course recommendations: query the search service with the learner profile and present 3-5 offers.
+"""Course recommendations: one search per need, merged into one list of 3-5 offers with each need represented.
 
 All user-facing wording comes from the domain (``bot/domain/recommendations.yml``): whole messages are uttered
 by response name; the parts of an offer are rendered by ``bot.actions.offers``.
@@ -6,6 +6,7 @@ by response name; the parts of an offer are rendered by ``bot.actions.offers``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -16,11 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import search_client
+from bot.actions.needs import is_description
 from bot.actions.offers import (
     MIN_OFFERS,
     OfferText,
     constraint_phrases,
-    described,
+    interleave,
     relevant_results,
     result_summary,
 )
@@ -73,17 +75,16 @@ EXCLUDE_SHOWN_INTENTS = {"more_like", "request_other_topics", "request_recommend
 # ---------------------------------------------------------------------------------------------------------
 
 
-def build_query(role: Any, skills: Any) -> str:
-    """Search text from skill gaps and role, e.g. "Excel, Datenschutz – Sachbearbeiterin im Bürgeramt".
+def build_query(role: Any, need: str | None) -> str:
+    """Search text for one need, e.g. "Excel – Sachbearbeiterin im Bürgeramt".
 
     A described problem is searched on its own: the role words would outweigh it ("Ordnungsamt" finds
     every Ordnungsamt course, not the one on aggressive citizens).
     """
-    topics = real_skills(skills)
     parts = []
-    if topics:
-        parts.append(", ".join(topics))
-    if has_role(role) and not described(topics):
+    if need:
+        parts.append(need)
+    if has_role(role) and not (need and is_description(need)):
         parts.append(str(role))
     return " – ".join(parts) if parts else GENERIC_QUERY
 
@@ -154,7 +155,7 @@ def _normalised_preferences(
 
 
 class ActionRecommend(Action):
-    """Search with the current profile and show 3-5 offers (or say honestly that nothing fits)."""
+    """One search per need, 3-5 offers with each need represented (or honestly: nothing fits)."""
 
     def name(self) -> str:
         return "action_recommend"
@@ -165,7 +166,7 @@ class ActionRecommend(Action):
         text = OfferText(domain)
         prefs, events = _normalised_preferences(tracker, dispatcher)
         role = tracker.get_slot("role")
-        skills = tracker.get_slot("skill_gaps")
+        needs = real_skills(tracker.get_slot("skill_gaps"))
         filters = build_filters(
             prefs["format_pref"], prefs["level_pref"], prefs["max_cost_eur"], prefs["max_duration_hours"]
         )
@@ -174,69 +175,85 @@ class ActionRecommend(Action):
 
         trigger = latest_search_intent(tracker)
         exclude = shown if trigger in EXCLUDE_SHOWN_INTENTS else []
-        query = build_query(role, skills)
+        searches: list[tuple[str | None, str]] = [(need, build_query(role, need)) for need in needs]
+        if not searches:
+            searches = [(None, build_query(role, None))]
         retry_payload = "/request_recommendations"
-        base = None
+        similar = False
         if trigger == "more_like":
             ordinal_value = next(tracker.get_latest_entity_values("ordinal"), None)
             position = parse_ordinal(ordinal_value, len(last_results))
             if position is not None:
                 base = last_results[position - 1]
                 query = " – ".join(filter(None, [base.get("title"), ", ".join(base.get("matched") or [])]))
+                searches, similar = [(query, query)], True
                 retry_payload = "/more_like" + json.dumps({"ordinal": str(position)})
             else:
                 retry_payload = "/more_like"
 
         try:
-            answer = await search_client.search(query, k=CANDIDATES, filters=filters, exclude_ids=exclude)
+            answers = await asyncio.gather(
+                *(
+                    search_client.search(query, k=CANDIDATES, filters=filters, exclude_ids=exclude)
+                    for _, query in searches
+                )
+            )
         except search_client.SearchUnavailable as exc:
             logger.warning("Search failed: %s", exc)
             dispatcher.utter_message(response="utter_search_unavailable", retry_payload=retry_payload)
             return events
 
-        results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")]
-        # "Mehr wie Nr. 2" searches with that offer's title and terms; "Mehr dazu" without a number is the
-        # same search again without the offers already shown, so the same relevance rules apply.
-        query_skills = [query] if base is not None else skills
-        by_ranking = base is None and described(skills)
-        results = relevant_results(results, role, query_skills, by_ranking)[:MAX_OFFERS]
-        # With named topics, "an offer matches a topic term" is the relevance test (the service's
-        # no_good_match also reacts to the role words in the query); otherwise the service's verdict decides.
-        named_topics = bool(real_skills(query_skills)) and not by_ranking
-        if not results or (answer.get("no_good_match") and not named_topics):
-            self._utter_nothing_found(dispatcher, text, filters, skills, more=bool(exclude))
+        found = [
+            relevant(answer, role, need, more=bool(exclude))
+            for (need, _), answer in zip(searches, answers, strict=True)
+        ]
+        chosen = interleave(found, MAX_OFFERS)
+        if not chosen:
+            self._utter_nothing_found(dispatcher, text, filters, needs, more=bool(exclude))
             return events
-
-        if len(results) < MIN_OFFERS:  # fewer, but only offers that really are about the topic
-            # Count only: the query and the filters are what the person typed (no personal data in logs).
-            logger.info("Only %d relevant offers (fewer than %d)", len(results), MIN_OFFERS)
-        if len(results) == 1:
+        if len(chosen) < MIN_OFFERS:  # fewer, but only offers that really are about the needs
+            # Counts only: the needs and the filters are what the person typed (no personal data in logs).
+            logger.info(
+                "Only %d relevant offers for %d needs (fewer than %d)",
+                len(chosen),
+                len(needs),
+                MIN_OFFERS,
+            )
+        records = await _records([course for _, course in chosen])
+        if len(chosen) == 1:
             dispatcher.utter_message(response="utter_offers_intro_one")
         else:
-            dispatcher.utter_message(response="utter_offers_intro", count=len(results))
-        for number, course in enumerate(results, start=1):
-            values = text.item_values(number, course, role, skills, filters)
+            dispatcher.utter_message(response="utter_offers_intro", count=len(chosen))
+        several = len({index for index, _ in chosen}) > 1
+        for number, ((index, course), record) in enumerate(zip(chosen, records, strict=True), start=1):
+            need = None if similar else searches[index][0]
+            why = text.why(course, role, need, filters, record, several=several, similar=similar)
+            values = text.item_values(number, course, why)
             card = {OFFER_CARD_KEY: text.card(values, course)}
             dispatcher.utter_message(response="utter_offer_item", json_message=card, **values)
-        buttons = [text.button("more")]
-        if prefs["format_pref"] != "online":
-            buttons.append(text.button("online"))
-        buttons.append(text.button("other"))
-        buttons.extend(text.button("details", n=n) for n in range(1, len(results) + 1))
-        dispatcher.utter_message(response="utter_offers_followup", buttons=buttons)
+        missing = [text.topic(n) for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
+        if missing and not similar:
+            dispatcher.utter_message(response="utter_need_not_found", topics=text.and_join(missing))
+        dispatcher.utter_message(
+            response="utter_offers_followup", buttons=followup_buttons(text, prefs, role, len(chosen))
+        )
 
-        new_ids = [r["id"] for r in results]
+        new_ids = [str(course["id"]) for _, course in chosen]
         shown_ids = (exclude + [i for i in new_ids if i not in exclude]) if exclude else new_ids
         return events + [
             SlotSet("shown_course_ids", shown_ids),
-            SlotSet("last_results", [result_summary(r) for r in results]),
+            SlotSet("last_results", [result_summary(course) for _, course in chosen]),
         ]
 
     @staticmethod
     def _utter_nothing_found(
-        dispatcher: CollectingDispatcher, text: OfferText, filters: dict[str, Any], skills: Any, more: bool
+        dispatcher: CollectingDispatcher,
+        text: OfferText,
+        filters: dict[str, Any],
+        needs: list[str],
+        more: bool,
     ) -> None:
-        topics = text.and_join(real_skills(skills)) or str(text.labels.get("your_topic", ""))
+        topics = text.and_join([text.topic(n) for n in needs]) or str(text.labels.get("your_topic", ""))
         constraints = constraint_phrases(text, filters)
         buttons = []
         if constraints:
@@ -253,6 +270,48 @@ class ActionRecommend(Action):
             )
         else:
             dispatcher.utter_message(response="utter_no_results", topics=topics, buttons=buttons)
+
+
+def relevant(answer: dict[str, Any], role: Any, need: str | None, more: bool = False) -> list[dict[str, Any]]:
+    """The offers of one search that are about its need (none if the search says nothing fits a told need)."""
+    results = [r for r in answer.get("results", []) if isinstance(r, dict) and r.get("id")]
+    if need is None and answer.get("no_good_match"):
+        return []
+    # A named topic: "an offer matches a topic term" is the relevance test (the service's no_good_match also
+    # reacts to the role words in the query). A told problem: the search ranking decides, without weak
+    # fill-ups; its no_good_match is no verdict (long colloquial descriptions score low against the calibrated
+    # threshold while their best offers fit: "die Leute werden bei uns immer öfter laut" -> Deeskalation).
+    told = need is None or is_description(need)
+    return relevant_results(results, role, [need] if need else [], by_ranking=told, more=more)
+
+
+def followup_buttons(text: OfferText, prefs: dict[str, Any], role: Any, count: int) -> list[dict[str, str]]:
+    """ "Mehr dazu", the refinements not chosen yet (Nur online / Nur Präsenz / Für Einsteiger, the role
+    question), "Andere Themen" and "Details zu Nr. N"."""
+    buttons = [text.button("more")]
+    if prefs.get("format_pref") != "online":
+        buttons.append(text.button("online"))
+    if prefs.get("format_pref") != "praesenz":
+        buttons.append(text.button("praesenz"))
+    if prefs.get("level_pref") in (None, ANY):
+        buttons.append(text.button("beginner"))
+    if not has_role(role):
+        buttons.append(text.button("role"))
+    buttons.append(text.button("other"))
+    buttons.extend(text.button("details", n=n) for n in range(1, count + 1))
+    return buttons
+
+
+async def _records(courses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The catalog entries of the offers shown (skills, target group); {} where the service cannot say."""
+
+    async def one(course_id: str) -> dict[str, Any]:
+        try:
+            return await search_client.get_course(course_id)
+        except (search_client.CourseNotFound, search_client.SearchUnavailable):
+            return {}
+
+    return list(await asyncio.gather(*(one(str(c["id"])) for c in courses)))
 
 
 class ActionShowDetails(Action):
@@ -290,9 +349,7 @@ class ActionShowDetails(Action):
             dispatcher.utter_message(response="utter_search_unavailable", retry_payload=payload)
             return []
         text = OfferText(domain)
-        values = text.item_values(
-            position, course, tracker.get_slot("role"), tracker.get_slot("skill_gaps"), {}
-        )
+        values = text.item_values(position, course, "")
         values["description"] = course.get("description") or ""
         values["target_group"] = course.get("target_group") or text.label("unknown", None)
         buttons = [text.button("similar", n=position), text.button("other")]

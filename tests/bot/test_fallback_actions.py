@@ -146,3 +146,81 @@ async def test_tie_between_two_profile_intents_is_taken_as_the_better_one(make_t
 async def test_ties_that_still_ask(message, make_tracker, dispatcher, domain):
     assert await ActionDefaultAskAffirmation().run(dispatcher, message(make_tracker), domain) == []
     assert dispatcher.messages[0]["response"] == "utter_ask_affirmation"
+
+
+def _reverted_to(events):
+    """The intent the unclear message was re-read as (clarified_message), or None if the bot asked."""
+    users = [e for e in events if e.get("event") == "user"]
+    return users[0]["parse_data"]["intent"]["name"] if users else None
+
+
+def _catalog(monkeypatch, no_good_match, matched):
+    async def search(query, k=5, filters=None, exclude_ids=None):
+        return {"no_good_match": no_good_match, "results": [{"id": "c1", "matched": matched}]}
+
+    monkeypatch.setattr("bot.actions.search_client.search", search)
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_message_that_states_a_need_is_taken_as_the_need(
+    make_tracker, dispatcher, domain, monkeypatch
+):
+    _catalog(monkeypatch, False, ["Landesbauordnung"])  # unseen in training, known to the catalog
+    tracker = make_tracker(
+        text="Landesbauordnung Neuerungen, Abstandsflächen, Genehmigungsfreistellung",
+        intent="nlu_fallback",
+        confidence=1.0,
+        ranking=[("nlu_fallback", 1.0), ("inform_skill_gap", 0.6), ("membership_faq", 0.14)],
+    )
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "inform_skill_gap"
+    )
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispatcher, domain):
+    ranking = [("nlu_fallback", 0.3), ("more_like", 0.27), ("refine", 0.12)]
+    offers = {"last_results": [{"id": "c1", "title": "Sozialrecht kompakt"}]}
+    tracker = make_tracker(
+        slots=offers, text="Gibt's aach noch annere?", intent="nlu_fallback", confidence=0.3, ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == "more_like"
+    # before any offer the same words are no wish for more: the bot asks
+    tracker = make_tracker(
+        text="Gibt's aach noch annere?", intent="nlu_fallback", confidence=0.3, ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.asyncio
+async def test_a_tie_between_faq_and_cost_for_a_cost_question_is_the_cost_question(
+    make_tracker, dispatcher, domain
+):
+    text = "Ich soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet."
+    ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.42), ("ask_membership_cost", 0.4)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "ask_membership_cost"
+    )
+    tracker = make_tracker(
+        text="Wer trägt die laufenden Kosten der Genossenschaft?", intent="nlu_fallback", ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.asyncio
+async def test_gibberish_is_never_taken_as_a_need(make_tracker, dispatcher, domain, monkeypatch):
+    _catalog(monkeypatch, False, [])  # neither the training data nor the catalog knows a word of it
+    # The unknown-vocabulary verdict (confidence 1.0) above a ranking whose best real intent states a need.
+    tracker = make_tracker(
+        text="xqzv blorp fnord",
+        intent="nlu_fallback",
+        confidence=1.0,
+        ranking=[("nlu_fallback", 1.0), ("inform_skill_gap", 0.6), ("greet", 0.1)],
+    )
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert not any(e.get("event") == "user" for e in events)  # not re-read as a need
+    assert [m["response"] for m in dispatcher.messages] in (["utter_ask_affirmation"], ["utter_ask_rephrase"])

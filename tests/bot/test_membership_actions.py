@@ -136,3 +136,29 @@ def test_unknown_without_recognised_topic_gets_the_generic_answer():
         dispatcher, make_tracker("Wie ist die Registernummer?", "membership_unknown"), DOMAIN
     )
     assert responses(dispatcher) == ["utter_membership_unknown"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Was kostet ein Geschäftsanteil?", "Und was kostet ein einzelner Anteil?", "Preis pro Anteil?"]
+)
+@pytest.mark.asyncio
+async def test_price_of_one_share_needs_no_employee_count(text):
+    tracker = make_tracker(text, "ask_membership_cost")
+    slots, said = await _validate(tracker)
+    assert slots.get("requested_slot", "unset") is None  # the form ends at once: nothing to ask
+    assert said == []
+    dispatcher = CollectingDispatcher()
+    events = ActionMembershipCost().run(dispatcher, make_tracker(text, "ask_membership_cost"), DOMAIN)
+    assert responses(dispatcher) == ["utter_membership_share_price"]
+    assert dispatcher.messages[0]["price"] == "1.000"
+    assert slot_events(events) == {"employee_count": None}
+
+
+@pytest.mark.asyncio
+async def test_what_membership_costs_still_asks_for_the_number():
+    tracker = make_tracker("Was kostet die Mitgliedschaft?", "ask_membership_cost")
+    slots, _ = await _validate(tracker)
+    assert "requested_slot" not in slots  # the form goes on and asks for the number
+    dispatcher = CollectingDispatcher()
+    ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_ask_employee_count"]

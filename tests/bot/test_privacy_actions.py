@@ -93,9 +93,17 @@ async def test_action_resets_everything_and_confirms(store, monkeypatch, make_tr
     db, store_domain, tracker_store = store
     await _save(tracker_store, store_domain, "test-user", _session("test-user", SECRET_TEXT))
     monkeypatch.setenv("KC_TRACKER_DB", str(db))
-    tracker = make_tracker(
-        slots={"role": SECRET_ROLE}, text="Löschen Sie meine Daten", intent="delete_my_data"
-    )
+    asked = [
+        {
+            "event": "user",
+            "text": "Löschen Sie meine Daten",
+            "parse_data": {"intent": {"name": "delete_my_data"}},
+        },
+        {"event": "action", "name": "action_delete_my_data"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "ja, bitte", "parse_data": {"intent": {"name": "affirm"}}},
+    ]
+    tracker = make_tracker(slots={"role": SECRET_ROLE}, text="ja, bitte", intent="affirm", events=asked)
 
     events = await ActionDeleteMyData().run(dispatcher, tracker, domain)
 
@@ -105,9 +113,38 @@ async def test_action_resets_everything_and_confirms(store, monkeypatch, make_tr
 
 
 @pytest.mark.asyncio
+async def test_a_typed_request_is_confirmed_first_and_no_keeps_everything(
+    store, monkeypatch, make_tracker, dispatcher, domain
+):
+    db, store_domain, tracker_store = store
+    await _save(tracker_store, store_domain, "test-user", _session("test-user", SECRET_TEXT))
+    monkeypatch.setenv("KC_TRACKER_DB", str(db))
+    tracker = make_tracker(
+        slots={"role": SECRET_ROLE}, text="Löschen Sie meine Daten", intent="delete_my_data"
+    )
+    assert await ActionDeleteMyData().run(dispatcher, tracker, domain) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_delete_confirm"]
+    declined = [
+        {
+            "event": "user",
+            "text": "Löschen Sie meine Daten",
+            "parse_data": {"intent": {"name": "delete_my_data"}},
+        },
+        {"event": "action", "name": "action_delete_my_data"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "Hm, nee, doch nicht", "parse_data": {"intent": {"name": "deny"}}},
+    ]
+    tracker = make_tracker(text="Hm, nee, doch nicht", intent="deny", events=declined)
+    assert await ActionDeleteMyData().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[-1]["response"] == "utter_delete_cancelled"
+    assert SECRET_TEXT in " ".join(data for _, data in _rows(db, "test-user"))
+
+
+@pytest.mark.asyncio
 async def test_without_sql_store_only_resets(tmp_path, monkeypatch, make_tracker, dispatcher, domain):
     monkeypatch.setenv("KC_TRACKER_DB", str(tmp_path / "missing.db"))
-    events = await ActionDeleteMyData().run(dispatcher, make_tracker(intent="delete_my_data"), domain)
+    tracker = make_tracker(text="/delete_my_data", intent="delete_my_data")  # the widget's confirmed button
+    events = await ActionDeleteMyData().run(dispatcher, tracker, domain)
     assert [e["event"] for e in events][:2] == ["reset_slots", "restart"]
     assert [m["response"] for m in dispatcher.messages] == ["utter_data_deleted"]
     assert not (tmp_path / "missing.db").exists()
@@ -118,7 +155,8 @@ async def test_broken_store_is_admitted_to_the_user(tmp_path, monkeypatch, make_
     broken = tmp_path / "tracker.db"
     broken.write_text("this is not a database")
     monkeypatch.setenv("KC_TRACKER_DB", str(broken))
-    events = await ActionDeleteMyData().run(dispatcher, make_tracker(intent="delete_my_data"), domain)
+    tracker = make_tracker(text="/delete_my_data", intent="delete_my_data")
+    events = await ActionDeleteMyData().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_delete_data_failed"]
     assert [e["event"] for e in events][:2] == ["reset_slots", "restart"]
 
@@ -134,5 +172,7 @@ async def test_support_requests_of_this_conversation_are_deleted(
     support = SupportStore()
     support.create("Wie kündige ich?", sender_id="test-user")
     other = support.create("Andere Frage", sender_id="someone-else")
-    await ActionDeleteMyData().run(dispatcher, make_tracker(intent="delete_my_data"), domain)
+    await ActionDeleteMyData().run(
+        dispatcher, make_tracker(text="/delete_my_data", intent="delete_my_data"), domain
+    )
     assert [r.ref for r in support.list(include_closed=True)] == [other.ref]

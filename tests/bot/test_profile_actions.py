@@ -1,10 +1,16 @@
-"""validate_profile_form / pause / resume actions on hand-built trackers (parsing: test_parsing.py)."""
+"""validate_profile_form / clear / pause / resume actions on hand-built trackers.
+
+What the form must do (issue #13): take every need a message states, in the person's words, tagged or
+not; keep the needs stated before; ask only when there is nothing to search for, or for the role after the
+role button; understand answers in any natural form; take a format only when the person asks for it.
+(The need extraction itself: test_needs.py; parsing: test_parsing.py.)
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.actions.parsing import ANY
+from bot.actions.parsing import ANY, SKIPPED
 from bot.actions.profile import (
     ActionClearSkillGaps,
     ActionPauseProfile,
@@ -17,160 +23,205 @@ def _slot_events(events):
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
-@pytest.mark.asyncio
-async def test_form_validation_normalises_everything_said_at_once(make_tracker, dispatcher, domain):
-    events = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "...", "parse_data": {"intent": {"name": "inform_skill_gap"}}},
-        {"event": "slot", "name": "role", "value": "Sachbearbeiterin im Bürgeramt"},
-        {"event": "slot", "name": "skill_gaps", "value": ["Excel", "Datenschutz", "excel"]},
-        {"event": "slot", "name": "format_pref", "value": "Online"},
-    ]
-    tracker = make_tracker(
-        slots={
-            "role": "Sachbearbeiterin im Bürgeramt",
-            "skill_gaps": ["Excel", "Datenschutz", "excel"],
-            "format_pref": "Online",
-            "requested_slot": "role",
-        },
-        events=events,
-        active_loop="profile_form",
-    )
-    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
-    assert result["role"] == "Sachbearbeiterin im Bürgeramt"
-    assert result["skill_gaps"] == ["Excel", "Datenschutz"]
-    assert result["format_pref"] == "online"
-    assert dispatcher.messages == []
-
-
-@pytest.mark.asyncio
-async def test_unclear_format_answer_is_rejected_with_a_message(make_tracker, dispatcher, domain):
-    events = [
-        {"event": "user", "text": "blau", "parse_data": {"intent": {"name": "nlu_fallback"}}},
-        {"event": "slot", "name": "format_pref", "value": "blau"},
-    ]
-    tracker = make_tracker(
-        slots={"format_pref": "blau", "requested_slot": "format_pref"},
-        events=events,
-        active_loop="profile_form",
-    )
-    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
-    assert result["format_pref"] is None
-    assert [m["response"] for m in dispatcher.messages] == ["utter_format_not_understood"]
-
-
-@pytest.mark.asyncio
-@pytest.mark.parametrize(
-    ("text", "entity", "value"),
-    [("für Einsteiger", "level", "einsteiger"), ("kostenlos wäre super", "cost", "kostenlos")],
-)
-async def test_other_wish_instead_of_format_counts_as_no_format_wish(
-    make_tracker, dispatcher, domain, text, entity, value
-):
-    # Level, cost and duration are filled by global entity mappings before the form runs, so the answer
-    # is recognised from the message's entities.
-    events = [
-        {"event": "user", "text": text, "parse_data": {"intent": {"name": "refine"}}},
-        {"event": "slot", "name": "format_pref", "value": text},
-    ]
-    tracker = make_tracker(
-        slots={"format_pref": text, "requested_slot": "format_pref"},
-        text=text,
-        intent="refine",
-        entities=[{"entity": entity, "value": value}],
-        events=events,
-        active_loop="profile_form",
-    )
-    tracker.latest_message = {**tracker.latest_message, "entities": [{"entity": entity, "value": value}]}
-    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
-    assert result["format_pref"] == ANY
-    assert dispatcher.messages == []
-
-
-@pytest.mark.asyncio
-async def test_stray_format_word_while_asking_something_else_is_ignored_quietly(
-    make_tracker, dispatcher, domain
-):
-    text = "Ich arbeite vor allem im Bürgeramt"
-    events = [
-        {"event": "user", "text": text, "parse_data": {"intent": {"name": "inform_role"}}},
-        {"event": "slot", "name": "format_pref", "value": "vor"},
-    ]
-    tracker = make_tracker(
-        slots={"format_pref": "vor", "requested_slot": "role"}, events=events, active_loop="profile_form"
-    )
-    result = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
-    assert result["format_pref"] is None
-    assert dispatcher.messages == []
-
-
-def _first_message(make_tracker, text, intent, entities, prefilled=None):
-    """Tracker at form activation: the first message and the slots its entities filled, nothing asked yet."""
-    prefilled = prefilled or {}
+def _message(make_tracker, text, intent, entities=(), slots=None, set_now=None, requested=None):
+    """Tracker as the form sees it: earlier slots, then the user message, then what its entities filled."""
+    slots = dict(slots or {})
+    earlier = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+    entities = [dict(e) for e in entities]
     parse_data = {"text": text, "intent": {"name": intent}, "entities": entities}
-    events = [{"event": "user", "text": text, "parse_data": parse_data}]
-    events += [{"event": "slot", "name": name, "value": value} for name, value in prefilled.items()]
+    events = earlier + [{"event": "action", "name": "action_listen"}]
+    events += [{"event": "user", "text": text, "parse_data": parse_data}]
+    events += [{"event": "slot", "name": name, "value": value} for name, value in (set_now or {}).items()]
+    current = {**slots, **(set_now or {}), "requested_slot": requested}
     tracker = make_tracker(
-        slots=dict(prefilled), text=text, intent=intent, entities=entities, active_loop="profile_form"
+        slots=current, text=text, intent=intent, entities=entities, active_loop="profile_form"
     )
     tracker.events = events
     return tracker
 
 
-def _role(text, role, confidence=0.9):
-    start = text.index(role)
+def _entity(text, name, value, confidence=0.9):
+    start = text.index(value)
     return {
-        "entity": "role",
-        "value": role,
+        "entity": name,
+        "value": value,
         "start": start,
-        "end": start + len(role),
+        "end": start + len(value),
         "confidence_entity": confidence,
     }
 
 
-@pytest.mark.asyncio
-async def test_problem_told_next_to_the_role_is_the_skill_gap(make_tracker, dispatcher, domain):
-    text = "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut"
-    tracker = _first_message(
-        make_tracker, text, "inform_role", [_role(text, "Ordnungsamt")], {"role": "Ordnungsamt"}
-    )
+async def _run(tracker, dispatcher, domain):
     events = await ValidateProfileForm().run(dispatcher, tracker, domain)
-    slots = _slot_events(events)
+    return _slot_events(events)
+
+
+@pytest.mark.asyncio
+async def test_role_topics_and_format_said_at_once_give_offers_without_a_question(
+    make_tracker, dispatcher, domain
+):
+    text = "Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel und Datenschutz, gern online"
+    entities = [_entity(text, "role", "Sachbearbeiterin im Bürgeramt"), _entity(text, "format", "online")]
+    tracker = _message(
+        make_tracker,
+        text,
+        "inform_skill_gap",
+        entities,
+        set_now={"role": "Sachbearbeiterin im Bürgeramt", "format_pref": "online"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Sachbearbeiterin im Bürgeramt"
+    assert slots["skill_gaps"] == ["Excel", "Datenschutz"]
+    assert slots["format_pref"] == "online"
+    assert slots["requested_slot"] is None  # nothing to ask: offers come next
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_a_need_without_any_tagged_entity_is_taken_from_the_words(make_tracker, dispatcher, domain):
+    text = (
+        "Ab nächstem Jahr kommen fast nur noch XRechnungen rein und ich versteh das Format nicht. "
+        "Gibt's da was?"
+    )
+    slots = await _run(_message(make_tracker, text, "inform_skill_gap"), dispatcher, domain)
+    assert slots["skill_gaps"] == [
+        "Ab nächstem Jahr kommen fast nur noch XRechnungen rein und ich versteh das Format nicht"
+    ]
+    assert "format_pref" not in slots  # "das Format" asks for no format
+    assert slots["requested_slot"] is None
+
+
+@pytest.mark.asyncio
+async def test_a_need_before_the_role_survives_the_role(make_tracker, dispatcher, domain):
+    first = "Welche Kurse gibt es zu künstlicher Intelligenz für die Verwaltung?"
+    slots = await _run(_message(make_tracker, first, "request_recommendations"), dispatcher, domain)
+    assert slots["skill_gaps"] == ["künstlicher Intelligenz"]
+    text = "Ich bin übrigens im Hauptamt"
+    tracker = _message(
+        make_tracker,
+        text,
+        "inform_role",
+        [_entity(text, "role", "Hauptamt")],
+        slots={"skill_gaps": slots["skill_gaps"]},
+        set_now={"role": "Hauptamt"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert "skill_gaps" not in slots  # the need stays as it was
+    assert slots["role"] == "Hauptamt"
+    assert slots["requested_slot"] is None
+
+
+@pytest.mark.asyncio
+async def test_a_further_need_is_added_and_searched_first(make_tracker, dispatcher, domain):
+    text = "Und zusätzlich noch was dazu, wie ich Bescheide verständlicher formuliere"
+    tracker = _message(make_tracker, text, "inform_skill_gap", slots={"skill_gaps": ["Aufenthaltsrecht"]})
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"] == ["wie ich Bescheide verständlicher formuliere", "Aufenthaltsrecht"]
+
+
+@pytest.mark.asyncio
+async def test_a_refinement_keeps_the_needs_and_names_no_new_one(make_tracker, dispatcher, domain):
+    text = "Wir sind nur zu viert, gerne in Präsenz"
+    tracker = _message(
+        make_tracker,
+        text,
+        "refine",
+        [_entity(text, "format", "Präsenz")],
+        slots={"skill_gaps": ["Deeskalation"]},
+        set_now={"format_pref": "praesenz"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert "skill_gaps" not in slots
+    assert slots["format_pref"] == "praesenz"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "tagged", "expected"),
+    [
+        ("Blended wäre ideal, also teils online, teils vor Ort.", "online", "blended"),
+        ("Präsenz, online ist nix für mich.", "online", "praesenz"),
+        ("Hm, ist mir egal ob online oder nicht. Gibt's noch andere?", "online", ANY),
+        ("lieber online, wenn's geht", None, "online"),
+    ],
+)
+async def test_format_answers_in_natural_form(make_tracker, dispatcher, domain, text, tagged, expected):
+    entities = [_entity(text, "format", tagged)] if tagged else []
+    set_now = {"format_pref": tagged} if tagged else {}
+    tracker = _message(
+        make_tracker, text, "refine", entities, slots={"skill_gaps": ["Excel"]}, set_now=set_now
+    )
+    assert (await _run(tracker, dispatcher, domain))["format_pref"] == expected
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_a_format_word_inside_the_topic_is_no_wish(make_tracker, dispatcher, domain):
+    text = "Welche Kurse gibt es zum OZG? Unser Bürgeramt soll mehr Leistungen online anbieten."
+    tracker = _message(
+        make_tracker,
+        text,
+        "inform_skill_gap",
+        [_entity(text, "format", "online")],
+        slots={"format_pref": None},
+        set_now={"format_pref": "online"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["format_pref"] is None  # back to what it was: no wish invented
+    assert slots["skill_gaps"] == ["OZG"]
+
+
+@pytest.mark.asyncio
+async def test_an_untagged_level_in_a_short_answer_is_taken(make_tracker, dispatcher, domain):
+    tracker = _message(
+        make_tracker, "Expertenlevel bitte", "inform_skill_gap", slots={"skill_gaps": ["Cloud"]}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["level_pref"] == "experte"
+    assert "skill_gaps" not in slots
+
+
+@pytest.mark.asyncio
+async def test_problem_told_next_to_the_role_is_the_need(make_tracker, dispatcher, domain):
+    text = "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut"
+    tracker = _message(
+        make_tracker,
+        text,
+        "inform_role",
+        [_entity(text, "role", "Ordnungsamt")],
+        set_now={"role": "Ordnungsamt"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
     assert slots["role"] == "Ordnungsamt"
     assert slots["skill_gaps"] == ["die Leute werden bei Kontrollen oft richtig laut"]
-    assert [m["response"] for m in dispatcher.messages] == []
 
 
 @pytest.mark.asyncio
 async def test_untagged_topic_and_untagged_role_are_taken_from_the_sentence(make_tracker, dispatcher, domain):
     text = "Ich arbeite im Standesamt und brauche Hilfe bei Exel"
-    tracker = _first_message(
-        make_tracker, text, "inform_skill_gap", [_role(text, "Standesamt")], {"role": "Standesamt"}
-    )
-    assert _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))["skill_gaps"] == [
-        "Exel"
-    ]
+    slots = await _run(_message(make_tracker, text, "inform_skill_gap"), dispatcher, domain)
+    assert slots["skill_gaps"] == ["Exel"]
+    assert slots["role"] == "Standesamt"
 
     text = (
         "Wir müssen Anträge nach OZG digitalisieren, ich bin Projektleiter in der Stadtverwaltung. "
         "Was gibt es da?"
     )
-    skill = {"entity": "skill", "value": "OZG", "start": 24, "end": 27}
-    tracker = _first_message(make_tracker, text, "inform_skill_gap", [skill], {"skill_gaps": ["OZG"]})
-    slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    slots = await _run(_message(make_tracker, text, "inform_skill_gap"), dispatcher, domain)
     assert slots["role"] == "Projektleiter in der Stadtverwaltung"
-    assert slots["skill_gaps"] == ["OZG"]
+    assert slots["skill_gaps"] == ["Wir müssen Anträge nach OZG digitalisieren"]
 
 
 @pytest.mark.asyncio
-async def test_role_with_a_greeting_only_still_asks_for_the_topic(make_tracker, dispatcher, domain):
+async def test_role_only_asks_for_the_topic(make_tracker, dispatcher, domain):
     text = "Guten Morgen liebes Team, ich bin Kämmerin"
-    tracker = _first_message(
-        make_tracker, text, "inform_role", [_role(text, "Kämmerin")], {"role": "Kämmerin"}
+    tracker = _message(
+        make_tracker, text, "inform_role", [_entity(text, "role", "Kämmerin")], set_now={"role": "Kämmerin"}
     )
-    slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    slots = await _run(tracker, dispatcher, domain)
     assert slots["role"] == "Kämmerin"
-    assert "skill_gaps" not in slots  # the form goes on to ask for the topic
+    assert "skill_gaps" not in slots
+    assert slots["requested_slot"] == "skill_gaps"
 
 
 @pytest.mark.asyncio
@@ -179,30 +230,146 @@ async def test_unsure_role_word_is_not_taken_as_role(make_tracker, dispatcher, d
         "Ich bin Sachbearbeiter im Sozialamt. "
         "Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"
     )
-    entities = [_role(text, "Sachbearbeiter im Sozialamt", 0.95), _role(text, "Papier", 0.37)]
-    # the role slot took both role entities
-    prefilled = {"role": ["Sachbearbeiter im Sozialamt", "Papier"]}
-    tracker = _first_message(make_tracker, text, "inform_skill_gap", entities, prefilled)
-    slots = _slot_events(await ValidateProfileForm().run(dispatcher, tracker, domain))
+    entities = [
+        _entity(text, "role", "Sachbearbeiter im Sozialamt", 0.95),
+        _entity(text, "role", "Papier", 0.37),
+    ]
+    tracker = _message(
+        make_tracker,
+        text,
+        "inform_skill_gap",
+        entities,
+        set_now={"role": ["Sachbearbeiter im Sozialamt", "Papier"]},
+    )
+    slots = await _run(tracker, dispatcher, domain)
     assert slots["role"] == "Sachbearbeiter im Sozialamt"
     assert slots["skill_gaps"] == ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
 
 
 @pytest.mark.asyncio
-async def test_other_topics_keeps_new_topics_from_the_same_message(make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        slots={"skill_gaps": ["Excel"]},
-        text="lieber was zu Vergaberecht",
-        intent="request_other_topics",
-        entities=[{"entity": "skill", "value": "Vergaberecht"}],
+@pytest.mark.parametrize("tagged_both", [True, False])
+async def test_a_topic_tagged_as_role_stays_the_need_and_is_no_role(
+    make_tracker, dispatcher, domain, tagged_both
+):
+    text = (
+        "Guten Tag, ich bin Sachbearbeiter in der Ausländerbehörde. "
+        "Gibt es Schulungen zu den Neuerungen beim Fachkräfteeinwanderungsgesetz?"
     )
-    assert _slot_events(await ActionClearSkillGaps().run(dispatcher, tracker, domain)) == {
-        "skill_gaps": ["Vergaberecht"]
-    }
+    topic = _entity(text, "role", "Fachkräfteeinwanderungsgesetz", 0.8)
+    role = _entity(text, "role", "Sachbearbeiter in der Ausländerbehörde", 0.95)
+    entities = [role, topic] if tagged_both else [topic]
+    value = [e["value"] for e in entities] if tagged_both else topic["value"]
+    tracker = _message(make_tracker, text, "request_recommendations", entities, set_now={"role": value})
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Sachbearbeiter in der Ausländerbehörde"
+    assert slots["skill_gaps"] == ["Neuerungen beim Fachkräfteeinwanderungsgesetz"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("intent", ["refine", "inform_skill_gap"])
+async def test_the_reason_for_a_wish_is_no_further_need(make_tracker, dispatcher, domain, intent):
+    text = "Eher für Anfänger, ich mache das erst seit ein paar Wochen"
+    tracker = _message(
+        make_tracker, text, intent, [_entity(text, "level", "Anfänger")], slots={"skill_gaps": ["Wohngeld"]}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots.get("skill_gaps", ["Wohngeld"]) == ["Wohngeld"]
+
+
+@pytest.mark.asyncio
+async def test_a_further_told_need_with_a_wish_word_later_is_kept(make_tracker, dispatcher, domain):
+    text = "Und noch was dazu, wie ich meinen Tag besser plane, am liebsten online"
+    entities = [_entity(text, "duration", "Tag", 0.7), _entity(text, "format", "online")]
+    tracker = _message(make_tracker, text, "inform_skill_gap", entities, slots={"skill_gaps": ["Wohngeld"]})
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"][0].startswith("wie ich meinen Tag besser plane")
+    assert slots["skill_gaps"][1:] == ["Wohngeld"]
+
+
+@pytest.mark.asyncio
+async def test_a_named_topic_next_to_a_wish_is_a_further_need(make_tracker, dispatcher, domain):
+    text = "Gern online, und außerdem was zum Datenschutz"
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap", [_entity(text, "format", "online")],
+        slots={"skill_gaps": ["Wohngeld"]}, set_now={"format_pref": "online"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"] == ["Datenschutz", "Wohngeld"]
+
+
+@pytest.mark.asyncio
+async def test_a_role_without_a_role_word_stays_a_role(make_tracker, dispatcher, domain):
+    text = "Ich arbeite in der Wirtschaftsförderung und brauche was zu Fördermitteln"
+    entities = [_entity(text, "role", "Wirtschaftsförderung")]
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap", entities, set_now={"role": "Wirtschaftsförderung"}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Wirtschaftsförderung"
+    assert slots["skill_gaps"] == ["Fördermitteln"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("Keine Ahnung ehrlich gesagt... vielleicht was mit Outlook und Word?", "skip", ["Outlook", "Word"]),
+        ("was mit ki", "nlu_fallback", ["ki"]),
+        ("Weiß ich noch nicht", "skip", [SKIPPED]),
+    ],
+)
+async def test_answers_to_the_topic_question_in_any_form(
+    make_tracker, dispatcher, domain, text, intent, expected
+):
+    tracker = _message(make_tracker, text, intent, requested="skill_gaps")
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"] == expected
+    assert slots["requested_slot"] is None
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_role_button_asks_for_the_role_and_any_answer_is_taken(make_tracker, dispatcher, domain):
+    tracker = _message(make_tracker, "/inform_role", "inform_role", slots={"skill_gaps": ["Excel"]})
+    assert (await _run(tracker, dispatcher, domain))["requested_slot"] == "role"
+
+    tracker = _message(
+        make_tracker,
+        "Sozialamt, Teamleitung",
+        "inform_skill_gap",
+        slots={"skill_gaps": ["Excel"]},
+        requested="role",
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Sozialamt"
+    assert "skill_gaps" not in slots  # the answer is the role, not a further need
+    assert slots["requested_slot"] is None
+
+    tracker = _message(
+        make_tracker,
+        "Das möchte ich lieber nicht sagen",
+        "skip",
+        slots={"skill_gaps": ["Excel"]},
+        requested="role",
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == SKIPPED
+    assert slots["requested_slot"] is None
+
+
+@pytest.mark.asyncio
+async def test_other_topics_forgets_the_needs_and_takes_a_new_one_from_the_same_message(
+    make_tracker, dispatcher, domain
+):
     tracker = make_tracker(
         slots={"skill_gaps": ["Excel"]}, text="Andere Themen", intent="request_other_topics"
     )
-    assert _slot_events(await ActionClearSkillGaps().run(dispatcher, tracker, domain)) == {"skill_gaps": None}
+    assert _slot_events(await ActionClearSkillGaps().run(dispatcher, tracker, domain)) == {
+        "skill_gaps": None,
+        "shown_course_ids": None,
+    }
+    tracker = _message(make_tracker, "Lieber was ganz anderes: Vergaberecht", "request_other_topics")
+    assert (await _run(tracker, dispatcher, domain))["skill_gaps"] == ["Vergaberecht"]
 
 
 @pytest.mark.asyncio

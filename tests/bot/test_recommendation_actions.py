@@ -97,12 +97,18 @@ class FakeSearch:
         if self.mode == "empty":
             return self.answer("search_response", answer)
         results = [as_result(c) for c in COURSES.values() if c["id"] not in body.get("exclude_ids", [])]
+        # Like the real search, each query finds the offers about its need (the part before the role).
+        words = {w.lower() for w in body["query"].split(" – ")[0].replace(",", " ").split()}
+        about = [c for c in results if words & {w.lower() for w in [*c["title"].split(), *c["matched"]]}]
+        results = results if body["query"] == GENERIC_QUERY or self.mode != "ok" else about
         formats = body.get("filters", {}).get("format")
         if formats:
             results = [c for c in results if c["format"] in formats]
         answer["results"] = results[: body.get("k", 5)]
         if self.mode == "role_only":  # the search matched only the role, not the topic
             answer["results"] = [{**c, "matched": ["Bürgeramt"]} for c in answer["results"]]
+        if self.mode == "all_weak":  # nothing but loose fits
+            answer["results"] = [{**c, "weak": True} for c in answer["results"]]
         if self.mode == "weak_tail":  # the last two offers only fill the list
             answer["results"] = [{**c, "weak": c["id"] in ("c5", "c6")} for c in answer["results"]]
         if self.mode == "two_on_topic":
@@ -165,10 +171,12 @@ def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
 # --- plain functions ----------------------------------------------------------------------------------------
 
 
-def test_query_combines_topics_and_role_and_ignores_skip_markers():
-    assert build_query("Kämmerei", ["Doppik", "Haushalt"]) == "Doppik, Haushalt – Kämmerei"
-    assert build_query("__skipped__", ["Excel"]) == "Excel"
-    assert build_query("__skipped__", ["__skipped__"]) == GENERIC_QUERY
+def test_one_query_per_need_with_the_role_unless_the_need_is_told():
+    assert build_query("Kämmerei", "Doppik") == "Doppik – Kämmerei"
+    assert build_query("__skipped__", "Excel") == "Excel"
+    assert build_query("__skipped__", None) == GENERIC_QUERY
+    told = "die Leute werden bei Kontrollen oft richtig laut"
+    assert build_query("Ordnungsamt", told) == told
 
 
 def test_filters_only_for_real_preferences():
@@ -181,29 +189,22 @@ def test_filters_only_for_real_preferences():
 
 
 @pytest.mark.asyncio
-async def test_recommend_shows_offers_with_all_facts_and_reason(
+async def test_each_need_is_searched_and_shown_with_a_reason_of_its_own(
     search_service, make_tracker, dispatcher, domain
 ):
-    tracker = make_tracker(
-        slots=PROFILE,
-        text="/skip",
-        intent="skip",
-        events=[
-            {
-                "event": "user",
-                "text": "Ich brauche Excel",
-                "parse_data": {"intent": {"name": "inform_skill_gap"}},
-            },
-        ],
-    )
+    tracker = make_tracker(slots=PROFILE, text="Excel und Datenschutz", intent="inform_skill_gap")
     events = await ActionRecommend().run(dispatcher, tracker, domain)
 
-    sent = search_service.requests[0]
-    assert "Excel" in sent["query"] and "Datenschutz" in sent["query"] and "Bürgeramt" in sent["query"]
-    assert sent["filters"] == {} and sent["exclude_ids"] == [] and sent["k"] == 10
+    # one search per need, each with the role; no filter the person did not ask for
+    queries = sorted(r["query"] for r in search_service.requests if "query" in r)
+    assert queries == ["Datenschutz – Sachbearbeiterin im Bürgeramt", "Excel – Sachbearbeiterin im Bürgeramt"]
+    assert all(
+        r["filters"] == {} and r["exclude_ids"] == [] and r["k"] == 10 for r in search_service.requests
+    )
 
     items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
-    assert 3 <= len(items) <= 5
+    # both needs are represented: the best offer of each first, then the next ones
+    assert [m["course_title"] for m in items] == [COURSES[i]["title"] for i in ("c1", "c2", "c3", "c6")]
     first = render(domain, items[0])
     for fact in (
         "Excel für Einsteiger*innen",
@@ -215,21 +216,48 @@ async def test_recommend_shows_offers_with_all_facts_and_reason(
         "https://kurse.example.org/c1",
     ):
         assert fact in first
-    assert "Excel" in items[0]["why"] and "Sachbearbeiterin im Bürgeramt" in items[0]["why"]
-    assert "um Excel geht" in items[0]["why"]  # the role term matched in the offer is not called a topic
-    assert "{" not in render(domain, items[1])
-    # costs in German format
-    assert "250 €" in render(domain, items[1])
+    assert "250 €" in render(domain, items[1])  # costs in German format
+    whys = [m["why"] for m in items]
+    assert whys[0] == (
+        "Zu Ihrem Thema „Excel“: Es geht um Excel – gedacht für Mitarbeitende im Bürgeramt."
+    )  # the role term matched in the offer is said as the target group, not as a topic
+    assert whys[1].startswith("Zu Ihrem Thema „Datenschutz“: Es geht um Datenschutz und DSGVO")
+    assert len(set(whys)) > 1
+    assert not any("wie gewünscht" in w for w in whys)  # no wish was stated, none is named
 
     followup = dispatcher.messages[-1]
     titles = [b["title"] for b in followup["buttons"]]
-    assert {"Mehr dazu", "Nur online", "Andere Themen", "Details zu Nr. 1"} <= set(titles)
+    assert {"Mehr dazu", "Nur online", "Nur Präsenz", "Für Einsteiger*innen", "Andere Themen"} <= set(titles)
+    assert "In welchem Bereich arbeiten Sie? Dann suche ich genauer" not in titles  # the role is known
     assert sum(t.startswith("Details zu Nr.") for t in titles) == len(items)
     slots = slots_of(events)
-    # c5 has no match, c4 only a related one ("DSGVO") while four others name a topic: both are skipped
     assert slots["shown_course_ids"] == ["c1", "c2", "c3", "c6"]
-    assert [m["course_title"] for m in items] == [COURSES[i]["title"] for i in slots["shown_course_ids"]]
     assert [r["id"] for r in slots["last_results"]] == slots["shown_course_ids"]
+
+
+@pytest.mark.asyncio
+async def test_without_role_the_role_question_is_offered_as_a_button(
+    search_service, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(slots={"skill_gaps": ["Excel"]}, text="Excel", intent="inform_skill_gap")
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["query"] == "Excel"
+    buttons = {b["title"]: b["payload"] for b in dispatcher.messages[-1]["buttons"]}
+    assert buttons["In welchem Bereich arbeiten Sie? Dann suche ich genauer"] == "/inform_role"
+
+
+@pytest.mark.asyncio
+async def test_a_need_that_finds_nothing_is_named_next_to_the_offers_for_the_others(
+    search_service, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        slots={"skill_gaps": ["Excel", "Gebärdensprache"]}, text="…", intent="inform_skill_gap"
+    )
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    assert items and all("Excel" in m["why"] for m in items)
+    missing = [m for m in dispatcher.messages if m.get("response") == "utter_need_not_found"]
+    assert len(missing) == 1 and missing[0]["topics"] == "Gebärdensprache"
 
 
 @pytest.mark.asyncio
@@ -271,8 +299,9 @@ async def test_online_refinement_sends_format_filter_and_drops_online_button(
     assert search_service.requests[0]["filters"]["format"] == ["online"]
     items = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
     assert items and all(m["course_format"] == "online" for m in items)
-    assert "wie gewünscht online" in items[0]["why"]
-    assert "Nur online" not in [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert all(m["why"].endswith(", und es ist wie gewünscht online.") for m in items)
+    titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert "Nur online" not in titles and "Nur Präsenz" in titles
 
 
 @pytest.mark.asyncio
@@ -282,10 +311,12 @@ async def test_more_excludes_shown_offers_and_accumulates_them(
     shown = ["c1", "c2", "c3"]
     tracker = make_tracker(slots={**PROFILE, "shown_course_ids": shown}, text="Mehr dazu", intent="more_like")
     events = await ActionRecommend().run(dispatcher, tracker, domain)
-    assert search_service.requests[0]["exclude_ids"] == shown
+    assert [r["exclude_ids"] for r in search_service.requests] == [shown, shown]
     slots = slots_of(events)
-    assert slots["shown_course_ids"][:3] == shown and "c4" in slots["shown_course_ids"]
-    assert [r["id"] for r in slots["last_results"]][0] == "c4"
+    assert slots["shown_course_ids"] == [*shown, "c6"]
+    assert [r["id"] for r in slots["last_results"]] == ["c6"]
+    missing = [m for m in dispatcher.messages if m.get("response") == "utter_need_not_found"]
+    assert missing[0]["topics"] == "Datenschutz"  # nothing more on this one
 
 
 @pytest.mark.asyncio
@@ -349,6 +380,11 @@ async def test_unintelligible_constraint_is_reported_not_dropped(
         ("empty", PROFILE),
         ("role_only", PROFILE),
         ("no_good_match", {**PROFILE, "skill_gaps": ["__skipped__"]}),
+        # a told problem: the search ranking decides; nothing but weak fits is nothing
+        (
+            "all_weak",
+            {**PROFILE, "skill_gaps": ["ich soll ältere Menschen beraten, wie sie ihre Wohnung anpassen"]},
+        ),
     ],
 )
 @pytest.mark.asyncio
@@ -357,7 +393,10 @@ async def test_nothing_fits_is_said_honestly(search_service, make_tracker, dispa
     tracker = make_tracker(slots=profile, text="Excel", intent="inform_skill_gap")
     events = await ActionRecommend().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_no_results"]
-    expected = "Excel und Datenschutz" if mode != "no_good_match" else "Ihrem Thema"
+    expected = {"empty": "Excel und Datenschutz", "role_only": "Excel und Datenschutz"}.get(mode)
+    expected = expected or (
+        "Ihrem Thema" if profile["skill_gaps"] == ["__skipped__"] else "dem, was Sie schildern,"
+    )
     assert expected in render(domain, dispatcher.messages[0])
     assert "Andere Themen" in [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert "shown_course_ids" not in slots_of(events)
@@ -501,9 +540,24 @@ def test_offers_naming_the_topic_come_before_loose_matches():
     assert relevant_results(results, "Ordnungsamt", ["__skipped__"]) == results
 
 
-def test_described_problem_is_searched_without_the_role_and_ranked_by_the_search():
+def test_a_verb_sharing_its_letters_with_a_noun_of_the_topic_does_not_name_it(domain):
+    from bot.actions.offers import OfferText
+
+    topic = "agiles Arbeiten / Scrum"
+    results = [
+        {"id": "o1", "matched": ["arbeiten"]},  # "Führen auf Distanz": the verb, not agile work
+        {"id": "o2", "matched": ["Scrum", "arbeiten"]},
+        {"id": "o3", "matched": ["agiles Projektmanagement"]},
+    ]
+    assert [r["id"] for r in relevant_results(results, None, [topic])] == ["o2", "o3"]
+    why = OfferText(domain).why(results[1], None, topic, {})
+    assert "Scrum" in why and "arbeiten" not in why
+    # Written all in lower case, the words cannot be told apart: a match stays a match.
+    assert [r["id"] for r in relevant_results(results[:1], None, ["agiles arbeiten"])] == ["o1"]
+
+
+def test_described_problem_is_ranked_by_the_search():
     told = "die Leute werden bei Kontrollen oft richtig laut"
-    assert build_query("Ordnungsamt", [told]) == told
     results = [{"id": "o1", "matched": []}, {"id": "o2", "matched": ["Kontrollen"]}]
     # The words of a told problem rarely appear in an offer: the search ranking decides, not term overlap.
     assert relevant_results(results, "Ordnungsamt", [told], by_ranking=True) == results
@@ -517,8 +571,11 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
         {"id": "o2", "matched": ["Kontrollen"], "weak": True},
         {"id": "o3", "matched": [], "weak": True},
     ]
-    # Ranked by the search (described problem, or no topic): weak results only fill the list.
+    # Ranked by the search (described problem, or no topic): weak results are left out; asked for more, a weak
+    # one that shares a noun with the description counts.
     assert [r["id"] for r in relevant_results(results, "Ordnungsamt", [told], by_ranking=True)] == ["o1"]
+    more = relevant_results(results, "Ordnungsamt", [told], by_ranking=True, more=True)
+    assert [r["id"] for r in more] == ["o1", "o2"]
     assert [r["id"] for r in relevant_results(results, "Ordnungsamt", ["__skipped__"])] == ["o1"]
     named = [
         {"id": "n1", "matched": ["Datenschutz"], "weak": False},
@@ -534,15 +591,39 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
 def test_why_sentence_for_a_described_problem(domain):
     from bot.actions.offers import OfferText
 
-    told = ["Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"]
+    told = "Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"
     text = OfferText(domain)
     why = text.why({"matched": ["beschweren", "Papier"]}, "Sozialamt", told, {})
-    assert "um Papier geht" in why and "beschweren" not in why
-    why = text.why({"matched": ["beschweren"], "format": "online"}, "Sozialamt", told, {"format": ["online"]})
-    assert why == (
-        "Passt zu dem, was Sie schildern – hilfreich für Ihre Tätigkeit (Sozialamt), "
-        "und es ist wie gewünscht online."
+    assert why == "Passt zu dem, was Sie schildern: Es geht um Papier."  # nouns only, no claim about the role
+    record = {"skills": ["Digitale Antragsverfahren"], "target_group": "Beschäftigte in Sozialämtern"}
+    why = text.why(
+        {"matched": ["beschweren"], "format": "online"}, "Sozialamt", told, {"format": ["online"]}, record
     )
+    assert why == (
+        "Passt zu dem, was Sie schildern – Schwerpunkt: Digitale Antragsverfahren – gedacht für "
+        "Beschäftigte in Sozialämtern, und es ist wie gewünscht online."
+    )
+
+
+def test_five_offers_on_one_topic_do_not_read_the_same(domain):
+    from bot.actions.offers import OfferText
+
+    text = OfferText(domain)
+    offers = [
+        ({"matched": ["Excel", "Pivot-Tabellen"]}, {}),
+        ({"matched": ["Excel"]}, {"target_group": "Mitarbeitende in Kämmereien"}),
+        ({"matched": ["Excel"], "level": "einsteiger"}, {}),
+        ({"matched": [], "title": "Tabellen sicher nutzen: Kurs"}, {"skills": ["Tabellenkalkulation"]}),
+    ]
+    whys = [text.why(c, "Kämmerei", "Excel", {}, r) for c, r in offers]
+    assert whys == [
+        "Passt, weil es um Excel und Pivot-Tabellen geht.",
+        "Passt, weil es um Excel geht – gedacht für Mitarbeitende in Kämmereien.",
+        "Passt, weil es um Excel geht.",
+        "Nah an Ihrem Thema „Excel“ – Schwerpunkt: Tabellenkalkulation.",
+    ]
+    level = text.why({"matched": ["Excel"], "level": "einsteiger"}, None, "Excel", {"level": ["einsteiger"]})
+    assert level == "Passt, weil es um Excel geht, und es ist wie gewünscht für Einsteiger*innen."
 
 
 @pytest.mark.asyncio
@@ -567,5 +648,5 @@ def test_why_sentence_names_noun_topics_only(domain):
     from bot.actions.offers import OfferText
 
     course = {"matched": ["Datenschutz", "Datenschutz gewährleisten", "Bewertung der Datenqualität"]}
-    why = OfferText(domain).why(course, "Ordnungsamt", ["Datenschutz"], {})
+    why = OfferText(domain).why(course, "Ordnungsamt", "Datenschutz", {})
     assert "um Datenschutz und Bewertung der Datenqualität geht" in why and "gewährleisten" not in why

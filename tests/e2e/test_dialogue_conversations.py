@@ -29,6 +29,10 @@ TOPIC_WORDS = {
     "vergaberecht": r"vergabe",
     "deeskalation": r"deeskalation|konflikt|schwierige|aggress",
     "zeitmanagement": r"zeitmanagement|selbstorganisation|zeit|priorit",
+    "ki": r"künstliche intelligenz|\bki\b|ki-|generative|chatgpt",
+    "it-sicherheit": r"informationssicherheit|it-sicherheit|cyber|grundschutz",
+    "phishing": r"phishing|social engineering",
+    "digital": r"digital",
 }
 
 
@@ -124,22 +128,25 @@ def turns_to_offers(stack, sender: str, messages: list[str]) -> tuple[int, list[
 # --- conversations -----------------------------------------------------------------------------------------
 
 
-def test_role_and_topics_then_format_gives_online_offers_in_three_turns(stack, sender):
+def test_role_and_two_topics_give_offers_for_both_at_once_then_online_narrows(stack, sender):
     turns, replies = turns_to_offers(
         stack,
         sender,
-        [
-            "Hallo",
-            "Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel und Datenschutz",
-            "online",
-        ],
+        ["Hallo", "Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel und Datenschutz"],
     )
-    print(f"\nturns from greeting to first offers (role+topics, then format): {turns}")
-    assert turns <= 3
+    print(f"\nturns from greeting to first offers (role+topics): {turns}")
+    assert turns == 2  # no question about role or format before offers
+    courses = shown_courses(stack, sender, replies)
+    assert_topic_fits(courses, "excel", "datenschutz")
+    for topic in ("excel", "datenschutz"):  # each need is represented in the one list
+        assert any(re.search(TOPIC_WORDS[topic], course_text(c)) for c in courses), topic
+    assert "wie gewünscht" not in joined(replies)  # no wish was stated, none is claimed
+    titles = {b["title"] for b in buttons(replies)}
+    assert {"Nur online", "Nur Präsenz", "Für Einsteiger*innen", "Mehr dazu"} <= titles
+    replies = say(stack, sender, "online")
     courses = shown_courses(stack, sender, replies)
     assert all(c["format"] == "online" for c in courses)
     assert_topic_fits(courses, "excel", "datenschutz")
-    assert "Sachbearbeiterin im Bürgeramt" in joined(replies)  # the "why it fits" sentence names the role
 
 
 def test_everything_at_once_gives_offers_in_two_turns(stack, sender):
@@ -159,50 +166,85 @@ def test_everything_at_once_gives_offers_in_two_turns(stack, sender):
     assert_topic_fits(courses, "excel", "datenschutz")
 
 
-def test_problem_told_in_plain_words_next_to_the_role_gives_offers_in_two_turns(stack, sender):
-    # No topic word the NLU knows: the rest of the sentence is the skill gap, the bot asks only the format.
-    first = say(stack, sender, "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut")
-    assert not shows_offers(first) and "online, in Präsenz oder gemischt" in joined(first)
-    assert "Meinten Sie" not in joined(first)
-    replies = say(stack, sender, "egal")
+def test_a_topic_asked_before_the_role_survives_the_role(stack, sender):
+    replies = say(stack, sender, "Welche Kurse gibt es zu künstlicher Intelligenz für die Verwaltung?")
+    assert_topic_fits(shown_courses(stack, sender, replies), "ki")  # offers at once, no role question
+    replies = say(stack, sender, "Ich bin übrigens Sachbearbeiter im Hauptamt")
+    assert "Zu welchem Thema" not in joined(replies)
+    assert_topic_fits(shown_courses(stack, sender, replies), "ki")
+
+
+def test_every_stated_need_is_kept_and_searched(stack, sender):
+    replies = say(stack, sender, "Ich bin Verwaltungsfachangestellte im Einwohnermeldeamt")
+    assert "Zu welchem Thema" in joined(replies)  # nothing to search for yet: the only question asked
+    replies = say(stack, sender, "IT-Sicherheit und Phishing")
+    courses = shown_courses(stack, sender, replies)
+    assert any(re.search(TOPIC_WORDS["phishing"], course_text(c)) for c in courses)  # not dropped
+    assert any(re.search(TOPIC_WORDS["it-sicherheit"], course_text(c)) for c in courses)
+
+
+def test_a_problem_told_in_own_words_gives_offers_without_invented_wishes(stack, sender):
+    replies = say(
+        stack,
+        sender,
+        "Ich arbeite im Standesamt. Wir sollen bald alles digital machen und ich hab Angst, dass ich nicht "
+        "mitkomme.",
+    )
+    courses = shown_courses(stack, sender, replies)
+    assert_topic_fits(courses, "digital")
+    assert "wie gewünscht" not in joined(replies)
+    replies = say(stack, sender, "Egal, zeigen Sie mir bitte einfach passende Angebote.")
+    assert "nicht verstanden" not in joined(replies) and "Meinten Sie" not in joined(replies)
+    assert shows_offers(replies) and "wie gewünscht" not in joined(replies)
+
+
+def test_five_offers_do_not_give_the_same_reason(stack, sender):
+    replies = say(stack, sender, "Ich bin Sachbearbeiterin im Bürgeramt und brauche was zum Datenschutz")
+    shown_courses(stack, sender, replies)
+    reasons = [r["custom"]["kc_offer"]["why"] for r in replies if "kc_offer" in (r.get("custom") or {})]
+    assert len(reasons) >= 3 and len(set(reasons)) > 1, reasons
+
+
+def test_problem_told_in_plain_words_next_to_the_role_gives_offers_at_once(stack, sender):
+    # No topic word the NLU knows: the rest of the sentence is the need; no question before the offers.
+    replies = say(stack, sender, "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut")
+    assert "Meinten Sie" not in joined(replies)
     courses = shown_courses(stack, sender, replies)
     assert_topic_fits(courses, "deeskalation")
-    assert "Passt zu dem, was Sie schildern" in joined(replies) or "Kontrollen" in joined(replies)
+    assert "Passt zu dem, was Sie schildern" in joined(replies)
 
 
-def test_topic_with_a_typo_after_the_role_is_not_asked_again(stack, sender):
-    first = say(stack, sender, "Ich arbeite im Standesamt und brauche Hilfe bei Exel")
-    assert "Zu welchem Thema" not in joined(first)
-    courses = shown_courses(stack, sender, say(stack, sender, "egal"))
-    assert_topic_fits(courses, "excel")
+def test_topic_with_a_typo_after_the_role_gives_offers_at_once(stack, sender):
+    replies = say(stack, sender, "Ich arbeite im Standesamt und brauche Hilfe bei Exel")
+    assert "Zu welchem Thema" not in joined(replies)
+    assert_topic_fits(shown_courses(stack, sender, replies), "excel")
 
 
-def test_step_by_step_asks_one_thing_at_a_time(stack, sender):
+def test_without_a_topic_only_the_topic_is_asked(stack, sender):
     replies = say(stack, sender, "Ich suche eine Weiterbildung")
-    assert "Bereich" in joined(replies)
+    assert "Zu welchem Thema" in joined(replies)
     replies = say(stack, sender, "Ich arbeite in der Kämmerei")
-    assert "Thema" in joined(replies)
+    assert "Zu welchem Thema" in joined(replies)  # the role is taken, the topic still missing
     replies = say(stack, sender, "Doppik")
-    assert "lernen" in joined(replies) and {"Online", "Egal"} <= {b["title"] for b in buttons(replies)}
-    replies = say(stack, sender, "Egal")
     assert_topic_fits(shown_courses(stack, sender, replies), "doppik")
 
 
-def test_skipping_the_role_and_wanting_presence(stack, sender):
+def test_the_topic_question_answered_with_a_wish_and_the_role_on_request(stack, sender):
     say(stack, sender, "Vorschläge bitte")
-    replies = say(stack, sender, "Möchte ich lieber nicht angeben")
-    assert "Thema" in joined(replies)
-    say(stack, sender, "Vergaberecht")
-    replies = say(stack, sender, "Lieber vor Ort")
+    replies = say(stack, sender, "Vergaberecht, lieber vor Ort")
     courses = shown_courses(stack, sender, replies)
     assert all(c["format"] == "praesenz" for c in courses)
     assert_topic_fits(courses, "vergaberecht")
+    role = [b for b in buttons(replies) if b["title"].startswith("In welchem Bereich arbeiten Sie")]
+    assert role
+    replies = say(stack, sender, role[0]["payload"])
+    assert "In welchem Bereich" in joined(replies) and not shows_offers(replies)
+    replies = say(stack, sender, "Bauamt, Sachbearbeitung")
+    assert_topic_fits(shown_courses(stack, sender, replies), "vergaberecht")
 
 
 def test_only_online_refinement_filters_every_offer(stack, sender):
-    turns_to_offers(
-        stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Datenschutz", "egal"]
-    )
+    turns_to_offers(stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Datenschutz"])
     replies = say(stack, sender, "Nur online bitte")
     courses = shown_courses(stack, sender, replies)
     assert all(c["format"] == "online" for c in courses)
@@ -211,9 +253,7 @@ def test_only_online_refinement_filters_every_offer(stack, sender):
 
 def test_only_online_without_online_offers_says_so(stack, sender):
     # The demo catalog has Deeskalation courses only in presence or blended form.
-    turns_to_offers(
-        stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Deeskalation", "egal"]
-    )
+    turns_to_offers(stack, sender, ["Ich bin Teamleitung im Ordnungsamt und brauche was zu Deeskalation"])
     replies = say(stack, sender, "Nur online bitte")
     assert not shows_offers(replies)
     chat = joined(replies)
@@ -221,7 +261,7 @@ def test_only_online_without_online_offers_says_so(stack, sender):
 
 
 def test_free_of_charge_refinement(stack, sender):
-    turns_to_offers(stack, sender, ["Ich bin Sachbearbeiter und möchte was zu Datenschutz", "egal"])
+    turns_to_offers(stack, sender, ["Ich bin Sachbearbeiter und möchte was zu Datenschutz"])
     replies = say(stack, sender, "Es darf nichts kosten")
     if shows_offers(replies):
         courses = shown_courses(stack, sender, replies)
@@ -231,7 +271,7 @@ def test_free_of_charge_refinement(stack, sender):
 
 
 def test_short_duration_refinement(stack, sender):
-    turns_to_offers(stack, sender, ["Ich bin in der Kämmerei und brauche Haushalt und Doppik", "online"])
+    turns_to_offers(stack, sender, ["Ich bin in der Kämmerei und brauche Haushalt und Doppik, gern online"])
     replies = say(stack, sender, "Höchstens drei Stunden, mehr Zeit hab ich nicht")
     if shows_offers(replies):
         courses = shown_courses(stack, sender, replies)
@@ -244,10 +284,7 @@ def test_more_shows_new_offers_only(stack, sender):
     _, replies = turns_to_offers(
         stack,
         sender,
-        [
-            "Ich arbeite im Bürgeramt und brauche Datenschutz",
-            "egal",
-        ],
+        ["Ich arbeite im Bürgeramt und brauche Datenschutz"],
     )
     first = {c["id"] for c in shown_courses(stack, sender, replies)}
     more = [b for b in buttons(replies) if b["title"] == "Mehr dazu"]
@@ -259,7 +296,7 @@ def test_more_shows_new_offers_only(stack, sender):
 
 def test_asking_for_more_courses_keeps_the_topic(stack, sender):
     _, replies = turns_to_offers(
-        stack, sender, ["Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel", "egal"]
+        stack, sender, ["Ich bin Sachbearbeiterin im Bürgeramt und brauche was zu Excel"]
     )
     first = {c["id"] for c in shown_courses(stack, sender, replies)}
     # Typed, not the button: more of the same topic, not the question for a new topic.
@@ -285,7 +322,7 @@ def test_details_of_offer_two_show_the_full_description(stack, sender):
 
 
 def test_other_topics_asks_for_the_new_topic(stack, sender):
-    turns_to_offers(stack, sender, ["Ich bin im Hauptamt und brauche Excel", "online"])
+    turns_to_offers(stack, sender, ["Ich bin im Hauptamt und brauche Excel, nur online"])
     replies = say(stack, sender, "/request_other_topics")
     assert "Thema" in joined(replies)
     replies = say(stack, sender, "Projektmanagement")
@@ -298,8 +335,6 @@ def test_nothing_fits_is_said_honestly(stack, sender):
     replies = say(
         stack, sender, "Ich bin im Bauamt und brauche was zu Excel, nur Präsenz, kostenlos und für Experten"
     )
-    if "am liebsten lernen" in joined(replies):  # the format was not recognised: answer the question
-        replies = say(stack, sender, "Präsenz")
     if shows_offers(replies):  # the demo catalog happens to have one: it must really fit
         for c in shown_courses(stack, sender, replies):
             assert c["format"] == "praesenz" and c["cost_eur"] == 0 and c["level"] == "experte"
@@ -313,9 +348,9 @@ def test_membership_faq_in_the_middle_then_back(stack, sender):
     say(stack, sender, "Welche Weiterbildungen passen zu mir?")
     replies = say(stack, sender, "Welche Vorteile haben Mitglieder der Genossenschaft?")
     chat = joined(replies)
-    assert "Mitglieder" in chat and "Bereich" in chat  # answer, then the pending question again
+    assert "Mitglieder" in chat and "Zu welchem Thema" in chat  # answer, then the pending question again
     replies = say(stack, sender, "Ich bin Sachbearbeiter im Sozialamt")
-    assert "Thema" in joined(replies)
+    assert "Zu welchem Thema" in joined(replies)
 
 
 def test_membership_cost_in_the_middle_then_back(stack, sender):
@@ -325,8 +360,7 @@ def test_membership_cost_in_the_middle_then_back(stack, sender):
     replies = say(stack, sender, "670")
     chat = joined(replies)
     assert "€" in chat and "Zurück zu Ihrer Weiterbildungssuche" in chat and "Thema" in chat
-    say(stack, sender, "Deeskalation")
-    replies = say(stack, sender, "egal")
+    replies = say(stack, sender, "Deeskalation")
     assert_topic_fits(shown_courses(stack, sender, replies), "deeskalation")
 
 
@@ -360,14 +394,14 @@ def test_clarification_then_none_of_these_asks_to_rephrase(stack, sender):
         replies = say(stack, sender, options["Nichts davon"])
     assert "anders formulieren" in joined(replies)
     replies = say(stack, sender, "Ich suche eine Weiterbildung")  # the rephrased wish is understood
-    assert "Bereich" in joined(replies)
+    assert "Zu welchem Thema" in joined(replies)
 
 
 def test_delete_my_data_forgets_the_profile(stack, sender):
-    turns_to_offers(
-        stack, sender, ["Ich bin Sachbearbeiterin im Bürgeramt Musterstadt und brauche Excel", "online"]
-    )
+    turns_to_offers(stack, sender, ["Ich bin Sachbearbeiterin im Bürgeramt Musterstadt und brauche Excel"])
     replies = say(stack, sender, "Bitte löschen Sie meine Daten")
+    assert "wirklich löschen" in joined(replies)  # typed: confirmed first
+    replies = say(stack, sender, "Ja")
     assert "gelöscht" in joined(replies)
     with sqlite3.connect(stack.tracker_db) as conn:
         stored = " ".join(
@@ -377,7 +411,7 @@ def test_delete_my_data_forgets_the_profile(stack, sender):
     replies = say(stack, sender, "Details zu Nr. 1")
     assert "noch keine Angebote" in joined(replies)
     replies = say(stack, sender, "Ich suche eine Weiterbildung")
-    assert "Bereich" in joined(replies)  # role forgotten: asked again
+    assert "Zu welchem Thema" in joined(replies)  # the needs are forgotten: asked again
 
 
 def test_restart_starts_over(stack, sender):
@@ -385,7 +419,7 @@ def test_restart_starts_over(stack, sender):
     replies = say(stack, sender, "Nochmal von vorne")
     assert "von vorne" in joined(replies)
     replies = say(stack, sender, "Vorschläge bitte")
-    assert "Bereich" in joined(replies)
+    assert "Zu welchem Thema" in joined(replies)
 
 
 def test_small_talk_help_and_bot_question(stack, sender):
@@ -398,8 +432,20 @@ def test_small_talk_help_and_bot_question(stack, sender):
     assert_polite_and_short(replies)
 
 
+def test_small_talk_after_offers_is_answered_as_small_talk_and_a_cost_wish_narrows_them(stack, sender):
+    turns_to_offers(stack, sender, ["Ich suche eine Schulung zu Excel"])
+    replies = say(stack, sender, "Wer hat dich eigentlich programmiert?")
+    assert not shows_offers(replies)
+    assert texts(replies) and "Genossenschaft" not in joined(replies)  # small talk, never a membership FAQ
+    replies = say(stack, sender, "Und isch des au koschtelos?")
+    if shows_offers(replies):
+        assert all(c["cost_eur"] == 0 for c in shown_courses(stack, sender, replies))
+    else:
+        assert "leider" in joined(replies) and "kostenlos" in joined(replies)
+
+
 def test_search_service_down_apologises_and_retry_works(stack, sender):
-    turns_to_offers(stack, sender, ["Ich bin im Bürgeramt und brauche Excel", "online"])
+    turns_to_offers(stack, sender, ["Ich bin im Bürgeramt und brauche Excel"])
     stack.stop_service("search")
     try:
         replies = say(stack, sender, "/more_like")

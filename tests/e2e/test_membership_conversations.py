@@ -58,6 +58,16 @@ def test_two_step_cost_question(stack, sender):
     assert "3 Geschäftsanteile zu je 1.000 €, zusammen 3.000 €" in answer
 
 
+def test_price_of_one_share_is_answered_at_once(stack, sender):
+    answer = say(stack, sender, "Was kostet ein Geschäftsanteil?")
+    assert "Ein Geschäftsanteil kostet 1.000 €" in answer, answer
+    assert ASK_COUNT not in answer
+    answer = say(stack, sender, "Wir haben rund 670 Beschäftigte")  # the offer to calculate is taken up
+    assert "4 Geschäftsanteile" in answer and "4.000 €" in answer, answer
+    answer = say(stack, sender, "Und was kostet ein einzelner Anteil?")
+    assert "1.000 €" in answer and ASK_COUNT not in answer, answer
+
+
 def test_two_step_with_number_word_and_follow_up_boundaries(stack, sender):
     assert ASK_COUNT in say(stack, sender, "Wie viele Geschäftsanteile müssen wir zeichnen?")
     assert "Stufe 2 (51–250 Beschäftigte)" in say(stack, sender, "zweihundertfünfzig")

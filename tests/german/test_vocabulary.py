@@ -7,9 +7,11 @@ import pytest
 from german import quantities
 from german.phrases import FILLER, PREFERENCE_PATTERNS
 from german.vocabulary import (
+    ANY,
     FORMATS,
     format_in_answer,
     format_value,
+    format_wish,
     level_in_answer,
     level_value,
     no_preference,
@@ -117,3 +119,73 @@ def test_free_cheaper_shorter():
 def test_filler_words_leave_no_topic():
     assert FILLER.sub(" ", "Ich suche einen Kurs").strip() == ""
     assert FILLER.sub(" ", "Ich suche einen Kurs zu Excel").split() == ["zu", "Excel"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cue_needed", "fmt"),
+    [
+        ("Blended wäre ideal, also teils online, teils vor Ort.", False, "blended"),
+        ("Am liebsten eine Mischung aus online und Präsenz.", False, "blended"),
+        ("Präsenz, online ist nix für mich.", False, "praesenz"),
+        ("Kein Präsenzkurs bitte, nur online", False, "online"),
+        ("lieber online, wenn's geht", False, "online"),
+        ("Am besten vor Ort, meine Leute sitzen ungern vorm Bildschirm.", False, "praesenz"),
+        ("Hm, ist mir egal ob online oder nicht.", False, ANY),
+        ("Das Format ist mir gleich, Hauptsache praxisnah.", False, ANY),
+        # inside a message about a topic only a format with a wish cue counts
+        ("Unser Bürgeramt soll deutlich mehr Leistungen online anbieten", True, None),
+        ("Wir machen viele Kontrollen vor Ort", True, None),
+        ("Welche Kurse gibt es zum Onlinezugangsgesetz?", True, None),
+        ("Wie leite ich gute Videokonferenzen?", True, None),
+        ("Ich brauche Excel, am liebsten online", True, "online"),
+        ("Excel als Webinar", True, "online"),
+        ("Datenschutz in Präsenz", True, "praesenz"),
+        # answer-only words ("digital", "Video") are the topic in a message, even after "alles"
+        ("Wir sollen bald alles digital machen und ich komme nicht mit", True, None),
+        ("Das Ganze dann aber online, gell", True, "online"),
+        ("lieber digital", False, "online"),
+    ],
+)
+def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
+    assert format_wish(text, cue_needed=cue_needed) == fmt
+
+
+@pytest.mark.parametrize(
+    ("text", "cue_needed", "said"),
+    [
+        ("Max. 400 Euro, mehr gibt unser Fortbildungsbudget nicht her.", True, "max. 400 euro"),
+        ("Budget max 300 Euro", True, "budget max 300 euro"),
+        ("Kostenlos wäre gut, unser Budget ist aufgebraucht.", True, "kostenlos"),
+        ("und kostenlos wenns geht", True, "kostenlos"),
+        ("Isch des au koschtelos?", True, "koschtelos"),
+        ("Wir bieten kostenlose Beratung für Bürger an", True, None),
+        ("Wir bieten kostenlose Beratung für Bürger an", False, "kostenlose"),
+        ("Unser Budget für dieses Jahr ist aufgebraucht", True, None),
+    ],
+)
+def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
+    assert quantities.cost_wish(text, cue_needed=cue_needed) == said
+    if said:
+        assert quantities.is_free(said) or quantities.amount_eur(said) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("nicht mehr als 20 Stunden insgesamt und online", "nicht mehr als 20 stunden"),
+        ("Höchstens drei Stunden, mehr Zeit hab ich nicht", "höchstens drei stunden"),
+        ("Wir sind seit zwei Tagen dran", None),
+    ],
+)
+def test_duration_limit_asked_for_in_a_chat_message(text, said):
+    assert quantities.duration_wish(text) == said
+    if said:
+        assert quantities.duration_hours(said) is not None
+
+
+def test_level_stems_count_at_the_start_of_a_word_only():
+    from german.vocabulary import level_in_answer
+
+    assert level_in_answer("und vielleicht noch was dazu") is None  # "vielleicht" is no "leicht"
+    assert level_in_answer("eher was leichtes") == "einsteiger"
+    assert level_in_answer("für afänger bitte") == "einsteiger"

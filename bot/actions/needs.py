@@ -1,0 +1,484 @@
+"""What a person needs, in their own words: the needs a chat message states, without the wrapping.
+
+A need is the person's words minus greetings, thanks, request frames ("Gibt es Kurse zu …"), the statement of
+their role ("ich bin Sachbearbeiterin im Bürgeramt") and fillers. It does not depend on the NLU tagging a
+``skill`` entity. One message may state several needs:
+
+- named topics: asked for with a request frame ("Schulungen zum Datenschutz", "was mit Outlook und Word") or
+  a sentence of topic words only ("Excel und Datenschutz", "IT-Sicherheit + Phishing"); a list gives one
+  need per topic;
+- a told problem ("die Leute werden am Schalter immer lauter, …") is one need, searched as told; a further
+  one introduced by "außerdem" / "und vielleicht auch" is a need of its own. Next to named topics a short
+  description is only their context ("Ich bin neu im Personalamt und suche eine Schulung zum …").
+
+Plain functions, no Rasa; German words come from ``german.requests``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from german.folding import fold
+from german.phrases import PREFERENCE_PATTERNS
+from german.requests import (
+    ADDITIVE,
+    AFTERTHOUGHT,
+    GREETING,
+    LIST_SEPARATOR,
+    ROLE_STATEMENT,
+    SUBORDINATORS,
+    THANKS,
+    TOPIC_FRAME,
+    UNIT_HERE,
+    is_function_word,
+    is_request_word,
+    is_role_word,
+)
+from german.vocabulary import PREFERENCE_WORDS
+
+MAX_TOPIC_WORDS = 5
+MAX_KEYWORD_SENTENCE_WORDS = 10
+MAX_NEED_CHARS = 240
+MAX_NEEDS = 6
+# Content words a clause that stated the role needs to tell something besides it ("… am Schalter" does not).
+MIN_CONTEXT_WORDS = 3
+# Nouns a description next to named topics needs to be searched as a need of its own.
+MIN_CONTEXT_NOUNS = 2
+# A told problem with fewer words is a named topic ("TVöD Eingruppierung").
+MIN_DESCRIPTION_WORDS = 4
+# A told problem has at least two content words ("Wir sind zu viert" tells no need).
+MIN_TOLD_WORDS = 2
+MAX_ROLE_WORDS = 7
+MAX_WORDS_BEFORE_ROLE = 2
+
+# No sentence ends after "Art.", "Nr.", "ca." and the like.
+_ABBREVIATIONS = "".join(
+    rf"(?<!\b{re.escape(a)}\.)"
+    for a in ("Art", "Nr", "ca", "bzw", "ggf", "usw", "Abs", "vgl", "z.B", "Dr", "Max", "max")
+)
+_SENTENCE_END = re.compile(
+    _ABBREVIATIONS + r"(?<!\d\.)(?<=[.!?;…])\s+(?=[^\d\s])|\n+|(?<=[!?])(?=[A-ZÄÖÜa-zäöü])"
+)
+_CLAUSE_SEPARATOR = re.compile(
+    r"\s*(?:,|:|\s[-–—]\s)\s*|\s+(?=(?:und|aber|oder)\s+(?:ich|i|wir|mir|mich|uns|man|es|die|der|das|"
+    r"brauche|brauch|suche|m[öo]e?chte|will|h[äa]e?tte|w[üu]e?rde|br[äa]e?uchte|soll|sollen|muss|müssen|"
+    r"bin|hab|habe|k[öo]e?nnen|kann|wei[ßs]s?)\b)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w§][\w§*.'’/-]*", re.UNICODE)
+# "keine Ahnung", "keinen Plan": no topic ("ich hab keine Ahnung, wie das laufen soll").
+_NO_IDEA = re.compile(r"\b(?:keine|keinen|null|kei)\s+(?:ahnung|plan|idee)\b", re.IGNORECASE)
+# Right before a role the NLU tagged: "ich bin …", "als …".
+_ROLE_CUE = re.compile(r"\b(?:bin|als)\s+(?:ein|eine)?\s*$", re.IGNORECASE)
+_LEADING_AND = re.compile(r"^(?:und|aber|oder)\s+", re.IGNORECASE)
+_ROLE_ADJECTIVES = frozenset(fold(w) for w in "zuständig tätig beschäftigt angestellt verantwortlich".split())
+_ROLE_STOP = frozenset(fold(w) for w in "und aber oder sowie weil damit dass wenn wie was".split())
+# Words that make a clause a told problem rather than a topic: personal pronouns and finite verbs.
+_CLAUSE_WORDS = frozenset(
+    fold(w)
+    for w in "ich i isch wir mir mich uns man er sie es du bin ist sind war hab habe hat haben wird werden "
+    "kann können muss müssen soll sollen darf weiß krieg kriege komm komme geht gehts tut mag wollen "
+    "möchte will brauche brauch".split()
+)
+_PREFERENCE_WORDS = frozenset(fold(w) for w in PREFERENCE_WORDS) | frozenset(
+    fold(w)
+    for w in "präsenz vor ort online hybrid blended webinar webinare e-learning einsteiger anfänger "
+    "fortgeschrittene fortgeschritten experten expertenniveau expertenlevel profis kostenlos kostenlose "
+    "gratis budget euro € kurz kurzes kurze kompakt stunden einfaches leichtes erfahren erfahrene erfahrenen "
+    "erfahrener".split()
+)
+
+
+@dataclass
+class _Clause:
+    text: str  # without greeting, thanks and the role statement
+    words: int  # words of the whole clause as written
+    additive: bool = False  # "außerdem …", "und vielleicht auch …"
+    subordinate: bool = False  # "damit …", "weil …", "die …"
+    had_role: bool = False  # the clause stated the person's role
+    told: bool = False  # has a pronoun or a finite verb: a told problem, not a topic
+    joined: bool = False  # began with "und" / "aber" (kept when the clause is part of a told problem)
+    greeted: bool = False  # began with a greeting ("Moin Leute, …")
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip(" \t.,;:!?-–—\"'„“”…")
+    if text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip()
+    if text.startswith("(") and text.count("(") > text.count(")"):
+        text = text[1:].lstrip()
+    return text
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _is_content(word: str) -> bool:
+    bare = word.strip("*.'’/-")
+    if len(bare) < 2 and not bare.isdigit():
+        return False
+    if bare.isdigit() and len(bare) < 4:  # "2. Lehrjahr", "12 Dateien": no topic on their own
+        return False
+    folded = fold(bare)
+    return not (
+        is_function_word(bare)
+        or is_request_word(bare)
+        or folded.endswith("budget")
+        or is_role_word(bare)
+        or folded in _PREFERENCE_WORDS
+        or GREETING.fullmatch(bare)
+        or THANKS.fullmatch(bare)
+    )
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry a topic (no function, request, role, greeting or preference word)."""
+    return [w for w in _words(text) if _is_content(w)]
+
+
+def _strip_ends(text: str) -> str:
+    """Leading and trailing words that carry no topic: "Gibt es Schulungen zu den Neuerungen beim FEG bitte"
+    -> "Neuerungen beim FEG"."""
+    words = list(_WORD.finditer(text))
+    content = [m for m in words if _is_content(m.group())]
+    if not content:
+        return ""
+    end = content[-1].end()
+    kept = text[content[0].start(): end]
+    if kept.count("(") > kept.count(")") and ")" in text[end:]:
+        kept = text[content[0].start(): text.index(")", end) + 1]  # "XÖV-Standards (XMeld)"
+    return _clean(kept)
+
+
+def _without_preferences(text: str) -> str:
+    for pattern, _kind, _key, _value in PREFERENCE_PATTERNS:
+        text = pattern.sub(" ", text)
+    return _clean(text)
+
+
+def split_role(clause: str, cased: bool = True) -> tuple[str, str | None]:
+    """The clause without the statement of the person's role, and the role it stated (or None).
+
+    "ich arbeite im Einwohnermeldeamt am Schalter" -> ("", "im Einwohnermeldeamt am Schalter"); "Als
+    Teamleiterin im Bürgerbüro möchte ich …" -> ("möchte ich …", "Teamleiterin im Bürgerbüro"); "Ich leite zum
+    ersten Mal ein Projekt" -> (unchanged, None).
+    """
+    match = ROLE_STATEMENT.match(clause)
+    if match is None:
+        return _unit_alone(clause, cased)
+    by_unit = bool(match.group("unit")) and match.group("verb") is not None
+    rest = clause[match.end():]
+    cut, named_role, head, phrase, before_head = 0, False, False, False, 0
+    for word in _WORD.finditer(rest):
+        token, folded = word.group(), fold(word.group())
+        noun = token[:1].isupper() or token[:1].isdigit() or not cased
+        if folded in _ROLE_STOP or folded in _CLAUSE_WORDS:
+            break
+        if is_role_word(token):
+            named_role = head = True
+            phrase = False
+            cut = word.end()
+        elif not head:  # before the job or unit: "im kommunalen Jobcenter", "einer kleinen Gemeinde"
+            if noun and not is_function_word(token):
+                if not by_unit:
+                    # "die Verwaltung für unsere Freiwillige Feuerwehr": a role word must follow soon
+                    before_head += 1
+                    if before_head > MAX_WORDS_BEFORE_ROLE:
+                        break
+                    continue
+                head = True
+                cut = word.end()
+        elif folded in _ROLE_ADJECTIVES:
+            cut = word.end()
+        elif is_function_word(token):  # "… im Bürgerbüro", "… an einer Grundschule", "… des Jugendamts"
+            phrase = True
+        elif phrase and noun:
+            cut = word.end()
+        elif not (phrase and not noun):
+            break
+    if not (named_role or (by_unit and head)):
+        return clause, None
+    unit = match.group("unit") if by_unit else ""
+    return _clean(rest[cut:]), _clean(f"{unit or ''} {rest[:cut]}")
+
+
+def _unit_alone(clause: str, cased: bool) -> tuple[str, str | None]:
+    """ "Organisationsamt hier", "rechnungsprüfungsamt": a clause naming only a unit of the administration."""
+    words = _words(UNIT_HERE.sub(" ", clause))
+    if words and len(words) <= 3 and any(is_role_word(w) for w in words) and not content_words(clause):
+        return "", _clean(UNIT_HERE.sub(" ", clause))
+    return clause, None
+
+
+def stated_role(text: str) -> str | None:
+    """The role a message states in words ("Ich arbeite im Sozialamt, Teamleitung" -> "im Sozialamt")."""
+    cased = _is_cased(text)
+    for sentence in sentences(text):
+        for raw in _CLAUSE_SEPARATOR.split(sentence):
+            part = _clean(raw or "")
+            part = _clean(GREETING.sub(" ", part, count=1)) if GREETING.match(part) else part
+            _rest, role = split_role(_LEADING_AND.sub("", part), cased)
+            if role:
+                return role
+    return None
+
+
+def _clauses(sentence: str, cased: bool) -> list[_Clause]:
+    """The clauses of one sentence, without greeting, thanks, afterthought and the role statement."""
+    clauses: list[_Clause] = []
+    first = True
+    for raw in _CLAUSE_SEPARATOR.split(sentence):
+        part = _clean(raw or "")
+        if not part:
+            continue
+        written = len(_words(part))
+        greeted = bool(GREETING.match(part))
+        part = _clean(GREETING.sub(" ", part, count=1)) if greeted else part
+        part = _clean(THANKS.sub(" ", part))
+        part = _clean(AFTERTHOUGHT.sub(" ", part))
+        part = _clean(_NO_IDEA.sub(" ", part))
+        unjoined = _LEADING_AND.sub("", part)
+        additive = bool(ADDITIVE.match(unjoined)) or (first and unjoined != part)
+        if ADDITIVE.match(unjoined):
+            unjoined = _clean(ADDITIVE.sub(" ", unjoined, count=1))
+        words = _words(unjoined)
+        subordinate = bool(words) and fold(words[0]) in SUBORDINATORS and not first
+        told = any(fold(w) in _CLAUSE_WORDS for w in words)
+        rest, role = split_role(unjoined, cased)
+        if rest:
+            joined = unjoined != part and not additive
+            clauses.append(
+                _Clause(rest, written, additive, subordinate, role is not None, told, joined, greeted)
+            )
+        first = False
+    return clauses
+
+
+def _has_noun(text: str, cased: bool) -> bool:
+    """In a message written with capitals, a topic names a noun (capitalised) or an acronym."""
+    words = content_words(text)
+    if not cased:
+        return bool(words)
+    return any(w[:1].isupper() or w[:1].isdigit() or w.startswith("§") for w in words)
+
+
+def _protect_parentheses(text: str) -> tuple[str, dict[str, str]]:
+    saved: dict[str, str] = {}
+
+    def keep(match: re.Match[str]) -> str:
+        key = f"\x00{len(saved)}\x00"
+        saved[key] = match.group(0)
+        return key
+
+    return re.sub(r"\([^()]*\)", keep, text), saved
+
+
+def _restore(text: str, saved: dict[str, str]) -> str:
+    for key, value in saved.items():
+        text = text.replace(key, value)
+    return text
+
+
+def split_topics(text: str, cased: bool = True) -> list[str]:
+    """ "Excel und Datenschutz" -> ["Excel", "Datenschutz"]; when a part is no topic on its own the phrase
+    stays whole ("kürzer und verständlicher schreiben")."""
+    protected, saved = _protect_parentheses(text)
+    topics = []
+    for part in LIST_SEPARATOR.split(protected):
+        if not part or not part.strip():
+            continue
+        topic = _strip_ends(_restore(ADDITIVE.sub(" ", part), saved))
+        if not topic:
+            continue
+        if len(_words(topic)) > MAX_TOPIC_WORDS or not _has_noun(topic, cased):
+            whole = _strip_ends(_restore(protected, saved))
+            return [whole] if whole else []
+        topics.append(topic)
+    return topics
+
+
+def _is_cased(text: str) -> bool:
+    """Whether the person writes nouns with capitals (then lower-case words are no nouns)."""
+    words = [w for w in _words(text) if w[:1].isalpha()]
+    return sum(w[:1].isupper() for w in words) >= max(2, len(words) // 6)
+
+
+# Stands in for a role the NLU found, so that the statement around it is still recognised ("Als ⟨role⟩ im
+# ⟨role⟩ möchte ich …"); it is a role word, never part of a need.
+ROLE_PLACEHOLDER = "Dienststelle"
+
+
+def reads_as_role(text: str, start: int, end: int) -> bool:
+    """Whether the span ``text[start:end]`` the NLU tagged as a role reads as one: it ends in a role word, or
+    follows "bin" / "als" (the NLU sometimes tags a topic such as "Fachkräfteeinwanderungsgesetz" as a role;
+    that is part of the need, not the person's role)."""
+    if not 0 <= start < end <= len(text):
+        return False
+    words = _words(text[start:end])
+    return bool(words) and (is_role_word(words[-1]) or bool(_ROLE_CUE.search(text[:start])))
+
+
+def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The text with each role span the NLU found replaced by ``ROLE_PLACEHOLDER`` if it reads as a role."""
+    for start, end in sorted(set(spans), reverse=True):
+        if reads_as_role(text, start, end):
+            text = text[:start] + ROLE_PLACEHOLDER + text[end:]
+    return text
+
+
+def _framed_topics(clause: str, cased: bool) -> list[str]:
+    """Topics asked for with a request frame: "Gibt es Kurse zum OZG" -> [OZG], "was mit Outlook und Word"
+    -> [Outlook, Word]. A frame followed by a told problem ("Hilfe, wie ich …") names no topic."""
+    for match in TOPIC_FRAME.finditer(clause):
+        raw = _without_preferences(match.group("topic"))
+        if any(fold(w) in _CLAUSE_WORDS for w in _words(raw)):
+            continue
+        topic = _strip_ends(raw)
+        if topic and _has_noun(topic, cased) and len(_words(topic)) <= MAX_KEYWORD_SENTENCE_WORDS:
+            return split_topics(topic, cased)
+    return []
+
+
+def _keyword_sentence(clauses: list[_Clause], cased: bool) -> bool:
+    """A sentence of topic words only: "Excel und Datenschutz", "TVöD Eingruppierung"."""
+    if not clauses or sum(c.words for c in clauses) > MAX_KEYWORD_SENTENCE_WORDS:
+        return False
+    return all(
+        not (c.told or c.subordinate or c.had_role) and _has_noun(_without_preferences(c.text), cased)
+        for c in clauses
+    )
+
+
+def _leading_topics(clauses: list[_Clause], cased: bool) -> list[str]:
+    """Topic words that open a sentence going on with a told problem: "agiles Arbeiten / Scrum, wir führen
+    das gerade ein" -> [agiles Arbeiten, Scrum] (what follows is their context). Only the first clause counts:
+    inside a told problem a few nouns are part of it ("…, Arbeitsaufträge und so, …")."""
+    if len(clauses) < 2 or not any(c.told for c in clauses[1:]):
+        return []
+    first = clauses[0]
+    if first.told or first.subordinate or first.had_role or first.greeted or first.additive:
+        return []
+    core = _without_preferences(first.text)
+    words = _words(core)
+    # "Für Afänger, …", "Des Ganze dann …": a clause opening with a function word is no list of topics.
+    if not words or len(words) > MAX_TOPIC_WORDS or not _is_content(words[0]) or not _has_noun(core, cased):
+        return []
+    return split_topics(_strip_ends(core), cased)
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def needs_in_message(
+    text: str,
+    role_spans: Iterable[tuple[int, int]] = (),
+    keywords: bool = True,
+    min_told: int = MIN_TOLD_WORDS,
+) -> list[str]:
+    """The needs a message states, each in the person's words (empty if it states none).
+
+    ``role_spans`` are the character spans of the role the NLU found; they are no part of a need. Without
+    ``keywords`` a sentence of topic words is no need ("Ich bin in der Wirtschaftsförderung,
+    Standortmarketing" tells the role); a told problem needs ``min_told`` content words.
+    """
+    text = _mark_roles(text or "", role_spans)
+    cased = _is_cased(text)
+    named: list[str] = []
+    told: list[list[str]] = [[]]
+    for sentence in sentences(text):
+        all_clauses = _clauses(sentence, cased)
+        clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
+        if keywords and _keyword_sentence(clauses, cased):
+            for clause in clauses:
+                named.extend(split_topics(_strip_ends(_without_preferences(clause.text)), cased))
+            continue
+        after_topic = False
+        leading = _leading_topics(clauses, cased) if keywords else []
+        named.extend(leading)
+        for clause in all_clauses:
+            core = _without_preferences(clause.text)
+            if clause.additive and told[-1]:
+                told.append([])
+            if not content_words(core):
+                continue
+            if leading and not clause.additive:
+                continue  # the topics that open the sentence, and what it tells about them
+            leading = []
+            if clause.subordinate and after_topic:
+                continue
+            framed = _framed_topics(core, cased)
+            if framed:
+                named.extend(framed)
+                after_topic = True
+                continue
+            after_topic = False
+            if clause.had_role and len(content_words(core)) < MIN_CONTEXT_WORDS:
+                continue  # "… am Schalter", "… für Gewerbeangelegenheiten zuständig": part of the role
+            told[-1].append(("und " if clause.joined and told[-1] else "") + _clean(core))
+    needs = list(named)
+    context = []
+    for index, group in enumerate(told):
+        description = _clean(re.sub(r", und ", " und ", ", ".join(group)))
+        words = content_words(description)
+        if not words or len(words) < min_told:
+            continue
+        if named and index == 0:
+            # Next to named topics, what is told without "außerdem" is their context: a need of its own
+            # (searched last) only when it names things ("… neuen Job in der Vollstreckung").
+            if len(_nouns(description, cased)) >= MIN_CONTEXT_NOUNS:
+                context.append(_shorten(description))
+            continue
+        needs.append(_shorten(description))
+    return unique(needs + context)[:MAX_NEEDS]
+
+
+def _nouns(text: str, cased: bool) -> list[str]:
+    return [w for w in content_words(text) if not cased or w[:1].isupper() or w[:1].isdigit()]
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_NEED_CHARS:
+        return text
+    return text[: MAX_NEED_CHARS + 1].rsplit(" ", 1)[0]
+
+
+def unique(needs: Iterable[str]) -> list[str]:
+    """Needs in order, each once (case and umlaut spelling do not count)."""
+    seen: set[str] = set()
+    kept = []
+    for need in needs:
+        key = fold(_clean(need))
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(_clean(need))
+    return kept
+
+
+def merged(previous: Iterable[str], new: Iterable[str], limit: int = MAX_NEEDS) -> list[str]:
+    """All needs stated so far, the newest message's first (in its order); the oldest give way when there
+    are more than ``limit``."""
+    return unique([*new, *previous])[:limit]
+
+
+def is_description(need: str) -> bool:
+    """A problem told in a sentence ("die Leute werden bei Kontrollen oft laut"), not a named topic."""
+    words = _words(need)
+    if len(words) < MIN_DESCRIPTION_WORDS:
+        return False
+    return any(fold(w) in _CLAUSE_WORDS for w in words) or len(words) > MAX_KEYWORD_SENTENCE_WORDS
+
+
+__all__ = [
+    "content_words",
+    "is_description",
+    "merged",
+    "needs_in_message",
+    "reads_as_role",
+    "split_role",
+    "split_topics",
+    "stated_role",
+]

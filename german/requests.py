@@ -1,0 +1,154 @@
+"""How people wrap what they need in a chat message: greetings, thanks, request frames ("Gibt es Kurse
+zu …", "ich bräuchte was zum …"), fillers, the statement of their own role ("ich bin Sachbearbeiterin im
+Bürgeramt"), connectors that add a further need ("außerdem", "und vielleicht auch") and the word classes a
+need is told with (function words vs. content words).
+
+``bot.actions.needs`` uses these to keep the person's own words minus the wrapping. Word lists are folded
+(``german.folding.fold``: lower case, ä -> ae, ß -> ss), so "Grüß Gott" and "gruess gott" match alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from german.folding import fold, umlaut_regex, word_regex
+
+# A greeting or a thanks at the start of a clause, with what usually follows it ("Hallo zusammen").
+GREETING = word_regex(
+    r"(?:hallo|hi|hey|huhu|moin(?:\s+moin)?|servus|tach|gr{ue}{ss}\s+gott|gria{ss}\s+gott|gr{ue}ezi|"
+    r"ei\s+gu+de|gu+de|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rns]?(?:\s+damen\s+und\s+herren)?|"
+    r"liebe[rs]?\s+(?:team|kommunalcampus)|hallo\s+zusammen)(?:\s+zusammen|\s+allerseits)?"
+)
+THANKS = word_regex(
+    r"(?:vielen|herzlichen|besten|lieben)\s+dank|danke(?:\s+sch{oe}n|\s+sehr)?|merci|dange"
+)
+
+# Connectors that start a further need: "Außerdem fehlt uns …", "… und vielleicht auch zum …".
+ADDITIVE = word_regex(
+    r"au{ss}erdem|zus{ae}tzlich(?:\s+noch)?|dar{ue}ber\s+hinaus|ebenso|(?:und|sowie)\s+(?:vielleicht\s+)?"
+    r"(?:auch|zus{ae}tzlich|au{ss}erdem|noch)(?:\s+noch)?|sowie|gerne?\s+auch|und\s+dann\s+noch"
+)
+# Separators inside a list of topics ("Excel und Datenschutz", "IT-Sicherheit + Phishing").
+# "Kosten- und Leistungsrechnung" is one topic: no split after a hyphen.
+LIST_SEPARATOR = re.compile(
+    r"\s*(?:,|;|\+|&|(?<!-)\s(?:und|oder|sowie|bzw\.?)\s|(?<=\w)/(?=\w{4,}))\s*", re.IGNORECASE
+)
+
+# Words that only frame a request: "Gibt es (dafür) Kurse/Schulungen (zu) …", "ich bräuchte was zum …".
+_REQUEST_WORDS = r"""
+suche suchen such sucht brauche brauch brauchen braucht br{ae}uchte br{ae}ucht ben{oe}tige ben{oe}tigen
+m{oe}chte m{oe}chten mag will wollen w{ue}rde w{ue}rden h{ae}tte h{ae}tten gern gerne interessiere
+interessieren interessiert empfehlen empfehlt empfiehlst empfehlung empfehlungen vorschlagen vorschl{ae}ge
+vorschlag anbieten bieten bietet gibt gibts gibt's geben haben habt hast hab habe zeig zeigen zeige
+mal bitte lernen lerne lernt lernst fortbilden weiterbilden schulen qualifizieren finden helfen hilfe
+unterst{ue}tzung tipps infos informationen wissen kennen ahnung idee aussuchen ausw{ae}hlen geh{oe}rt gelesen
+andere anderes anderen anders sonst sonstiges weitere weiteres sagen
+passen passt passend passende passendes
+kurs kurse kursen kurses
+fortbildung fortbildungen weiterbildung weiterbildungen schulung schulungen seminar seminare seminaren
+angebot angebote angeboten lehrgang lehrg{ae}nge training trainings qualifizierung workshop workshops
+grundlagenkurs grundlagenkurse auffrischung auffrischen thema themen themenbereich bereich richtung
+etwas was nen n ne nem irgendwas irgendetwas sowas so{ss}was empfohlen moeglichkeit m{oe}glichkeiten
+kolleg kollegen kolleginnen kollegium mitarbeitende mitarbeitenden mitarbeiter mitarbeiterinnen leute
+menschen personen person
+uns euch ihnen dir mir falls hilft wichtig reicht erstmal erst
+"""
+# Function words: articles, pronouns, prepositions, auxiliaries, particles.
+_FUNCTION_WORDS = r"""
+der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner ich du er sie es
+wir ihr man mich dich sich mein meine meinen meinem meiner unser unsere unseren unserem unserer euer eure
+ihre ihren ihrem dein deine jemand alle alles allem beide jeder jede jedes diese dieser dieses diesen
+diesem jene und oder aber sowie bzw doch denn sondern als wie ob dass da{ss} weil wenn damit falls obwohl
+zu zum zur im in ins am an ans auf aus bei beim mit nach von vom vor f{ue}r fuers f{ue}rs {ue}ber uebers
+unter durch gegen ohne um bis seit wegen zwischen hinter neben bin bist ist sind seid war waren sein
+werde wirst wird werden wurde wurden kann kannst k{oe}nnen k{oe}nnt konnte muss musst m{ue}ssen soll
+sollst sollen sollte darf d{ue}rfen dazu dazu dar{ue}ber daf{ue}r darin davon damit dann denn noch
+schon auch nur sehr so ganz eher etwa eigentlich ehrlich gesagt vielleicht halt eben ja nein nicht nichts
+gar mehr weniger viel viele vielen immer oft h{ae}ufig manchmal jetzt gerade grad gerad bald hier dort da
+wo was wer wen wem welche welcher welches welchen welchem wann warum weshalb wieso hm hmm ok okay na
+also ah oh äh uebrigens {ue}brigens bissl bisschen bissel bi{ss}chen sowieso ebenfalls einfach genau
+neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre wär wären super gut gute
+toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
+zuständig zustaendig tätig beschäftigt verantwortlich
+"""
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in re.sub(r"{(\w+)}", r"\1", block).split())
+
+
+REQUEST_WORDS = _words(_REQUEST_WORDS)
+FUNCTION_WORDS = _words(_FUNCTION_WORDS)
+# Prepositions that introduce the topic after a request frame ("Schulungen zum Datenschutz").
+TOPIC_PREPOSITIONS = _words("zu zum zur in im über ueber für fuer bei beim mit von vom an am auf um")
+# Words that start a subordinate clause (context of a named topic, not a further need).
+SUBORDINATORS = _words("damit weil dass da{ss} wenn falls obwohl um die der das was wie wo ob sodass")
+
+# Words that name a unit of the administration or a job: "Bürgeramt", "Vergabestelle", "Sachbearbeiterin",
+# "Teamleitung", "Amtsleiterin", "Azubi". A message's role statement is made of them.
+ROLE_WORD = re.compile(
+    umlaut_regex(
+        r"(?:\w*(?:amt|{ae}mter|amts|stelle|beh{oe}rde|verwaltung|b{ue}ro|kasse|abteilung|dienst|hof|"
+        r"center|kammer|referat|fachbereich|sachgebiet|sekretariat|rathaus|kreis|gemeinde|stadt)|"
+        r"k{ae}mmerei|k{ae}mmerer\w*|\w*sachbearbeit\w*|\w*leitung|\w*leiter(?:in)?|\w*beauftragte[rn]?|"
+        r"\w*koordinator(?:in)?|\w*anw{ae}rter(?:in)?|azubis?|auszubildende[rn]?|\w*fachangestellte[rn]?|"
+        r"beamt\w*|\w*beamter|\w*beamtin|admins?|administrator(?:in)?|assistenz|\w*referent(?:in)?|"
+        r"hausmeister(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
+        r"pr{ue}fer(?:in)?|\w*feuerwehr|\w*arbeiter(?:in)?|\w*managerin|\w*manager|verwaltungswirt\w*|\w*fachwirt\w*|"
+        r"\w*lehrjahr|praxisabschnitt\w*|\w*semester)"
+    ),
+    re.IGNORECASE,
+)
+# The start of a statement of one's own role, up to the unit or job: "ich bin (seit Jahren) in der …",
+# "ich arbeite als …", "i schaff aufm …", "Als …", "Wir im …", "Bei uns im …". ``unit`` marks the forms
+# that name a unit by a preposition ("bin im Ordnungsamt"): any noun there is the unit; the other forms
+# ("ich leite …", "Als …") state a role only with a role word ("ich leite das Hauptamt", not "ein Projekt").
+ROLE_STATEMENT = re.compile(
+    umlaut_regex(
+        r"^(?:(?:(?:ich|i|isch|wir|mir)\s+)?(?P<verb>bin|sind|sin|arbeite|arbeiten|schaff|schaffe|"
+        r"leite|leiten|mache|mach|komme|betreue|unterst{ue}tze)\b"
+        r"(?:\s+(?:hier|seit\s+\w+(?:\s+jahren|\s+monaten)?|jetzt|{ue}brigens|auch|gerade|grad|schon|neu|erst|"
+        r"noch|momentan|aktuell|zurzeit|dort|da|die\s+verwaltung\s+f{ue}r))*"
+        r"|als|(?:wir|ich)(?:\s+hier)?(?=\s+(?:im|in|beim|bei|aus))|bei\s+uns|hier)"
+        r"(?:\s+(?P<unit>als|im|in\s+der|in\s+einer|in\s+einem|in\s+den|in|beim|bei\s+der|bei\s+de[rm]?|bei|"
+        r"aus\s+dem|aus\s+der|aufm|uffm|an\s+einer|an\s+der))?\s+"
+    ),
+    re.IGNORECASE,
+)
+# "Organisationsamt hier", "Bauamt, Sachbearbeitung": a unit named on its own.
+UNIT_HERE = word_regex(r"hier|am\s+apparat")
+# "noch mehr", "weitere", "noch andere (Kurse)": a wish for more offers of the same kind.
+MORE_CUE = word_regex(r"mehr|weitere\w*|noch\s+(?:andere|annere|anner|was|ein\s+paar)")
+# The clause that ends a short role statement: "…, falls das hilft", "…, falls das wichtig ist".
+AFTERTHOUGHT = word_regex(r"falls\s+(?:das|es)\s+(?:hilft|wichtig\s+ist)|wenn\s+das\s+hilft")
+
+
+def is_function_word(word: str) -> bool:
+    return fold(word) in FUNCTION_WORDS
+
+
+def is_request_word(word: str) -> bool:
+    return fold(word) in REQUEST_WORDS
+
+
+def is_role_word(word: str) -> bool:
+    """ "Bürgeramt", "Sachbearbeiterin", "IT-Admins" (the last part of a hyphenated word counts)."""
+    bare = word.strip("*:")
+    return bool(ROLE_WORD.fullmatch(bare) or ("-" in bare and ROLE_WORD.fullmatch(bare.rsplit("-", 1)[1])))
+
+
+# "… (Kurse|was|Hilfe …) zu/zum/zur/über/bei … <topic>": the words before the topic in a request.
+TOPIC_FRAME = re.compile(
+    umlaut_regex(
+        r"(?:^|\b)(?:(?:was|etwas|irgendwas|nen\s+kurs|n\s+kurs|eine?n?\s+kurs|kurse?n?|schulung(?:en)?|"
+        r"fortbildung(?:en)?|weiterbildung(?:en)?|seminare?n?|angebote?n?|lehrg{ae}nge?|trainings?|hilfe|"
+        r"unterst{ue}tzung|auffrischung|grundlagenkurse?|grundlagen|tipps|infos|qualifizierung(?:en)?|"
+        r"workshops?|kenntnisse|wissen)(?:\s+(?:speziell|vor\s+allem|insbesondere|genau|konkret))?"
+        r"(?:\s+(?:gibt\s+es|gibts|gibt's|habt\s+ihr|haben\s+sie|hast\s+du|bieten\s+sie|bietet\s+ihr)"
+        r"(?:\s+(?:bei\s+ihnen|bei\s+euch|auch|denn|so|da))*)?"
+        r"\s+(?:zu\s+den|zu\s+dem|zu\s+der|zu|zum|zur|{ue}ber|f{ue}r|bei|beim|im|in|mit|von|vom|"
+        r"rund\s+um)|interessier\w*\s+(?:mich|uns)\s+(?:f{ue}r|an)|(?:mein|unser)\s+thema\s+(?:ist|w{ae}re)|"
+        r"thema|themen|schwerpunkt)\s+(?P<topic>\S.*)$"
+    ),
+    re.IGNORECASE,
+)

@@ -1,0 +1,202 @@
+"""The needs a message states, in the person's words (bot/actions/needs.py): plain text in, needs out."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions.needs import is_description, merged, needs_in_message, stated_role
+
+NAMED = [
+    ("Excel und Datenschutz", ["Excel", "Datenschutz"]),
+    (
+        "IT-Sicherheit + Phishing-Awareness, Schulungen für die Kollegen",
+        ["IT-Sicherheit", "Phishing-Awareness"],
+    ),
+    (
+        "Kosten- und Leistungsrechnung sowie Umsatzsteuer nach § 2b UStG – gibt es dazu Kurse?",
+        ["Kosten- und Leistungsrechnung", "Umsatzsteuer nach § 2b UStG"],
+    ),
+    ("TVöD Eingruppierung", ["TVöD Eingruppierung"]),
+    (
+        "Guten Tag, ich bin Sachbearbeiter in der Ausländerbehörde. "
+        "Gibt es Schulungen zu den Neuerungen beim "
+        "Fachkräfteeinwanderungsgesetz?",
+        ["Neuerungen beim Fachkräfteeinwanderungsgesetz"],
+    ),
+    (
+        "Mich interessieren Fortbildungen zum Gewerberecht und zum Gaststättenrecht.",
+        ["Gewerberecht", "Gaststättenrecht"],
+    ),
+    (
+        "Da bräuchte ich etwas zu interkultureller Kompetenz "
+        "und vielleicht auch zum internationalen Familienrecht.",
+        ["interkultureller Kompetenz", "internationalen Familienrecht"],
+    ),
+    (
+        "Keine Ahnung ehrlich gesagt... vielleicht was mit Outlook und Word, damit ich schneller bin?",
+        ["Outlook", "Word"],
+    ),
+    ("Ich arbeite im Standesamt und brauche Hilfe bei Exel", ["Exel"]),
+    ("Hallo, ich bin Hausmeisterin und möchte was zu Arbeitssicherheit", ["Arbeitssicherheit"]),
+    (
+        "Und was zu Auskunftsanträgen nach Art. 15 DSGVO, die kommen bei uns im Sozialamt auch immer öfter.",
+        ["Auskunftsanträgen nach Art. 15 DSGVO"],
+    ),
+    (
+        "Registermodernisierung und XÖV-Standards (XMeld), was gibt es da?",
+        ["Registermodernisierung", "XÖV-Standards (XMeld)"],
+    ),
+    (
+        "rechnungsprüfungsamt, suche was zu jahresabschluss doppik, für erfahrene prüfer",
+        ["jahresabschluss doppik"],
+    ),
+    ("Lieber was ganz anderes: Vergaberecht", ["Vergaberecht"]),
+    # Topic words opening a sentence that goes on telling about them: the topics, without the story.
+    ("Kanban und Lean, wir stellen gerade unser Team im Bauamt um", ["Kanban", "Lean"]),
+    ("Power BI, ich soll ab nächstem Monat die Berichte für die Amtsleitung bauen", ["Power BI"]),
+]
+
+
+@pytest.mark.parametrize(("text", "needs"), NAMED)
+def test_named_topics_one_need_each(text, needs):
+    assert needs_in_message(text) == needs
+
+
+TOLD = [
+    # the role statement, the greeting and the closing question are no part of the need
+    (
+        "Guten Tag, ich arbeite im Einwohnermeldeamt am Schalter. "
+        "In letzter Zeit werden die Leute bei uns immer "
+        "öfter laut, wenn sie lange warten müssen. Gibt es dafür Fortbildungen?",
+        ["In letzter Zeit werden die Leute bei uns immer öfter laut, wenn sie lange warten müssen"],
+    ),
+    (
+        "Ich bin im Jugendamt und die Eltern sind oft aggressiv am Telefon",
+        ["die Eltern sind oft aggressiv am Telefon"],
+    ),
+    (
+        "Mir tut seit Monaten der Rücken weh vom ganzen Sitzen am Bildschirm, gibt's da bei euch auch was? "
+        "Bin im Bauamt, Sachbearbeiter.",
+        ["Mir tut seit Monaten der Rücken weh vom ganzen Sitzen am Bildschirm"],
+    ),
+    (
+        "ich krieg die karten in qgis nicht hin, die layer liegen immer verschoben übereinander",
+        ["ich krieg die karten in qgis nicht hin, die layer liegen immer verschoben übereinander"],
+    ),
+    # "außerdem" starts a need of its own
+    (
+        "Ich bin in der Pressestelle und wir wollen unsere Social-Media-Kanäle professioneller aufstellen. "
+        "Außerdem fehlt uns ein Plan, wie wir im Krisenfall kommunizieren.",
+        [
+            "wir wollen unsere Social-Media-Kanäle professioneller aufstellen",
+            "fehlt uns ein Plan, wie wir im Krisenfall kommunizieren",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "needs"), TOLD)
+def test_told_problems_are_needs_in_the_persons_words(text, needs):
+    assert needs_in_message(text) == needs
+
+
+def test_a_description_next_to_named_topics_is_their_context():
+    text = (
+        "Was darf eigentlich alles in eine Personalakte und wer darf reinschauen? "
+        "Ich bin neu im Personalamt und "
+        "suche eine Schulung zum Beschäftigtendatenschutz."
+    )
+    assert needs_in_message(text) == ["Beschäftigtendatenschutz"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hallo, ich möchte mich gerne fortbilden.",
+        "will mich weiterbilden",
+        "Ich suche eine Weiterbildung",
+        "Guten Morgen, ich bin Standesbeamtin in einer mittelgroßen Stadt.",
+        "Ich bin im Jugendamt und suche eine Weiterbildung",
+        "Ich arbeite im Bürgeramt. Was gibt es da?",
+        "Hi, ich bin Azubi im Bürgerbüro (2. Lehrjahr) und soll mir eine Fortbildung aussuchen, "
+        "hab aber keine "
+        "Ahnung welche.",
+        "Ich bin Hausmeister an einer Grundschule, hab gehört, hier gibt's Fortbildungen.",
+        "Wir sind zu viert",
+        "Max. 400 Euro, mehr gibt unser Fortbildungsbudget nicht her.",
+    ],
+)
+def test_no_need_when_nothing_is_said_to_search_for(text):
+    assert needs_in_message(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("Ich bin in der Wirtschaftsförderung, Standortmarketing.", []),
+        ("Ich bin übrigens in der Schulverwaltung, Sachgebietsleitung.", []),
+        ("Ich bin in der Schulverwaltung, fürs Sekretariat zuständig.", []),
+        (
+            "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut",
+            ["die Leute werden bei Kontrollen oft richtig laut"],
+        ),
+    ],
+)
+def test_next_to_the_role_only_a_told_problem_is_a_need(text, needs):
+    """A message about the role: a field of work after it ("…, Haushaltsplanung") is no further need."""
+    assert needs_in_message(text, keywords=False, min_told=3) == needs
+
+
+def test_role_spans_of_the_nlu_are_no_part_of_the_need():
+    text = "Kita-Leitung, ich brauche was zu Konflikten im Team"
+    assert needs_in_message(text, role_spans=[(0, 12)]) == ["Konflikten im Team"]
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Ich arbeite im Sozialamt, Teamleitung.", "im Sozialamt"),
+        (
+            "Bin Sachbearbeiter in der unteren Bauaufsicht, falls das hilft.",
+            "Sachbearbeiter in der unteren Bauaufsicht",
+        ),
+        ("Organisationsamt hier.", "Organisationsamt"),
+        (
+            "Als Teamleiterin im Bürgerbüro möchte ich meine Leute mehr unterstützen",
+            "Teamleiterin im Bürgerbüro",
+        ),
+        ("Ich leite zum ersten Mal ein Projekt", None),
+        ("Wir strukturieren das Jugendamt gerade um", None),
+    ],
+)
+def test_the_role_a_sentence_states(text, role):
+    assert stated_role(text) == role
+
+
+def test_needs_of_the_newest_message_come_first_and_none_twice():
+    assert merged(["Aufenthaltsrecht"], ["Bescheide verständlich formulieren"]) == [
+        "Bescheide verständlich formulieren",
+        "Aufenthaltsrecht",
+    ]
+    assert merged(["Excel", "Datenschutz"], ["excel"]) == ["excel", "Datenschutz"]
+    assert len(merged([f"Thema {i}" for i in range(10)], ["neu"])) == 6
+
+
+def test_description_or_named_topic():
+    assert is_description("die Leute werden bei Kontrollen oft richtig laut")
+    assert not is_description("Neuerungen beim Fachkräfteeinwanderungsgesetz")
+    assert not is_description("Excel")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Für Einsteigerinnen bitte, ich hab das noch nie gemacht",  # opens with a function word
+        "Moin Leute, wir haben im Team ständig Ärger mit den Dienstplänen",  # a greeting, no topic
+        "Wir sollen alles am Tablet machen, Arbeitsaufträge und so, und ich kenn mich da nicht aus",
+    ],
+)
+def test_no_topic_is_taken_from_a_clause_that_does_not_open_the_sentence_with_topic_words(text):
+    needs = needs_in_message(text)
+    assert len(needs) <= 1
+    assert all(is_description(n) for n in needs)
