@@ -41,7 +41,7 @@ export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
 CHROMIUM     := /usr/bin/chromium
 
 .PHONY: help run chat stop test test-fast setup setup-rasa setup-index setup-runtimes train index lint types \
-  validate-data clean teams-package
+  validate-data clean teams-package adapt-data
 
 # Tests that need neither a model, an index nor the running stack (markers: pyproject.toml, tests/conftest.py).
 FAST_TESTS := -m "not e2e and not needs_model"
@@ -56,6 +56,7 @@ help:
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
+	@echo "make adapt-data  rebuild the search model's training pairs (index/adapt/data; maintainers)"
 	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
@@ -95,6 +96,11 @@ $(E5_READY): $(INDEX_READY) index/convert_model.py
 $(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
+
+# --- domain adaptation of the search model (maintainers; the data is committed) ------------------------
+# adapt-data: rebuild index/adapt/data/pairs.jsonl from the sources, without near duplicates of dev/test queries.
+adapt-data: $(INDEX_READY) $(E5_ONNX_READY)
+	@nice $(INDEX_PY) -m index.adapt.prepare
 
 # --- course index --------------------------------------------------------------------------------------
 index: $(INDEX_STAMP) $(E5_ONNX_READY)
