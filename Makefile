@@ -21,6 +21,18 @@ E5_READY     := $(E5_DIR)/kc_model_identity.json
 # ONNX export of the e5 model for fast query encoding (index/export_onnx.py, KC_QUERY_ENCODER).
 E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
+# The model of the index runtime (course vectors and query encoder): e5/models.json names it (index/models.py),
+# `make ... INDEX_MODEL=<name>` picks another model described there (e.g. the base
+# model with a LoRA adapter merged in).
+INDEX_MODEL  ?=
+INDEX_MODEL_DIR := $(shell python3 -c "import os, sys; from index.models import model_spec, runtime_model; \
+                     n = sys.argv[1]; print(os.path.relpath((model_spec(n) if n else runtime_model('index')).dir))" \
+                     "$(INDEX_MODEL)")
+ifeq ($(INDEX_MODEL_DIR),)
+$(error e5/models.json does not name a usable model for the index runtime (see the Python error above))
+endif
+INDEX_MODEL_READY := $(INDEX_MODEL_DIR)/kc_model_identity.json
+INDEX_ONNX_READY := $(INDEX_MODEL_DIR)-onnx/kc_onnx_identity.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
 # The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
@@ -34,8 +46,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # endpoints.yml reads these; scripts/stack.py sets its own per process, these serve direct rasa commands.
 export KC_TRACKER_DB ?= $(abspath $(VAR))/tracker.db
 export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
-# Where the search service and the index tests find the ONNX query encoder.
-export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
+# The index runtime's model for the search service, the benchmarks and the index tests started by make; its
+# ONNX export lies next to it ("<model>-onnx"; KC_ONNX_DIR stays an operator override).
+export KC_MODEL_DIR := $(abspath $(INDEX_MODEL_DIR))
 
 # The widget's browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM     := /usr/bin/chromium
@@ -57,6 +70,7 @@ help:
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
 	@echo "make adapt-data  rebuild the search model's training pairs (index/adapt/data; maintainers)"
+	@echo "make index INDEX_MODEL=<name>  (also run, test): another search model described in e5/models.json"
 	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
@@ -64,7 +78,7 @@ help:
 # export (one inference path, package e5); export_onnx also judges the int8 query encoder on this CPU.
 setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
-setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
+setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY) $(INDEX_MODEL_READY) $(INDEX_ONNX_READY)
 # Only the two runtimes: what the fast test tier needs.
 setup-runtimes: $(RASA_READY) $(INDEX_READY)
 
@@ -97,19 +111,24 @@ $(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
 
-# --- domain adaptation of the search model (maintainers; the data is committed) ------------------------
+# --- domain adaptation of the search model (maintainers; data and adapter are committed) ---------------
 # adapt-data: rebuild index/adapt/data/pairs.jsonl from the sources, without near duplicates of dev/test queries.
 adapt-data: $(INDEX_READY) $(E5_ONNX_READY)
 	@nice $(INDEX_PY) -m index.adapt.prepare
 
 # --- course index --------------------------------------------------------------------------------------
-index: $(INDEX_STAMP) $(E5_ONNX_READY)
+index: $(INDEX_STAMP) $(INDEX_ONNX_READY)
 
-$(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
-	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model-dir $(E5_DIR) \
+# The stamp names the model the index was built with: another INDEX_MODEL always reruns the build.
+ifneq ($(shell cat $(INDEX_STAMP) 2>/dev/null),$(INDEX_MODEL_DIR))
+.PHONY: $(INDEX_STAMP)
+endif
+
+$(INDEX_STAMP): $(CATALOG) $(INDEX_MODEL_READY) $(INDEX_CODE)
+	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model-dir $(INDEX_MODEL_DIR) \
 	  --rejected $(VAR)/catalog.rejected.jsonl \
 	  || { echo "error: building the course index failed (see above); the previous index stays in use." >&2; exit 1; }
-	@touch $@
+	@echo "$(INDEX_MODEL_DIR)" > $@
 
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)

@@ -8,7 +8,7 @@ thresholds, prompts or training data. The default is dev; --cv, --oracle and --w
 
 With --catalog the index is built (or reused) in var/bench/quality-index-<model> (passages: torch fp32, as in
 ``make index``); queries are encoded like the service does (KC_QUERY_ENCODER, or --query-encoder). The model
-is the index's default (KC_MODEL_DIR or var/models/multilingual-e5-small), or --model-dir. Also reports how
+is the index runtime's (KC_MODEL_DIR, else e5/models.json), or --model-dir. Also reports how
 the calibrated "nothing fits" threshold behaves: queries wrongly flagged, held-out off-topic queries
 correctly flagged.
 """
@@ -344,7 +344,7 @@ def main() -> int:
     ap.add_argument("--index", help="existing index directory")
     ap.add_argument("--catalog", default=str(ROOT / "index" / "data" / "catalog.jsonl"))
     ap.add_argument(
-        "--model-dir", help="e5 model folder (default: KC_MODEL_DIR or var/models/multilingual-e5-small)"
+        "--model-dir", help="e5 model folder (default: the index runtime's, KC_MODEL_DIR or e5/models.json)"
     )
     ap.add_argument(
         "--query-encoder",
@@ -372,10 +372,11 @@ def main() -> int:
     if args.split == "test" and (args.cv or args.weak or args.oracle):
         ap.error("--cv, --weak and --oracle choose settings: they run on the dev split only")
 
-    from index.build import DEFAULT_MODEL_DIR, build_index, load_encoder, load_query_encoder
+    from index.build import build_index, load_encoder, load_query_encoder
+    from index.models import index_model_dir
     from index.search import Searcher
 
-    model_dir = Path(args.model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(args.model_dir) if args.model_dir else index_model_dir()
     splits = {"dev": args.devset, "test": args.testset}
     wanted = ["dev", "test"] if args.split == "both" else [args.split]
     sets = {name: [d for d in load_devset(Path(splits[name])) if d.get("relevant")] for name in wanted}

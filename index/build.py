@@ -29,11 +29,11 @@ import scipy.sparse as sp
 from german.vocabulary import FORMATS, LEVELS
 from index import catalog as cat
 from index import textprep
+from index.models import index_model_dir
 
 log = logging.getLogger("kc.index.build")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small"
 BUILD_FORMAT = 2
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -100,7 +100,7 @@ def load_encoder(model_dir: str | Path | None = None) -> Any:
     """Load the e5 encoder (``index.embedding.Encoder``) from ``model_dir`` (default var/models/...)."""
     from index.embedding import Encoder  # imported lazily: torch is slow to import
 
-    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(model_dir) if model_dir else index_model_dir()
     if not model_dir.exists():
         raise BuildError(f"model directory not found: {model_dir} (run the model conversion first)")
     return Encoder(model_dir)
@@ -110,7 +110,7 @@ def load_query_encoder(model_dir: str | Path | None = None) -> Any:
     """The query encoder named by ``KC_QUERY_ENCODER`` (default onnx-int8); no fallback to another one."""
     from index.embedding import EncoderUnavailable, load_query_encoder
 
-    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(model_dir) if model_dir else index_model_dir()
     if not model_dir.exists():
         raise BuildError(f"model directory not found: {model_dir} (run the model conversion first)")
     try:
@@ -123,7 +123,7 @@ def model_identity(model_dir: str | Path | None = None) -> Any:
     """Model identity read from the converted model's identity file, without loading the model."""
     from index.convert_model import IDENTITY_FILE
 
-    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(model_dir) if model_dir else index_model_dir()
     try:
         return json.loads((model_dir / IDENTITY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
