@@ -22,17 +22,20 @@ E5_READY     := $(E5_DIR)/kc_model_identity.json
 E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
 # The model of the index runtime (course vectors and query encoder): e5/models.json names it (index/models.py),
-# `make ... INDEX_MODEL=<name>` picks another model described there (e.g. the base
-# model with a LoRA adapter merged in).
+# `make ... INDEX_MODEL=<name>` picks another model described there, e.g. kc-e5-small-municipal (the base
+# model with the LoRA adapter of `make adapt` merged in, index/adapt/merge.py).
 INDEX_MODEL  ?=
-INDEX_MODEL_DIR := $(shell python3 -c "import os, sys; from index.models import model_spec, runtime_model; \
-                     n = sys.argv[1]; print(os.path.relpath((model_spec(n) if n else runtime_model('index')).dir))" \
-                     "$(INDEX_MODEL)")
+INDEX_MODEL_SPEC := $(shell python3 -c "import os, sys; from index.models import model_spec, runtime_model; \
+                     n = sys.argv[1]; s = model_spec(n) if n else runtime_model('index'); \
+                     print(s.name, os.path.relpath(s.dir))" "$(INDEX_MODEL)")
+INDEX_MODEL_NAME := $(word 1,$(INDEX_MODEL_SPEC))
+INDEX_MODEL_DIR := $(word 2,$(INDEX_MODEL_SPEC))
 ifeq ($(INDEX_MODEL_DIR),)
 $(error e5/models.json does not name a usable model for the index runtime (see the Python error above))
 endif
 INDEX_MODEL_READY := $(INDEX_MODEL_DIR)/kc_model_identity.json
 INDEX_ONNX_READY := $(INDEX_MODEL_DIR)-onnx/kc_onnx_identity.json
+ADAPTER      := index/adapt/adapter/adapter_model.safetensors index/adapt/adapter/adapter_config.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
 # The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
@@ -54,7 +57,7 @@ export KC_MODEL_DIR := $(abspath $(INDEX_MODEL_DIR))
 CHROMIUM     := /usr/bin/chromium
 
 .PHONY: help run chat stop test test-fast setup setup-rasa setup-index setup-runtimes train index lint types \
-  validate-data clean teams-package adapt-data
+  validate-data clean teams-package adapt-data adapt
 
 # Tests that need neither a model, an index nor the running stack (markers: pyproject.toml, tests/conftest.py).
 FAST_TESTS := -m "not e2e and not needs_model"
@@ -70,7 +73,8 @@ help:
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
 	@echo "make adapt-data  rebuild the search model's training pairs (index/adapt/data; maintainers)"
-	@echo "make index INDEX_MODEL=<name>  (also run, test): another search model described in e5/models.json"
+	@echo "make adapt  retrain the search model's LoRA adapter (index/adapt/adapter; maintainers, ~20 min on 2 cores)"
+	@echo "make index INDEX_MODEL=kc-e5-small-municipal  (also run, test): use the adapted search model (opt-in)"
 	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
@@ -111,10 +115,30 @@ $(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
 
+ifneq ($(INDEX_MODEL_DIR),$(E5_DIR))
+# An adapted model: base + committed adapter, merged before its ONNX export and the index build.
+$(INDEX_MODEL_READY): $(E5_READY) $(ADAPTER) index/adapt/merge.py e5/models.json
+	@$(INDEX_PY) -m index.adapt.merge --model $(INDEX_MODEL_NAME) --out $(INDEX_MODEL_DIR)
+	@touch $@
+
+$(INDEX_ONNX_READY): $(INDEX_MODEL_READY) index/export_onnx.py index/int8_check.py
+	@$(INDEX_PY) -m index.export_onnx --model-dir $(INDEX_MODEL_DIR) --out $(INDEX_MODEL_DIR)-onnx
+	@touch $@
+
+$(ADAPTER):
+	@echo "error: $@ is missing: the adapter of $(INDEX_MODEL_NAME) is not committed yet; run 'make adapt' or use the base model (no INDEX_MODEL)." >&2; exit 1
+endif
+
 # --- domain adaptation of the search model (maintainers; data and adapter are committed) ---------------
 # adapt-data: rebuild index/adapt/data/pairs.jsonl from the sources, without near duplicates of dev/test queries.
 adapt-data: $(INDEX_READY) $(E5_ONNX_READY)
 	@nice $(INDEX_PY) -m index.adapt.prepare
+
+# adapt: train the LoRA adapter on the committed pairs (seed in index/adapt/train.py); prints time and load.
+adapt: $(INDEX_READY) $(E5_READY)
+	@start=$$(date +%s); load=$$(cut -d' ' -f1-3 /proc/loadavg); \
+	nice -n 19 $(INDEX_PY) -m index.adapt.train --out index/adapt/adapter --eval-dev; \
+	echo "make adapt: $$(( $$(date +%s) - start )) s (load average before: $$load, after: $$(cut -d' ' -f1-3 /proc/loadavg))"
 
 # --- course index --------------------------------------------------------------------------------------
 index: $(INDEX_STAMP) $(INDEX_ONNX_READY)
