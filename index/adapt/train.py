@@ -250,7 +250,7 @@ def train(
             optimizer.step()
             scheduler.step()
             step += 1
-            epoch_losses.append(float(loss))
+            epoch_losses.append(loss.item())
             if step % config.refresh_every == 0:
                 enc.model.eval()
                 course_matrix = enc.encode_no_grad(course_texts, "passage")
