@@ -21,6 +21,21 @@ E5_READY     := $(E5_DIR)/kc_model_identity.json
 # ONNX export of the e5 model for fast query encoding (index/export_onnx.py, KC_QUERY_ENCODER).
 E5_ONNX_DIR  ?= $(E5_DIR)-onnx
 E5_ONNX_READY := $(E5_ONNX_DIR)/kc_onnx_identity.json
+# The model of the index runtime (course vectors and query encoder): e5/models.json names it (index/models.py),
+# `make ... INDEX_MODEL=<name>` picks another model described there, e.g. kc-e5-small-municipal (the base
+# model with the LoRA adapter of `make adapt` merged in, index/adapt/merge.py).
+INDEX_MODEL  ?=
+INDEX_MODEL_SPEC := $(shell python3 -c "import os, sys; from index.models import model_spec, runtime_model; \
+                     n = sys.argv[1]; s = model_spec(n) if n else runtime_model('index'); \
+                     print(s.name, os.path.relpath(s.dir))" "$(INDEX_MODEL)")
+INDEX_MODEL_NAME := $(word 1,$(INDEX_MODEL_SPEC))
+INDEX_MODEL_DIR := $(word 2,$(INDEX_MODEL_SPEC))
+ifeq ($(INDEX_MODEL_DIR),)
+$(error e5/models.json does not name a usable model for the index runtime (see the Python error above))
+endif
+INDEX_MODEL_READY := $(INDEX_MODEL_DIR)/kc_model_identity.json
+INDEX_ONNX_READY := $(INDEX_MODEL_DIR)-onnx/kc_onnx_identity.json
+ADAPTER      := index/adapt/adapter/adapter_model.safetensors index/adapt/adapter/adapter_config.json
 INDEX_STAMP  := $(INDEX_DIR)/.built
 MODEL        := models/kc.tar.gz
 # The NLU featurizer runs the shared e5 package (e5/*.py) on the ONNX export: both are inputs of training.
@@ -38,14 +53,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # endpoints.yml reads these; scripts/stack.py sets its own per process, these serve direct rasa commands.
 export KC_TRACKER_DB ?= $(abspath $(VAR))/tracker.db
 export KC_ACTION_URL ?= http://127.0.0.1:5055/webhook
-# Where the search service and the index tests find the ONNX query encoder.
-export KC_ONNX_DIR ?= $(abspath $(E5_ONNX_DIR))
+# The index runtime's model for the search service, the benchmarks and the index tests started by make; its
+# ONNX export lies next to it ("<model>-onnx"; KC_ONNX_DIR stays an operator override).
+export KC_MODEL_DIR := $(abspath $(INDEX_MODEL_DIR))
 
 # The widget's browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM     := /usr/bin/chromium
 
 .PHONY: help run chat stop test test-fast setup setup-rasa setup-index setup-runtimes train index lint types \
-  validate-data clean teams-package
+  validate-data clean teams-package adapt-data adapt
 
 # Tests that need neither a model, an index nor the running stack (markers: pyproject.toml, tests/conftest.py).
 FAST_TESTS := -m "not e2e and not needs_model"
@@ -60,6 +76,9 @@ help:
 	@echo "make setup  only create the two runtimes (.venv/rasa, .venv/index) and the converted e5 model (+ ONNX)"
 	@echo "make train  train the Rasa model if NLU data, domain or config changed"
 	@echo "make index  build the course index if the catalog or the model changed"
+	@echo "make adapt-data  rebuild the search model's training pairs (index/adapt/data; maintainers)"
+	@echo "make adapt  retrain the search model's LoRA adapter (index/adapt/adapter; maintainers, ~20 min on 2 cores)"
+	@echo "make index INDEX_MODEL=kc-e5-small-municipal  (also run, test): use the adapted search model (opt-in)"
 	@echo "make teams-package  build the Teams app zip (needs KC_TEAMS_APP_ID, KC_TEAMS_DOMAIN; docs/teams.md)"
 
 # --- runtimes ------------------------------------------------------------------------------------------
@@ -67,7 +86,7 @@ help:
 # export (one inference path, package e5); export_onnx also judges the int8 query encoder on this CPU.
 setup: setup-rasa setup-index $(E5_READY)
 setup-rasa: $(RASA_READY)
-setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY)
+setup-index: $(INDEX_READY) $(E5_READY) $(E5_ONNX_READY) $(INDEX_MODEL_READY) $(INDEX_ONNX_READY)
 # Only the two runtimes: what the fast test tier needs.
 setup-runtimes: $(RASA_READY) $(INDEX_READY)
 
@@ -100,14 +119,44 @@ $(E5_ONNX_READY): $(E5_READY) index/export_onnx.py index/int8_check.py
 	@$(INDEX_PY) -m index.export_onnx --model-dir $(E5_DIR) --out $(E5_ONNX_DIR)
 	@touch $@
 
-# --- course index --------------------------------------------------------------------------------------
-index: $(INDEX_STAMP) $(E5_ONNX_READY)
+ifneq ($(INDEX_MODEL_DIR),$(E5_DIR))
+# An adapted model: base + committed adapter, merged before its ONNX export and the index build.
+$(INDEX_MODEL_READY): $(E5_READY) $(ADAPTER) index/adapt/merge.py e5/models.json
+	@$(INDEX_PY) -m index.adapt.merge --model $(INDEX_MODEL_NAME) --out $(INDEX_MODEL_DIR)
+	@touch $@
 
-$(INDEX_STAMP): $(CATALOG) $(E5_READY) $(INDEX_CODE)
-	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model-dir $(E5_DIR) \
+$(INDEX_ONNX_READY): $(INDEX_MODEL_READY) index/export_onnx.py index/int8_check.py
+	@$(INDEX_PY) -m index.export_onnx --model-dir $(INDEX_MODEL_DIR) --out $(INDEX_MODEL_DIR)-onnx
+	@touch $@
+
+$(ADAPTER):
+	@echo "error: $@ is missing: the adapter of $(INDEX_MODEL_NAME) is not committed yet; run 'make adapt' or use the base model (no INDEX_MODEL)." >&2; exit 1
+endif
+
+# --- domain adaptation of the search model (maintainers; data and adapter are committed) ---------------
+# adapt-data: rebuild index/adapt/data/pairs.jsonl from the sources, without near duplicates of dev/test queries.
+adapt-data: $(INDEX_READY) $(E5_ONNX_READY)
+	@nice $(INDEX_PY) -m index.adapt.prepare
+
+# adapt: train the LoRA adapter on the committed pairs (seed in index/adapt/train.py); prints time and load.
+adapt: $(INDEX_READY) $(E5_READY)
+	@start=$$(date +%s); load=$$(cut -d' ' -f1-3 /proc/loadavg); \
+	nice -n 19 $(INDEX_PY) -m index.adapt.train --out index/adapt/adapter --eval-dev; \
+	echo "make adapt: $$(( $$(date +%s) - start )) s (load average before: $$load, after: $$(cut -d' ' -f1-3 /proc/loadavg))"
+
+# --- course index --------------------------------------------------------------------------------------
+index: $(INDEX_STAMP) $(INDEX_ONNX_READY)
+
+# The stamp names the model the index was built with: another INDEX_MODEL always reruns the build.
+ifneq ($(shell cat $(INDEX_STAMP) 2>/dev/null),$(INDEX_MODEL_DIR))
+.PHONY: $(INDEX_STAMP)
+endif
+
+$(INDEX_STAMP): $(CATALOG) $(INDEX_MODEL_READY) $(INDEX_CODE)
+	@$(INDEX_PY) -m index.cli build --catalog $(CATALOG) --out $(INDEX_DIR) --model-dir $(INDEX_MODEL_DIR) \
 	  --rejected $(VAR)/catalog.rejected.jsonl \
 	  || { echo "error: building the course index failed (see above); the previous index stays in use." >&2; exit 1; }
-	@touch $@
+	@echo "$(INDEX_MODEL_DIR)" > $@
 
 # --- dialogue model ------------------------------------------------------------------------------------
 train: $(MODEL)

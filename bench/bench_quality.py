@@ -1,11 +1,16 @@
-"""Retrieval quality on the graded dev set: nDCG@5, Recall@10, MRR@10 for bm25, dense and fused.
+"""Retrieval quality on the graded query sets: nDCG@5, Recall@10, MRR@10 for bm25, dense and fused.
 
-    python bench/bench_quality.py [--devset bench/data/devset.jsonl] (--index DIR | --catalog FILE)
+    python bench/bench_quality.py [--split dev|test|both] [--model-dir DIR] (--index DIR | --catalog FILE)
 
-With --catalog the index is built (or reused) in var/bench/quality-index (passages: torch fp32, as in
-``make index``); queries are encoded like the service does (KC_QUERY_ENCODER, or --query-encoder).
-Also reports how the calibrated "nothing fits" threshold behaves: dev queries wrongly flagged, held-out
-off-topic queries correctly flagged.
+Two splits (bench/data/README.md): ``dev`` (bench/data/devset.jsonl) is for tuning; ``test``
+(bench/data/testset.jsonl, written and graded blind) is only ever reported, never used to choose weights,
+thresholds, prompts or training data. The default is dev; --cv, --oracle and --weak run on dev only.
+
+With --catalog the index is built (or reused) in var/bench/quality-index-<model> (passages: torch fp32, as in
+``make index``); queries are encoded like the service does (KC_QUERY_ENCODER, or --query-encoder). The model
+is the index runtime's (KC_MODEL_DIR, else e5/models.json), or --model-dir. Also reports how
+the calibrated "nothing fits" threshold behaves: queries wrongly flagged, held-out off-topic queries
+correctly flagged.
 """
 
 from __future__ import annotations
@@ -167,6 +172,16 @@ def print_styles(devset: list[dict], by_method: dict[str, Scores]) -> None:
         print(f"{st + f' (n={n})':<19}" + "".join(cells))
 
 
+def print_style_metrics(devset: list[dict], scores: Scores, label: str) -> None:
+    """All three metrics per query style for one method (the served ranking)."""
+    print(f"{label}: nDCG@5 / Recall@10 / MRR@10 by query style")
+    for st in sorted({d.get("style", "-") for d in devset}):
+        vals = means([s for s, d in zip(scores, devset, strict=True) if d.get("style", "-") == st])
+        n = sum(d.get("style", "-") == st for d in devset)
+        print(f"  {st + f' (n={n})':<19}" + "".join(f"{v:>9.3f}" for v in vals))
+    print(f"  {'all' + f' (n={len(devset)})':<19}" + "".join(f"{v:>9.3f}" for v in means(scores)))
+
+
 def cross_validate(searcher, devset: list[dict], k: int) -> None:
     """K-fold CV: per fold, pick (dense_weight, feedback_weight) with the best mean nDCG@5 of the served
     ranking (fusion + MMR) on the other folds, evaluate on the held-out fold; report the pooled held-out
@@ -280,98 +295,33 @@ def _fits(result: dict, prefs: dict) -> bool:
     return not ("max_cost_eur" in prefs and (cost is None or cost > prefs["max_cost_eur"]))
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--devset", default=str(ROOT / "bench" / "data" / "devset.jsonl"))
-    ap.add_argument("--index", help="existing index directory")
-    ap.add_argument("--catalog", default=str(ROOT / "index" / "data" / "catalog.jsonl"))
-    ap.add_argument("--model-dir")
-    ap.add_argument(
-        "--query-encoder",
-        choices=["onnx-int8", "onnx", "torch"],
-        help="encoder for the dev queries (default: as the service, KC_QUERY_ENCODER or onnx-int8)",
-    )
-    ap.add_argument(
-        "--cv",
-        type=int,
-        metavar="K",
-        help="also run K-fold cross-validation of dense_weight x feedback_weight (served fusion + MMR)",
-    )
-    ap.add_argument(
-        "--weak", action="store_true", help="also print what leaving out weak results does (per weak_share)"
-    )
-    ap.add_argument(
-        "--oracle",
-        action="store_true",
-        help="also print the per-query upper bound of weighted fusion (best weights chosen per query)",
-    )
-    ap.add_argument(
-        "--no-vector-cache",
-        action="store_true",
-        help="do not read/write var/bench/quality-vectors.npz (encoded queries and passages)",
-    )
-    args = ap.parse_args()
-    if args.query_encoder:
-        os.environ["KC_QUERY_ENCODER"] = args.query_encoder
+SPLITS = {
+    "dev": ROOT / "bench" / "data" / "devset.jsonl",
+    "test": ROOT / "bench" / "data" / "testset.jsonl",
+}
 
-    from index.build import build_index, load_encoder, load_query_encoder
-    from index.search import Searcher
 
-    devset = [d for d in load_devset(Path(args.devset)) if d.get("relevant")]
-    cache_file = None if args.no_vector_cache else ROOT / "var" / "bench" / "quality-vectors.npz"
-    encoder = CachedEncoder(load_encoder(args.model_dir), cache_file)
-    queries = load_query_encoder(args.model_dir)
-    query_cache = cache_file.with_name(f"quality-vectors-{queries.name}.npz") if cache_file else None
-    query_encoder = encoder if queries.name == "torch" else CachedEncoder(queries, query_cache)
-    index_dir = Path(args.index) if args.index else ROOT / "var" / "bench" / "quality-index"
-    if not args.index:
-        result = build_index(args.catalog, index_dir, encoder=encoder)
-        print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
-        encoder.save()
-    searcher = Searcher(index_dir, encoder=query_encoder)
-    defaults = (searcher.dense_weight, searcher.feedback_weight)
-    defaults_weak = searcher.weak_share
+def report_split(searcher, name: str, queries: list[dict]) -> dict[str, Scores]:
+    """Every method on one split: overall table, nDCG@5 per style, all metrics per style (served)."""
     default_fusion = searcher.fusion
-    n = searcher.health()["courses"]
-    print(
-        f"dev set: {args.devset} ({len(devset)} graded queries), index: {n} courses, "
-        f"query encoder: {queries.name}"
-    )
-    print(
-        f"parameters: dense_weight {searcher.dense_weight}, feedback_weight {searcher.feedback_weight} "
-        "(index/search.py defaults)"
-    )
+    print(f"== {name}: {len(queries)} graded queries")
     print(f"{'method':<22}{'nDCG@5':>9}{'Recall@10':>11}{'MRR@10':>9}")
-    by_method: dict[str, list[tuple[float, float, float]]] = {}
+    by_method: dict[str, Scores] = {}
     for fusion, mmr in METHODS:
         searcher.fusion, searcher.mmr = fusion, mmr
         label = fusion + (" + MMR" if mmr else "")
-        by_method[label] = per_query(searcher, devset)
+        by_method[label] = per_query(searcher, queries)
         print(
             f"{label:<22}"
             + "".join(f"{v:>{w}.3f}" for v, w in zip(means(by_method[label]), (9, 11, 9), strict=True))
         )
-    served = f"{default_fusion} + MMR"
-    bm25_ndcg = means(by_method["bm25"])[0]
-    print(
-        f"ratio nDCG@5 {default_fusion} / bm25: {means(by_method[default_fusion])[0] / bm25_ndcg:.3f}, "
-        f"{served} / bm25: {means(by_method[served])[0] / bm25_ndcg:.3f}"
-    )
-    print_styles(devset, {m: by_method[m] for m in ("bm25", "dense", default_fusion, served)})
     searcher.fusion, searcher.mmr = default_fusion, True
-    flagged_dev = sum(searcher.search(item["query"], k=10)["no_good_match"] for item in devset)
-    if args.cv:
-        cross_validate(searcher, devset, args.cv)
-        searcher.fusion, searcher.mmr = default_fusion, True
-        searcher.dense_weight, searcher.feedback_weight = defaults
-    if args.weak:
-        weak_results(searcher, devset)
-        searcher.weak_share = defaults_weak
-    if args.oracle:
-        bound = fusion_oracle(searcher, devset)
-        print(f"  upper bound / bm25: {bound / bm25_ndcg:.3f}")
-        searcher.dense_weight, searcher.feedback_weight = defaults
-    with_prefs = [d for d in devset if d.get("prefs")]
+    served = f"{default_fusion} + MMR"
+    print_styles(queries, {m: by_method[m] for m in ("bm25", "dense", default_fusion, served)})
+    print_style_metrics(queries, by_method[served], f"served ({served})")
+    flagged = sum(searcher.search(item["query"], k=10)["no_good_match"] for item in queries)
+    print(f"{name} queries flagged 'nothing fits': {flagged}/{len(queries)}")
+    with_prefs = [d for d in queries if d.get("prefs")]
     if with_prefs:
         share, n_top = 0.0, 0
         for item in with_prefs:
@@ -380,13 +330,100 @@ def main() -> int:
             n_top += len(top)
         print(
             f"preferences: {share / max(n_top, 1):.2f} of the top-5 results fit the stated preference "
-            f"({len(with_prefs)} queries with prefs, {default_fusion} + MMR)"
+            f"({len(with_prefs)} queries with prefs, served)"
         )
+    return by_method
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", choices=["dev", "test", "both"], default="dev",
+                    help="dev (tuning, default), test (report only) or both")
+    ap.add_argument("--devset", default=str(SPLITS["dev"]), help="the dev split's file")
+    ap.add_argument("--testset", default=str(SPLITS["test"]), help="the test split's file")
+    ap.add_argument("--index", help="existing index directory")
+    ap.add_argument("--catalog", default=str(ROOT / "index" / "data" / "catalog.jsonl"))
+    ap.add_argument(
+        "--model-dir", help="e5 model folder (default: the index runtime's, KC_MODEL_DIR or e5/models.json)"
+    )
+    ap.add_argument(
+        "--query-encoder",
+        choices=["onnx-int8", "onnx", "torch"],
+        help="encoder for the queries (default: as the service, KC_QUERY_ENCODER or this CPU's default)",
+    )
+    ap.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="dev only: K-fold cross-validation of dense_weight x feedback_weight (served fusion + MMR)",
+    )
+    ap.add_argument("--weak", action="store_true", help="dev only: what leaving out weak results does")
+    ap.add_argument(
+        "--oracle", action="store_true", help="dev only: per-query upper bound of weighted fusion"
+    )
+    ap.add_argument(
+        "--no-vector-cache",
+        action="store_true",
+        help="do not read/write var/bench/quality-vectors*.npz (encoded queries and passages)",
+    )
+    args = ap.parse_args()
+    if args.query_encoder:
+        os.environ["KC_QUERY_ENCODER"] = args.query_encoder
+    if args.split == "test" and (args.cv or args.weak or args.oracle):
+        ap.error("--cv, --weak and --oracle choose settings: they run on the dev split only")
+
+    from index.build import build_index, load_encoder, load_query_encoder
+    from index.models import index_model_dir
+    from index.search import Searcher
+
+    model_dir = Path(args.model_dir) if args.model_dir else index_model_dir()
+    splits = {"dev": args.devset, "test": args.testset}
+    wanted = ["dev", "test"] if args.split == "both" else [args.split]
+    sets = {name: [d for d in load_devset(Path(splits[name])) if d.get("relevant")] for name in wanted}
+    cache_file = None if args.no_vector_cache else ROOT / "var" / "bench" / "quality-vectors.npz"
+    encoder = CachedEncoder(load_encoder(model_dir), cache_file)
+    queries = load_query_encoder(model_dir)
+    query_cache = cache_file.with_name(f"quality-vectors-{queries.name}.npz") if cache_file else None
+    query_encoder = encoder if queries.name == "torch" else CachedEncoder(queries, query_cache)
+    index_dir = Path(args.index) if args.index else ROOT / "var" / "bench" / f"quality-index-{model_dir.name}"
+    if not args.index:
+        result = build_index(args.catalog, index_dir, encoder=encoder)
+        print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
+        encoder.save()
+    searcher = Searcher(index_dir, encoder=query_encoder)
+    defaults = (searcher.dense_weight, searcher.feedback_weight)
+    default_weak = searcher.weak_share
+    default_fusion = searcher.fusion
+    n = searcher.health()["courses"]
+    print(f"model: {model_dir} ({encoder.identity.get('adapter', {}).get('name', 'no adapter')}), "
+          f"index: {n} courses, query encoder: {queries.name}")
+    print(
+        f"parameters: dense_weight {searcher.dense_weight}, feedback_weight {searcher.feedback_weight}, "
+        f"weak_share {searcher.weak_share} (index defaults)"
+    )
+    for name, items in sets.items():
+        if name == "test":
+            print("(test split: figures are reported, never used to choose anything)")
+        report_split(searcher, name, items)
+    devset = sets.get("dev")
+    if devset:
+        if args.cv:
+            cross_validate(searcher, devset, args.cv)
+            searcher.fusion, searcher.mmr = default_fusion, True
+            searcher.dense_weight, searcher.feedback_weight = defaults
+        if args.weak:
+            weak_results(searcher, devset)
+            searcher.weak_share = default_weak
+        if args.oracle:
+            bm25 = Searcher(index_dir, encoder=query_encoder, fusion="bm25")
+            bm25_ndcg = means(per_query(bm25, devset))[0]
+            bound = fusion_oracle(searcher, devset)
+            print(f"  upper bound / bm25: {bound / bm25_ndcg:.3f}")
+            searcher.dense_weight, searcher.feedback_weight = defaults
     flagged_off = sum(searcher.search(q, k=5)["no_good_match"] for q in OFF_TOPIC_TEST)
     manifest = searcher.index().manifest["no_match"]
     print(
         f"no-match threshold {manifest['threshold']:.4f} (calibrated at build): "
-        f"dev queries flagged {flagged_dev}/{len(devset)}, "
         f"held-out off-topic flagged {flagged_off}/{len(OFF_TOPIC_TEST)}"
     )
     encoder.save()

@@ -33,12 +33,12 @@ from index.bm25_build import BM25_B, BM25_K1, bm25_text, build_bm25
 from index.calibration import OFF_TOPIC_PROBES, calibrate_no_match, on_topic_probes
 from index.course_store import write_metadata
 from index.dense_build import build_faiss
+from index.models import index_model_dir
 from index.versions import current_version, prune, read_manifest, switch_current
 
 log = logging.getLogger("kc.index.build")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small"
 BUILD_FORMAT = 2
 
 
@@ -61,7 +61,7 @@ def load_encoder(model_dir: str | Path | None = None) -> Any:
     """Load the e5 encoder (``index.embedding.Encoder``) from ``model_dir`` (default var/models/...)."""
     from index.embedding import Encoder  # imported lazily: torch is slow to import
 
-    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(model_dir) if model_dir else index_model_dir()
     if not model_dir.exists():
         raise BuildError(f"model directory not found: {model_dir} (run the model conversion first)")
     return Encoder(model_dir)
@@ -71,7 +71,7 @@ def load_query_encoder(model_dir: str | Path | None = None) -> Any:
     """The query encoder named by ``KC_QUERY_ENCODER`` (default onnx-int8); no fallback to another one."""
     from index.embedding import EncoderUnavailable, load_query_encoder
 
-    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(model_dir) if model_dir else index_model_dir()
     if not model_dir.exists():
         raise BuildError(f"model directory not found: {model_dir} (run the model conversion first)")
     try:
@@ -84,7 +84,7 @@ def model_identity(model_dir: str | Path | None = None) -> Any:
     """Model identity read from the converted model's identity file, without loading the model."""
     from index.convert_model import IDENTITY_FILE
 
-    model_dir = Path(model_dir or os.environ.get("KC_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    model_dir = Path(model_dir) if model_dir else index_model_dir()
     try:
         return json.loads((model_dir / IDENTITY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from index import catalog as cat
+from index.models import index_model_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
+MODEL_DIR = index_model_dir()  # KC_MODEL_DIR, else the index runtime of e5/models.json
 SMALL_N = 40
 SENTENCES = Path(__file__).parent / "data" / "german_sentences.txt"
 

@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from index.models import index_model_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
+MODEL_DIR = index_model_dir()  # KC_MODEL_DIR, else the index runtime of e5/models.json
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

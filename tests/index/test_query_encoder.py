@@ -18,13 +18,14 @@ import pytest
 from index import export_onnx, int8_check
 from index.build import BuildError, load_query_encoder
 from index.embedding import EncoderUnavailable, OnnxEncoder, choose_query_encoder, query_encoder_kind
+from index.models import index_model_dir
 from index.search import IndexUnavailable, Searcher
 
 # Every test here reads the converted model or its ONNX export (made by make setup).
 pytestmark = pytest.mark.needs_model
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_DIR = Path(os.environ.get("KC_MODEL_DIR") or ROOT / "var" / "models" / "multilingual-e5-small")
+MODEL_DIR = index_model_dir()  # KC_MODEL_DIR, else the index runtime of e5/models.json
 ONNX_DIR = Path(os.environ.get("KC_ONNX_DIR") or export_onnx.default_onnx_dir(MODEL_DIR))
 # fp32 ONNX against torch fp32 (issue 3); int8: a batch (padding) against single queries .
 MIN_COSINE = {"onnx": 0.9999, "onnx-int8": 0.99}
