@@ -43,7 +43,7 @@ NEED_INTENTS = {"inform_skill_gap", "request_recommendations", "request_other_to
 ESCAPE_INTENTS = {
     "ask_membership_cost", "inform_employee_count", "membership_faq", "membership_unknown", "request_human",
     "delete_my_data", "restart", "goodbye", "thank", "help", "bot_challenge", "chitchat", "out_of_scope",
-    "ask_details", "more_like",
+    "ask_details", "more_like", "other_language",
 }
 # Answers that decline the question ("möchte ich nicht sagen", "weiß ich nicht").
 DECLINE_INTENTS = {"skip", "deny"}

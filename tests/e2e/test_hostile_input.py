@@ -221,7 +221,8 @@ def test_other_language_inside_the_profile_form_keeps_the_question(stack):
     say(stack, sender, "Ich suche eine Weiterbildung")
     status, body = say(stack, sender, "Sorry, I do not speak German, can you help me?")
     text = bot_text(body)
-    assert ONLY_GERMAN in text and "Bereich" in text  # the form asks its question again
+    assert ONLY_GERMAN in text and "Thema" in text  # the form asks its question again
+    assert "Sorry" not in text  # the English sentence is not taken as a topic
 
 
 # --- button payloads: only what the assistant offered --------------------------------------------------
@@ -244,7 +245,7 @@ def test_offered_buttons_keep_working_over_rest(stack):
     payloads = [b["payload"] for m in body for b in m.get("buttons") or []]
     assert "/request_recommendations" in payloads
     status, body = say(stack, sender, "/request_recommendations")
-    assert status == 200 and "Bereich" in bot_text(body)
+    assert status == 200 and "Thema" in bot_text(body)
     status, body = say(stack, sender, "/ask_membership_cost")  # offered two messages ago, still shown
     assert status == 200 and "Beschäftigte" in bot_text(body)
 
@@ -312,7 +313,7 @@ def test_widget_button_payloads_must_have_been_offered(stack):
     offered = [b["payload"] for m in body["messages"] for b in m.get("buttons") or []]
     assert "/request_recommendations" in offered
     status, body = widget(stack, token, {"payload": "/request_recommendations"})
-    assert status == 200 and "Bereich" in bot_text(body)
+    assert status == 200 and "Thema" in bot_text(body)
     assert stored_user_texts(stack.tracker_db, subject) == ["Hallo", "/request_recommendations"]
 
 

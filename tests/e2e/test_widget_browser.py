@@ -83,8 +83,8 @@ class Widget:
         expect(self.page.locator(".kc-typing")).to_have_count(0, timeout=TIMEOUT)
 
     def reach_offers(self) -> None:
-        self.send(ROLE_AND_TOPIC, wait_for="Wie möchten Sie am liebsten lernen")
-        self.send("egal", wait_for="Möchten Sie mehr zu einem Angebot erfahren")
+        """Role and topic in one message: the offers come at once (no format question before them)."""
+        self.send(ROLE_AND_TOPIC, wait_for="Möchten Sie mehr zu einem Angebot erfahren")
 
     def axe_violations(self) -> list[str]:
         results = Axe().run(self.page, options=WCAG_AA)
@@ -147,10 +147,6 @@ def test_keyboard_only_from_launcher_to_an_offer_and_back(widget):
     assert widget.focus()["tag"] == "input"
 
     widget.page.keyboard.type(ROLE_AND_TOPIC)
-    widget.page.keyboard.press("Enter")
-    expect(widget.log).to_contain_text("Wie möchten Sie am liebsten lernen", timeout=TIMEOUT)
-    expect(widget.page.locator(".kc-typing")).to_have_count(0, timeout=TIMEOUT)
-    widget.page.keyboard.type("egal")
     widget.page.keyboard.press("Enter")
     expect(widget.page.locator(".kc-card")).to_have_count(5, timeout=TIMEOUT)
     expect(widget.page.locator(".kc-typing")).to_have_count(0, timeout=TIMEOUT)
@@ -226,10 +222,12 @@ def test_html_in_catalog_offers_and_user_messages_is_shown_as_text(widget):
     widget.send("<script>alert(1)</script>")
     expect(widget.page.locator(".kc-msg--user").last).to_have_text("Sie: <script>alert(1)</script>")
     widget.send("Ich bin Sachbearbeiterin im Bürgeramt und möchte Excel-Listen prüfen",
-                wait_for="Wie möchten Sie am liebsten lernen")
-    widget.send("egal", wait_for="Möchten Sie mehr zu einem Angebot erfahren")
-    card = widget.page.locator(".kc-card").filter(has_text=INJECTION)
-    expect(card).to_have_count(1)
+                wait_for="Möchten Sie mehr zu einem Angebot erfahren")
+    # The offer may already have come up for the first message (its text contains "script" and "alert"):
+    # the card of the Excel question is the last one that shows it.
+    injected = widget.page.locator(".kc-card").filter(has_text=INJECTION)
+    expect(injected.first).to_be_visible()
+    card = injected.last
     expect(card.get_by_role("heading")).to_contain_text(f"Excel-Listen prüfen {INJECTION}")
     expect(card).to_contain_text("Testakademie <b onmouseover=alert(3)>fett</b>")
     card.get_by_role("button", name="Details").click()
