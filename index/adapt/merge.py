@@ -20,6 +20,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from index.atomic_dir import replaced_atomically
 from index.convert_model import IDENTITY_FILE
 from index.models import ModelsFileError, model_spec
 
@@ -90,12 +91,7 @@ def merge(name: str, base: Path, adapter: Path, out: Path, force: bool = False) 
     bert = BertModel.from_pretrained(str(base), local_files_only=True)
     merged = PeftModel.from_pretrained(bert, str(adapter)).merge_and_unload()
     state = {k: v.detach().to(torch.float32).contiguous() for k, v in merged.state_dict().items()}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with replaced_atomically(out) as tmp:
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         for rel in COPIED:
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -108,12 +104,6 @@ def merge(name: str, base: Path, adapter: Path, out: Path, force: bool = False) 
             encoding="utf-8",
         )
         (tmp / IDENTITY_FILE).write_text(json.dumps(identity, indent=2) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     return True, identity
 
 
