@@ -196,7 +196,8 @@ def build_services(config: StackConfig) -> list[Service]:
         ),
         Service(
             "rasa",
-            [str(config.rasa_python), "-m", "rasa", "run", "--model", str(config.model),
+            # `rasa run` with the patches of bot/server (action retries, no empty replies, speed).
+            [str(config.rasa_python), "-m", "bot.server", "run", "--model", str(config.model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
              "--interface", host, "--port", str(ports["rasa"])],
             f"{config.rasa_url}/webhooks/rest/",
