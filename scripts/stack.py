@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+import run_record
 from chat_page import DevTokenIssuer, start_demo_host
+from supervisor import CrashLoop, Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"rasa": 5005, "actions": 5055, "search": 8765, "support": 5056, "web": 8080}
@@ -100,6 +102,10 @@ class Service:
     @property
     def label(self) -> str:
         return LABELS[self.name]
+
+    def exit_code(self) -> int | None:
+        """None while running (or never started), else the exit code (negative: killed by that signal)."""
+        return None if self.process is None else self.process.poll()
 
 
 @dataclass
@@ -193,7 +199,8 @@ def build_services(config: StackConfig) -> list[Service]:
         ),
         Service(
             "rasa",
-            [str(config.rasa_python), "-m", "rasa", "run", "--model", str(config.model),
+            # `rasa run` with the patches of bot/server (action retries, no empty replies, speed).
+            [str(config.rasa_python), "-m", "bot.server", "run", "--model", str(config.model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
              "--interface", host, "--port", str(ports["rasa"])],
             f"{config.rasa_url}/webhooks/rest/",
@@ -224,6 +231,7 @@ class Stack:
         self.services = build_services(config)
         self.web_server: ThreadingHTTPServer | None = None
         self.dev_issuer: DevTokenIssuer | None = None
+        self.run = run_record.RunRecord(launcher=os.getpid())
 
     # --- start-up -----------------------------------------------------------------------------------
     def check_prerequisites(self) -> None:
@@ -235,6 +243,12 @@ class Stack:
             raise StackError(f"No trained model at {config.model}; run 'make train'.")
         if not (config.index_dir / "current").exists():
             raise StackError(f"No course index in {config.index_dir}; run 'make index'.")
+        recorded = run_record.read(config.var_dir)
+        if recorded is not None and run_record.alive(recorded.launcher):
+            raise StackError(
+                f"An assistant started by 'make run' is still running (process {recorded.launcher}); "
+                "stop it with 'make stop' first."
+            )
         wanted = [s.name for s in self.services] + (["web"] if config.demo else [])
         for name in wanted:
             port = config.ports[name]
@@ -252,7 +266,7 @@ class Stack:
                 self._prepare_demo()
             for service in self.services:
                 self._launch(service)
-            self._write_state()  # from here on `make stop` can end a start-up that hangs
+            self._write_record()  # from here on `make stop` can end a start-up that hangs
             self._start_web()
             self._wait_until_ready(timeout)
         except BaseException:
@@ -314,11 +328,26 @@ class Stack:
 
     # --- running ------------------------------------------------------------------------------------
     def watch(self) -> None:
-        """Block until a service dies (raises StackError) or the process is interrupted."""
+        """Block until interrupted; a service that exits is started again (scripts/supervisor.py).
+
+        Raises StackError when a service keeps crashing."""
+        supervisor = self.supervisor(self.echo)
         while True:
-            for service in self.services:
-                self._raise_if_dead(service)
+            try:
+                supervisor.check()
+            except CrashLoop as error:
+                raise StackError(str(error)) from error
             time.sleep(1)
+
+    def supervisor(self, echo: Callable[[str], None]) -> Supervisor[Service]:
+        """A supervisor over these services (``check()`` restarts what exited), keeping the record current."""
+        return Supervisor(
+            services=lambda: list(self.services),
+            launch=self._launch,
+            healthy=lambda service: http_json(service.health_url, timeout=2)[0] == 200,
+            echo=echo,
+            on_restart=self._write_record,
+        )
 
     def say(self, sender: str, text: str, timeout: float = 30) -> list[dict]:
         status, replies = http_json(
@@ -330,51 +359,53 @@ class Stack:
 
     # --- shutdown -----------------------------------------------------------------------------------
     def stop(self) -> None:
+        """Stop everything in order (run_record.STOP_ORDER): the page, the Rasa server, then what it uses.
+
+        The Rasa server never answers without its action server: it is gone before the action server stops.
+        """
         if self.web_server is not None:
             self.web_server.shutdown()
             self.web_server.server_close()
             self.web_server = None
-        running = [s.process for s in self.services if s.process is not None and s.process.poll() is None]
-        for process in running:
-            _signal_group(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for process in running:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(process.pid, signal.SIGKILL)
-                process.wait()
-        self._state_file().unlink(missing_ok=True)
+        for service in sorted(self.services, key=lambda s: run_record.stop_rank(s.name)):
+            self._stop_process(service)
+        run_record.remove_if_own(self.config.var_dir, self.run.run_id)
+
+    @staticmethod
+    def _stop_process(service: Service) -> None:
+        if service.process is not None and service.process.poll() is None:
+            run_record.stop_group(service.process.pid)
+            service.process.wait()  # reaps it (stop_group already waited for the exit)
 
     def stop_service(self, name: str) -> None:
-        """Stop one service (used by tests that restart the Rasa server)."""
-        service = next(s for s in self.services if s.name == name)
+        """Stop one service (used by tests that restart a service)."""
+        self._stop_process(self.service(name))
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL one service's process group, as the kernel's OOM killer would (fault tests)."""
+        service = self.service(name)
         if service.process is not None and service.process.poll() is None:
-            _signal_group(service.process.pid, signal.SIGTERM)
-            try:
-                service.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                _signal_group(service.process.pid, signal.SIGKILL)
-                service.process.wait()
+            _signal_group(service.process.pid, signal.SIGKILL)
+            service.process.wait()
 
     def restart_service(self, name: str, timeout: float = 480.0) -> None:
         self.stop_service(name)
-        service = next(s for s in self.services if s.name == name)
+        service = self.service(name)
         self._launch(service)
+        self._write_record()
         saved, self.services = self.services, [service]
         try:
             self._wait_until_ready(timeout)
         finally:
             self.services = saved
 
-    def _state_file(self) -> Path:
-        return self.config.var_dir / "run" / "stack.json"
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
 
-    def _write_state(self) -> None:
-        state = self._state_file()
-        state.parent.mkdir(parents=True, exist_ok=True)
-        pids = {s.name: s.process.pid for s in self.services if s.process is not None}
-        state.write_text(json.dumps({"launcher": os.getpid(), "services": pids, "ports": self.config.ports}))
+    def _write_record(self) -> None:
+        self.run.services = {s.name: s.process.pid for s in self.services if s.process is not None}
+        self.run.ports = dict(self.config.ports)
+        run_record.write(self.config.var_dir, self.run)
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -382,40 +413,6 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def stop_recorded(var_dir: Path) -> str:
-    """Stop what a `make run` in another terminal started, from its state file."""
-    state_file = var_dir / "run" / "stack.json"
-    if not state_file.exists():
-        return "Nothing to stop: no assistant started by 'make run' is recorded."
-    state = json.loads(state_file.read_text())
-    launcher = state.get("launcher")
-    if launcher:
-        try:
-            os.kill(launcher, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    for pid in state.get("services", {}).values():
-        _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for pid in state.get("services", {}).values():
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
-            _signal_group(pid, signal.SIGKILL)
-    state_file.unlink(missing_ok=True)
-    return "Stopped the assistant's processes."
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -456,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.command == "stop":
-        print(stop_recorded(config.var_dir))
+        print(run_record.stop_recorded(config.var_dir))
         return 0
     return run_forever(config)
 

@@ -59,11 +59,22 @@ def resolve_model_dir(configured: str) -> Path:
 
 
 def token_features(encoded: Encoded, tokens: list[Token]) -> np.ndarray:
-    """Per token: mean of the word pieces whose character span overlaps the token (zeros if none)."""
+    """Per token: mean of the word pieces whose character span overlaps the token (zeros if none).
+
+    Pieces come in text order, so the overlapping ones are found by binary search: linear in the message
+    length (comparing every token with every piece took minutes of CPU for a 200,000-character message).
+    """
     features = np.zeros((len(tokens), encoded.pieces.shape[1]), dtype=np.float32)
+    spans = np.asarray(encoded.spans, dtype=np.int64).reshape(-1, 2)
+    starts, ends = spans[:, 0], spans[:, 1]
+    in_order = bool(np.all(np.diff(starts) >= 0) and np.all(np.diff(ends) >= 0))
     for row, token in enumerate(tokens):
-        rows = [i for i, (start, end) in enumerate(encoded.spans) if start < token.end and end > token.start]
-        if rows:
+        if in_order:
+            first = int(np.searchsorted(ends, token.start, side="right"))
+            rows = np.arange(first, int(np.searchsorted(starts, token.end, side="left")))
+        else:
+            rows = np.flatnonzero((starts < token.end) & (ends > token.start))
+        if rows.size:
             features[row] = encoded.pieces[rows].mean(axis=0)
     return features
 

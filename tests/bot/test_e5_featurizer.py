@@ -147,3 +147,41 @@ def test_missing_onnx_export_names_make_setup(tmp_path: Path) -> None:
     config = {**E5Featurizer.get_default_config(), "onnx_dir": str(tmp_path / "no-export")}
     with pytest.raises(E5ModelMissing, match="ONNX export missing.*make setup"):
         E5Featurizer.create(config, Mock(), Mock(), Mock(node_name="e5_featurizer"))
+
+
+# --- memory and time bounded whatever a message contains (issue 14: one 200,000-character message made the
+# Rasa server grow to 23 GB) ---------------------------------------------------------------------------------
+
+
+def _overlap_features(encoded, tokens) -> np.ndarray:
+    """The definition: per token, the mean of the pieces whose span overlaps it (zeros if none)."""
+    rows = np.zeros((len(tokens), encoded.pieces.shape[1]), dtype=np.float32)
+    for row, token in enumerate(tokens):
+        hits = [i for i, (start, end) in enumerate(encoded.spans) if start < token.end and end > token.start]
+        if hits:
+            rows[row] = encoded.pieces[hits].mean(axis=0)
+    return rows
+
+
+def test_token_features_follow_the_piece_overlaps(featurizer):
+    from bot.nlu.e5_featurizer import token_features
+
+    text = "Die Gleichstellungsbeauftragte berät vertraulich, z.B. zu TVöD-Fragen (§ 12) – 3.500 €!  Danke."
+    message = tokenized([text])[0]
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    encoded = featurizer.encoder.encode([text])[0]
+    assert np.allclose(token_features(encoded, tokens), _overlap_features(encoded, tokens))
+
+
+def test_message_cache_stays_within_its_byte_budget(featurizer):
+    from bot.nlu.e5_encoder import CachedEncoder, size_of
+
+    budget = 200_000
+    cache = CachedEncoder(featurizer.encoder.encoder, max_bytes=budget)
+    texts = [f"Ich suche einen Kurs Nummer {n} zu Excel" for n in range(40)] + ["Haushalt " * 400]
+    for text in texts:
+        assert len(cache.encode([text])) == 1
+    held = sum(size_of(encoded) + len(text) for text, encoded in cache._cache.items())
+    assert held == cache._bytes <= budget
+    assert texts[-1] not in cache._cache  # one message larger than the whole budget is not kept
+    assert 0 < len(cache._cache) < 40  # the oldest short ones were dropped to make room

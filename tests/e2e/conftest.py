@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_module  # noqa: E402
+from supervisor import Supervisor  # noqa: E402
 from widget_browser import small_catalog  # noqa: E402
 
 SUPPORT_TOKEN = "e2e-test-token"
@@ -60,6 +62,14 @@ class RunningStack:
 
     def restart_service(self, name: str) -> None:
         self._stack.restart_service(name)
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL one service, as the kernel's OOM killer would."""
+        self._stack.kill_service(name)
+
+    def supervisor(self, echo: Callable[[str], None]) -> Supervisor[stack_module.Service]:
+        """The supervisor `make run` runs (scripts/supervisor.py) over this stack; call its ``check()``."""
+        return self._stack.supervisor(echo)
 
     @staticmethod
     def new_sender() -> str:
