@@ -50,20 +50,39 @@ FORMAT_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for fmt in _ANSWER_ORDER
 ]
 _FORMAT_WORD_PATTERNS = {fmt: re.compile(umlaut_regex(FORMAT_WORDS[fmt])) for fmt in FORMATS}
-# Word stems in an answer to the level question ("Aufbaukurs", "für Profis", "Grundlagen").
-# Stems at the start of a word: "vielleicht" is no "leicht".
-LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+# Word stems naming a level. Outright ones ("für Fortgeschrittene", "Anfänger") are a wish anywhere;
+# hints ("Grundlagen", "Aufbaukurs", "was Leichtes") only when nothing outright is said: "nur für
+# Fortgeschrittene, die Grundlagen haben wir" asks for Fortgeschrittene. Stems at the start of a word:
+# "vielleicht" is no "leicht". "Aufbau von Bescheiden" is a topic, "Aufbaukurs" a level.
+_LEVEL_CUES: list[tuple[str, str, str]] = [
     (
         "einsteiger",
-        re.compile(
-            r"\b(?:"
-            + umlaut_regex(r"einst|anf{ae}ng|af{ae}ng|grundlage|basis|neuling|leicht|einf{ue}hr")
-            + ")"
-        ),
+        r"einsteig|einstieg|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)",
+        r"grundlage|basis|leicht(?!e[nr]? sprache)|einf{ue}hr|ohne vorkenntnis",
     ),
-    ("fortgeschritten", re.compile(r"\b(?:fortgeschr|aufbau|vertief|mittel)")),
-    ("experte", re.compile(r"\b(?:expert|profi|spezialist|vertieft)")),
+    (
+        "fortgeschritten",
+        r"fortgeschr",
+        r"aufbau(?:kurs|seminar|modul|stufe|end)|vertiefung|mittelstufe|mittlere[ns]? (?:niveau|stufe|level)",
+    ),
+    ("experte", r"expert(?!ise)|profis?\b|spezialist", r"vertieft"),
 ]
+LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    (level, re.compile(rf"\b(?:{umlaut_regex(outright)})"), re.compile(rf"\b(?:{umlaut_regex(hint)})"))
+    for level, outright, hint in _LEVEL_CUES
+]
+# A level word that is denied or already behind the person: "kein Anfänger", "nichts für Einsteiger",
+# "die Grundlagen haben wir", "Grundlagen kenne ich schon", "über die Grundlagen hinaus".
+_DENIED_BEFORE = re.compile(
+    umlaut_regex(r"\b(?:kein\w*|nicht(?:s)?(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$")
+)
+_DENIED_AFTER = re.compile(
+    umlaut_regex(
+        r"^\w*\s+(?:haben wir|habe ich|hab ich|hab i|kenne? ich|kennen wir|kann ich|k{oe}nnen wir|"
+        r"sitzen|sitzt|sind (?:da|bekannt|vorhanden)|hinaus|mehr\b|bin ich nicht|sind wir nicht)"
+    )
+)
+
 _NO_PREFERENCE = re.compile(
     umlaut_regex(
         r"\b(egal|keine?n?|nein|beliebig|gleich|alles|wurscht|wumpe|ohne|{ue}berspring|wei{ss} nicht)\b"
@@ -107,9 +126,27 @@ def format_in_answer(text: str) -> str | None:
     return _first(text, FORMAT_ANSWER_PATTERNS)
 
 
-def level_in_answer(text: str) -> str | None:
-    """The level a (lower-case) answer to the level question names, or None."""
-    return _first(text, LEVEL_ANSWER_PATTERNS)
+def _named_levels(text: str, which: int) -> list[str]:
+    """Levels named outright (``which`` 1) or hinted at (2), in text order, without denied ones."""
+    found: list[tuple[int, str]] = []
+    for entry in LEVEL_ANSWER_PATTERNS:
+        level, pattern = entry[0], entry[which]
+        for match in pattern.finditer(text):
+            before = text[max(0, match.start() - 24) : match.start()]
+            after = text[match.start() :][:48]
+            if _DENIED_BEFORE.search(before) or _DENIED_AFTER.search(after):
+                continue
+            found.append((match.start(), level))
+    return [level for _, level in sorted(found)]
+
+
+def level_in_answer(text: str, explicit_only: bool = False) -> str | None:
+    """The level a (lower-case) message names, or None: a level named outright first ("für Fortgeschrittene"),
+    otherwise a hint ("Grundlagen", "Aufbaukurs") unless ``explicit_only``; denied words do not count."""
+    named = _named_levels(text, 1)
+    if not named and not explicit_only:
+        named = _named_levels(text, 2)
+    return named[0] if named else None
 
 
 def no_preference(text: str) -> bool:

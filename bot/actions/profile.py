@@ -34,7 +34,7 @@ from bot.actions.parsing import (
 )
 from german.folding import fold
 from german.quantities import cost_wish, duration_wish
-from german.vocabulary import format_wish, level_in_answer
+from german.vocabulary import LEVELS, format_wish, level_in_answer
 
 REQUESTED_SLOT = "requested_slot"
 # Intents whose message states a need in its own words.
@@ -242,22 +242,32 @@ class ValidateProfileForm(FormValidationAction):
     def extract_level_pref(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A level wish the NLU did not tag ("Expertenlevel bitte"), in a refinement or a short answer only:
-        inside a longer message level words are often part of the topic."""
+        """A level wish the NLU did not tag: named outright ("gibt's was für Anfänger?") in any message, a
+        hint ("eher Grundlagen", "Aufbaukurs") in a refinement or a short answer only: inside a longer
+        message such words are often part of the topic ("Grundlagen der Doppik")."""
         text = _text(tracker)
         short = len(text.split()) <= MAX_SHORT_WISH_WORDS
         tagged = tracker.get_slot("level_pref") != slot_before_message(tracker, "level_pref")
         if text.startswith("/") or tagged:
             return {}
-        if _intent(tracker) != "refine" and not short:
-            return {}
-        level = level_in_answer(fold(text))
+        level = level_in_answer(fold(text), explicit_only=_intent(tracker) != "refine" and not short)
         return {"level_pref": level} if level else {}
 
     def validate_level_pref(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"level_pref": normalize_level(slot_value)}
+        """The tagged word read in its sentence: "für Fortgeschrittene, die Grundlagen haben wir" is no
+        wish for Einsteiger*innen even if the NLU tagged "Grundlagen"."""
+        level = normalize_level(slot_value)
+        text = _text(tracker)
+        if level in LEVELS and not text.startswith("/"):
+            short = len(text.split()) <= MAX_SHORT_WISH_WORDS
+            outright = _intent(tracker) != "refine" and not short
+            in_sentence = level_in_answer(fold(text), explicit_only=outright)
+            if in_sentence is None:
+                return {"level_pref": slot_before_message(tracker, "level_pref")}
+            level = in_sentence
+        return {"level_pref": level}
 
 
     def extract_max_cost_eur(

@@ -189,3 +189,32 @@ def test_level_stems_count_at_the_start_of_a_word_only():
     assert level_in_answer("und vielleicht noch was dazu") is None  # "vielleicht" is no "leicht"
     assert level_in_answer("eher was leichtes") == "einsteiger"
     assert level_in_answer("für afänger bitte") == "einsteiger"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A level named outright wins over a hint; what the person already has is no wish.
+        ("nur angebote für fortgeschrittene, die grundlagen haben wir.", "fortgeschritten"),
+        ("grundlagen kenne ich schon, eher vertiefung", "fortgeschritten"),
+        ("ich bin kein anfänger mehr", None),
+        ("nichts für einsteiger bitte", None),
+        # Topic words that only look like levels.
+        ("wissen auffrischen, vor allem anhörung, ermessen und den aufbau von bescheiden", None),
+        ("einstellungsgespräche führen", None),
+        ("anforderungsprofil schreiben", None),
+        ("leichte sprache", None),
+        ("expertise im vergaberecht", None),
+        ("gibt's do ebbes für afänger?", "einsteiger"),
+        ("einsteiger, ich fang grad an", "einsteiger"),
+        ("ein grundlagenkurs excel", "einsteiger"),
+    ],
+)
+def test_level_read_in_its_sentence(text, level):
+    assert level_in_answer(text) == level
+
+
+def test_hints_need_a_short_answer_or_a_refinement():
+    # In a longer message "Grundlagen" is usually the topic ("Grundlagen der Doppik"), "Anfänger" never is.
+    assert level_in_answer("ich suche was zu den grundlagen der doppik", explicit_only=True) is None
+    assert level_in_answer("ich suche was zur doppik für anfänger", explicit_only=True) == "einsteiger"
