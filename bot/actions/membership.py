@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -349,6 +349,26 @@ class ValidateMembershipForm(FormValidationAction):
         return {SLOT: None}
 
 
+def answered_cost_last_turn(events: list[dict[str, Any]]) -> bool:
+    """The assistant's reply to the previous message was a share calculation (``action_membership_cost``):
+    "Und wenn's 2001 sind?" right after it asks for another count, not about an unknown topic."""
+    users = 0
+    for event in reversed(events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "action" and event.get("name") == "action_membership_cost":
+            return True
+    return False
+
+
+def _answer_cost(dispatcher: CollectingDispatcher, count: int) -> None:
+    variables = quote(load_terms(), count)
+    response = "utter_membership_cost_single" if variables["shares"] == 1 else "utter_membership_cost"
+    dispatcher.utter_message(response=response, **variables)
+
+
 class ActionMembershipCost(Action):
     """Answers the share tier and amount for the employee count in the slot (or the latest message)."""
 
@@ -366,20 +386,28 @@ class ActionMembershipCost(Action):
         if count is None:
             dispatcher.utter_message(response="utter_ask_employee_count")
             return [SlotSet(SLOT, None)]
-        variables = quote(load_terms(), count)
-        response = "utter_membership_cost_single" if variables["shares"] == 1 else "utter_membership_cost"
-        dispatcher.utter_message(response=response, **variables)
+        _answer_cost(dispatcher, count)
         return [SlotSet(SLOT, None)]
 
 
 class ActionMembershipUnknown(Action):
-    """'Das weiß ich leider nicht' for topics the sources do not cover (termination, statute, fees...)."""
+    """'Das weiß ich leider nicht' for topics the sources do not cover (termination, statute, fees...); the
+    rules follow it with the offer to hand over to the support team.
+
+    Right after a share calculation, a message with another count and no unknown topic ("Und wenn's 2001
+    sind?") is answered with that count's tier instead, and the handoff offer is skipped."""
 
     def name(self) -> str:
         return "action_membership_unknown"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        topic = detect_unknown_topic(load_terms(), tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        topic = detect_unknown_topic(load_terms(), text)
+        if topic is None and answered_cost_last_turn(tracker.events):
+            parsed = _message_count(tracker)
+            if parsed.ok and parsed.value is not None:
+                _answer_cost(dispatcher, parsed.value)
+                return [SlotSet(SLOT, None), FollowupAction("action_listen")]
         if topic is None:
             dispatcher.utter_message(response="utter_membership_unknown")
         else:

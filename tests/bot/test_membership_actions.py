@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from membership_support_helpers import load_domain, make_tracker, responses, slot_events
+from membership_support_helpers import (
+    bot_event,
+    load_domain,
+    make_tracker,
+    responses,
+    slot_events,
+    user_event,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.membership import ActionMembershipCost, ActionMembershipUnknown, ValidateMembershipForm
@@ -162,3 +169,48 @@ async def test_what_membership_costs_still_asks_for_the_number():
     dispatcher = CollectingDispatcher()
     ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_ask_employee_count"]
+
+
+def _after_a_cost_answer() -> list[dict]:
+    """History: "wir haben genau 50 Beschäftigte" answered by the calculator."""
+    return [
+        user_event("Mitgliedschaft: wir haben genau 50 Beschäftigte. Wie viele?", "ask_membership_cost"),
+        {"event": "action", "name": "membership_form"},
+        {"event": "action", "name": "action_membership_cost"},
+        bot_event("Bei 50 Beschäftigten zeichnet Ihre Kommune 1 Geschäftsanteil (1.000 €)."),
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "shares"),
+    [
+        ("Und wenn zum 1.1. eine Stelle dazukommt, also 51?", 2),
+        ("Und wenn's 2001 sind? Wir kratzen da an der Grenze", 6),
+    ],
+)
+def test_another_count_right_after_a_cost_answer_gets_its_tier_not_the_unknown_answer(text, shares):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "membership_unknown", history=_after_a_cost_answer())
+    events = ActionMembershipUnknown().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_membership_cost"]
+    assert dispatcher.messages[0]["shares"] == shares
+    # No "Soll ich Ihre Frage an das Support-Team weitergeben?" after a real answer.
+    assert [e["name"] for e in events if e["event"] == "followup"] == ["action_listen"]
+
+
+def test_unknown_topic_after_a_cost_answer_is_still_unknown():
+    dispatcher = CollectingDispatcher()
+    text = "Und wie lange ist die Kündigungsfrist bei 51?"
+    tracker = make_tracker(text, "membership_unknown", history=_after_a_cost_answer())
+    events = ActionMembershipUnknown().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_membership_unknown_topic"]
+    assert not [e for e in events if e.get("event") == "followup"]
+
+
+def test_a_number_without_a_cost_answer_before_it_is_no_employee_count():
+    dispatcher = CollectingDispatcher()
+    ActionMembershipUnknown().run(
+        dispatcher, make_tracker("Sind schon über 100 Kommunen dabei?", "membership_unknown"), DOMAIN
+    )
+    assert responses(dispatcher) == ["utter_membership_unknown"]
