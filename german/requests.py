@@ -70,6 +70,7 @@ also ah oh äh uebrigens {ue}brigens bissl bisschen bissel bi{ss}chen sowieso eb
 neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre wär wären super gut gute
 toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
 zuständig zustaendig tätig beschäftigt verantwortlich
+dr de d'
 """
 
 
@@ -93,7 +94,7 @@ ROLE_WORD = re.compile(
         r"k{ae}mmerei|k{ae}mmerer\w*|\w*sachbearbeit\w*|\w*leitung|\w*leiter(?:in)?|\w*beauftragte[rn]?|"
         r"\w*koordinator(?:in)?|\w*anw{ae}rter(?:in)?|azubis?|auszubildende[rn]?|\w*fachangestellte[rn]?|"
         r"beamt\w*|\w*beamter|\w*beamtin|admins?|administrator(?:in)?|assistenz|\w*referent(?:in)?|"
-        r"hausmeister(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
+        r"hausmei(?:s|sch)ter(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
         r"pr{ue}fer(?:in)?|\w*feuerwehr|\w*arbeiter(?:in)?|\w*managerin|\w*manager|verwaltungswirt\w*|\w*fachwirt\w*|"
         r"\w*lehrjahr|praxisabschnitt\w*|\w*semester)"
     ),

@@ -167,6 +167,7 @@ def test_role_spans_of_the_nlu_are_no_part_of_the_need():
         ),
         ("Ich leite zum ersten Mal ein Projekt", None),
         ("Wir strukturieren das Jugendamt gerade um", None),
+        ("I bin dr Hausmeischter an dr Grundschul.", "dr Hausmeischter an dr Grundschul"),  # Schwäbisch
     ],
 )
 def test_the_role_a_sentence_states(text, role):
@@ -200,3 +201,7 @@ def test_no_topic_is_taken_from_a_clause_that_does_not_open_the_sentence_with_to
     needs = needs_in_message(text)
     assert len(needs) <= 1
     assert all(is_description(n) for n in needs)
+
+
+def test_a_role_in_dialect_is_no_need():
+    assert needs_in_message("I bin dr Hausmeischter an dr Grundschul.") == []
