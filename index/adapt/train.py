@@ -285,11 +285,14 @@ def save_adapter(enc: TopLayerEncoder, out: Path, info: dict) -> None:
     """The LoRA weights and peft's config (``adapter_model.safetensors``, ``adapter_config.json``) + info."""
     out.mkdir(parents=True, exist_ok=True)
     enc.model.save_pretrained(str(out))
+    # peft records the base model's absolute path; the merge loads the base itself, so keep the file portable.
+    config_file = out / "adapter_config.json"
+    adapter_config = json.loads(config_file.read_text(encoding="utf-8"))
+    adapter_config["base_model_name_or_path"] = "multilingual-e5-small"
+    config_file.write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (out / TRAINING_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    readme = out / "README.md"
-    if readme.exists():
-        return
-    readme.write_text(
+    # peft writes a model-card template (README.md) full of placeholders; ours replaces it.
+    (out / "README.md").write_text(
         "# LoRA adapter of multilingual-e5-small for the municipal course search\n\n"
         "Made by `make adapt` (`python -m index.adapt.train`), merged into the base model at setup\n"
         "(`python -m index.adapt.merge`). Training data, configuration and timings: `kc_training.json`;\n"
