@@ -141,7 +141,21 @@ def cost_wish(text: str, cue_needed: bool = False) -> str | None:
     return None
 
 
+# "Mehr als 8 Stunden kann ich dafür nicht freimachen": the limit said the other way round.
+_DURATION_LIMIT_DENIED = re.compile(
+    umlaut_regex(
+        r"(?:mehr|l{ae}nger)\s+als\s+(?P<amount>(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?"
+        r"(?:stunden?|std\.?|tage?n?|wochen?|minuten?))(?=[^.!?]{0,50}\b(?:nicht|nich|net|kaum|keine?)\b)"
+    )
+)
+
+
 def duration_wish(text: str) -> str | None:
-    """The duration limit a chat message asks for ("nicht mehr als 20 Stunden"), or None."""
-    limit = _DURATION_LIMIT.search(text.lower())
-    return limit.group(0) if limit else None
+    """The duration limit a chat message asks for ("nicht mehr als 20 Stunden"), or None; "mehr als 8
+    Stunden kann ich nicht" comes back as "höchstens 8 stunden"."""
+    low = text.lower()
+    limit = _DURATION_LIMIT.search(low)
+    if limit:
+        return limit.group(0)
+    denied = _DURATION_LIMIT_DENIED.search(low)
+    return f"höchstens {denied.group('amount')}" if denied else None

@@ -178,6 +178,32 @@ _NO_FORMAT_PREFERENCE = re.compile(
     umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b.{0,30}\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
                  r"\b(?:format|online|pr{ae}senz)\b.{0,30}\b(?:egal|gleich|wurscht|beliebig)\b")
 )
+# A format word that describes something else is part of the topic: "hybride Besprechungen",
+# "Online-Terminvergabe", "digitale Abläufe" (an inflected adjective or the first part of a compound before a
+# noun that is no learning offer). "Online-Seminar", "hybride Kurse" stay wishes.
+_OFFER_NOUN = re.compile(
+    umlaut_regex(
+        r"(?:kurs|seminar|schulung|fortbildung|weiterbildung|angebot|format|training|veranstaltung|workshop|"
+        r"lehrg{ae}ng|lehrgang|variante|version|lernen|modul|unterricht|teilnahme|selbstlern|"
+        r"learning|live)"
+    )
+)
+_FORMAT_ADJECTIVE = re.compile(r"(?:hybrid|digital|virtuell)(?:e|en|er|es|em)")
+_NEXT_WORD = re.compile(r"^(-|\s+)([\w-]+)")
+
+
+def describes_other_noun(word: str, after: str) -> bool:
+    """The format word is an adjective ("hybride Besprechungen") or the first part of a compound
+    ("Online-Terminvergabe") of a noun that is no learning offer."""
+    following = _NEXT_WORD.match(after)
+    if following is None:
+        return False
+    joiner, noun = following.groups()
+    if joiner != "-" and not _FORMAT_ADJECTIVE.fullmatch(word):
+        return False
+    return not _OFFER_NOUN.match(noun)
+
+
 # Format words that are a wish wherever they stand in a chat message.
 _UNAMBIGUOUS = {
     "praesenz": re.compile(umlaut_regex(r"pr{ae}senz\w*")),
@@ -203,6 +229,8 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
                 continue
             before, after = low[max(0, match.start() - 40): match.start()], low[match.end(): match.end() + 30]
             if _NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after):
+                continue
+            if describes_other_noun(match.group(), after):
                 continue
             unambiguous = fmt in _UNAMBIGUOUS and _UNAMBIGUOUS[fmt].fullmatch(match.group())
             cued = _WISH_BEFORE.search(before) or _WISH_AFTER.search(after)

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from german.folding import fold
 from german.numbers import parse_number
 from german.phrases import FILLER, NUMBER_GROUP, PREFERENCE_PATTERNS
-from german.vocabulary import LEVELS
+from german.vocabulary import LEVELS, describes_other_noun
 
 SOFT_BONUS = 0.2
 SHORT_HOURS = 8.0
@@ -38,7 +39,11 @@ def parse_preferences(query: str) -> ParsedQuery:
     parsed = ParsedQuery(text=query)
     text = query
     for pattern, kind, key, value in PREFERENCE_PATTERNS:
+        kept: list[re.Match[str]] = []
         for m in list(pattern.finditer(text)):
+            if key == "format" and describes_other_noun(fold(m.group(0).split()[-1]), fold(text[m.end() :])):
+                continue  # "hybride Besprechungen" is the topic, not a wish
+            kept.append(m)
             parsed.phrases.append(m.group(0))
             val = parse_number(m.group(1)) if value == NUMBER_GROUP else value
             if kind == "hard":
@@ -49,7 +54,8 @@ def parse_preferences(query: str) -> ParsedQuery:
                 parsed.soft[key] = min(parsed.soft.get(key, math.inf), val)
             elif key not in parsed.hard:
                 parsed.soft.setdefault(key, val)
-        text = pattern.sub(" ", text)
+        for m in reversed(kept):
+            text = text[: m.start()] + " " + text[m.end() :]
     stripped = re.sub(r"\s+", " ", text).strip(" ,.;:!?-")
     if parsed.phrases:
         # Only stopword-like leftovers ("Ich suche einen Kurs ...")? Then there is no topic.

@@ -256,18 +256,8 @@ class ValidateProfileForm(FormValidationAction):
     def validate_level_pref(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The tagged word read in its sentence: "für Fortgeschrittene, die Grundlagen haben wir" is no
-        wish for Einsteiger*innen even if the NLU tagged "Grundlagen"."""
-        level = normalize_level(slot_value)
-        text = _text(tracker)
-        if level in LEVELS and not text.startswith("/"):
-            short = len(text.split()) <= MAX_SHORT_WISH_WORDS
-            outright = _intent(tracker) != "refine" and not short
-            in_sentence = level_in_answer(fold(text), explicit_only=outright)
-            if in_sentence is None:
-                return {"level_pref": slot_before_message(tracker, "level_pref")}
-            level = in_sentence
-        return {"level_pref": level}
+        """The tagged word read in its sentence (``level_said``)."""
+        return {"level_pref": level_said(tracker, slot_value)}
 
 
     def extract_max_cost_eur(
@@ -285,7 +275,12 @@ class ValidateProfileForm(FormValidationAction):
     def extract_max_duration_hours(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A duration limit the NLU did not tag ("nicht mehr als 20 Stunden insgesamt")."""
+        """A duration limit in words ("nicht mehr als 20 Stunden insgesamt"). A limit with a number wins over
+        what the NLU tagged in the same message: in "etwas Kurzes, maximal 4 Stunden" it tags "Kurzes"."""
+        text = _text(tracker)
+        limit = None if text.startswith("/") else duration_wish(text)
+        if limit:
+            return {"max_duration_hours": limit}
         return self._untagged(tracker, "max_duration_hours", lambda text, cue_needed: duration_wish(text))
 
     def validate_max_duration_hours(
@@ -301,6 +296,21 @@ class ValidateProfileForm(FormValidationAction):
             return {}
         said = wish(text, cue_needed=_intent(tracker) != "refine")
         return {slot: said} if said else {}
+
+
+def level_said(tracker: Tracker, slot_value: Any) -> Any:
+    """The level wish of ``slot_value`` (the slot after the entity mapping) read in the latest message: "nur
+    für Fortgeschrittene, die Grundlagen haben wir" is no wish for Einsteiger*innen even if the NLU tagged
+    "Grundlagen" (and the slot took it). A level the sentence does not confirm leaves the slot as it was
+    before the message. Values from earlier messages, payloads and "egal" pass unchanged."""
+    level = normalize_level(slot_value)
+    text = _text(tracker)
+    before = slot_before_message(tracker, "level_pref")
+    if level not in LEVELS or text.startswith("/") or slot_value == before:
+        return level
+    short = len(text.split()) <= MAX_SHORT_WISH_WORDS
+    in_sentence = level_in_answer(fold(text), explicit_only=_intent(tracker) != "refine" and not short)
+    return in_sentence if in_sentence is not None else normalize_level(before)
 
 
 def slot_before_message(tracker: Tracker, name: str) -> Any:

@@ -38,7 +38,7 @@ from bot.actions.parsing import (
     real_skills,
     shown_values,
 )
-from bot.actions.profile import without_unsure_entities
+from bot.actions.profile import level_said, without_unsure_entities
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def _normalised_preferences(
     events: list[EventType] = []
     parsers = {
         "format_pref": normalize_format,
-        "level_pref": normalize_level,
+        "level_pref": lambda v: level_said(tracker, v),
         "max_cost_eur": lambda v: parse_cost_eur(v, shown_values(last_results, "cost_eur")),
         "max_duration_hours": lambda v: parse_duration_hours(v, shown_values(last_results, "duration_hours")),
     }

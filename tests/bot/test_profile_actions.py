@@ -182,6 +182,41 @@ async def test_an_untagged_level_in_a_short_answer_is_taken(make_tracker, dispat
 
 
 @pytest.mark.asyncio
+async def test_a_tagged_hint_is_read_in_its_sentence(make_tracker, dispatcher, domain):
+    text = "Bitte bei beiden Themen nur Angebote für Fortgeschrittene, die Grundlagen haben wir."
+    tracker = _message(
+        make_tracker, text, "refine",
+        entities=[_entity(text, "level", "Grundlagen")],
+        slots={"skill_gaps": ["Vergaberecht", "Informationssicherheit"]},
+        set_now={"level_pref": "einsteiger"},  # the synonym of the tagged "Grundlagen"
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["level_pref"] == "fortgeschritten"
+
+
+@pytest.mark.asyncio
+async def test_a_tagged_level_the_sentence_does_not_say_is_dropped(make_tracker, dispatcher, domain):
+    text = "Ich möchte mein Wissen auffrischen, vor allem den Aufbau von Bescheiden."
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap",
+        entities=[_entity(text, "level", "Aufbau")], set_now={"level_pref": "fortgeschritten"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["level_pref"] is None  # as before the message: no wish invented
+
+
+@pytest.mark.asyncio
+async def test_a_number_limit_wins_over_a_tagged_short(make_tracker, dispatcher, domain):
+    text = "Gerne etwas Kurzes, maximal 4 Stunden."
+    tracker = _message(
+        make_tracker, text, "refine", entities=[_entity(text, "duration", "Kurzes")],
+        slots={"skill_gaps": ["Leichte Sprache"]}, set_now={"max_duration_hours": "Kurzes"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["max_duration_hours"] == "maximal 4 stunden"
+
+
+@pytest.mark.asyncio
 async def test_problem_told_next_to_the_role_is_the_need(make_tracker, dispatcher, domain):
     text = "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut"
     tracker = _message(

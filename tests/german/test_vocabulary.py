@@ -144,6 +144,11 @@ def test_filler_words_leave_no_topic():
         ("Wir sollen bald alles digital machen und ich komme nicht mit", True, None),
         ("Das Ganze dann aber online, gell", True, "online"),
         ("lieber digital", False, "online"),
+        # a format word describing something that is no course is the topic
+        ("Ich organisiere hybride Besprechungen, halb im Raum, halb in Teams.", False, None),
+        ("Wir stellen gerade auf Online-Terminvergabe um", False, None),
+        ("gerne hybride Kurse", True, "blended"),
+        ("Online-Seminar zu Excel bitte", True, "online"),
     ],
 )
 def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
@@ -175,6 +180,10 @@ def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
         ("nicht mehr als 20 Stunden insgesamt und online", "nicht mehr als 20 stunden"),
         ("Höchstens drei Stunden, mehr Zeit hab ich nicht", "höchstens drei stunden"),
         ("Wir sind seit zwei Tagen dran", None),
+        # the limit said the other way round
+        ("Mehr als 8 Stunden kann ich dafür nicht freimachen.", "höchstens 8 stunden"),
+        ("Ich habe mehr als 10 Jahre Erfahrung", None),
+        ("Kurse mit mehr als 8 Stunden sind mir recht", None),
     ],
 )
 def test_duration_limit_asked_for_in_a_chat_message(text, said):

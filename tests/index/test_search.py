@@ -37,7 +37,15 @@ def test_preference_phrases_are_recognised_and_stripped(query, soft, hard, text)
     assert parsed.text == text
 
 
-@pytest.mark.parametrize("query", ["Onlinezugangsgesetz", "Online-Zugangsgesetz umsetzen", "Kurzarbeit"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Onlinezugangsgesetz",
+        "Online-Zugangsgesetz umsetzen",
+        "Kurzarbeit",
+        "hybride Besprechungen moderieren",  # meetings that are hybrid, not a hybrid course
+    ],
+)
 def test_topic_words_are_not_mistaken_for_preferences(query):
     parsed = parse_preferences(query)
     assert parsed.soft == {} and parsed.hard == {} and parsed.text == query
