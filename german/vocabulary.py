@@ -62,7 +62,7 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
     ),
     (
         "fortgeschritten",
-        r"fortgeschr",
+        r"fortgeschr|f{ue}r\s+erfahrene",
         r"aufbau(?:kurs|seminar|modul|stufe|end)|vertiefung|mittelstufe|mittlere[ns]? (?:niveau|stufe|level)",
     ),
     ("experte", r"expert(?!ise)|profis?\b|spezialist", r"vertieft"),

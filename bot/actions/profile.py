@@ -301,15 +301,15 @@ class ValidateProfileForm(FormValidationAction):
 def level_said(tracker: Tracker, slot_value: Any) -> Any:
     """The level wish of ``slot_value`` (the slot after the entity mapping) read in the latest message: "nur
     für Fortgeschrittene, die Grundlagen haben wir" is no wish for Einsteiger*innen even if the NLU tagged
-    "Grundlagen" (and the slot took it). A level the sentence does not confirm leaves the slot as it was
-    before the message. Values from earlier messages, payloads and "egal" pass unchanged."""
+    "Grundlagen" (and the slot took it). A level the sentence does not confirm ("Aufbau von Bescheiden")
+    leaves the slot as it was before the message; a hint the NLU tagged counts ("ein paar Grundlagen in
+    Gebärdensprache"). Values from earlier messages, payloads and "egal" pass unchanged."""
     level = normalize_level(slot_value)
     text = _text(tracker)
     before = slot_before_message(tracker, "level_pref")
     if level not in LEVELS or text.startswith("/") or slot_value == before:
         return level
-    short = len(text.split()) <= MAX_SHORT_WISH_WORDS
-    in_sentence = level_in_answer(fold(text), explicit_only=_intent(tracker) != "refine" and not short)
+    in_sentence = level_in_answer(fold(text))
     return in_sentence if in_sentence is not None else normalize_level(before)
 
 

@@ -206,6 +206,17 @@ async def test_a_tagged_level_the_sentence_does_not_say_is_dropped(make_tracker,
 
 
 @pytest.mark.asyncio
+async def test_a_tagged_hint_in_a_long_message_counts(make_tracker, dispatcher, domain):
+    text = "Gibt es Kurse, wo man zumindest ein paar Grundlagen in Gebärdensprache lernt?"
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap",
+        entities=[_entity(text, "level", "Grundlagen")], set_now={"level_pref": "einsteiger"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["level_pref"] == "einsteiger"
+
+
+@pytest.mark.asyncio
 async def test_a_number_limit_wins_over_a_tagged_short(make_tracker, dispatcher, domain):
     text = "Gerne etwas Kurzes, maximal 4 Stunden."
     tracker = _message(

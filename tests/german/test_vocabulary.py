@@ -217,6 +217,8 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("gibt's do ebbes für afänger?", "einsteiger"),
         ("einsteiger, ich fang grad an", "einsteiger"),
         ("ein grundlagenkurs excel", "einsteiger"),
+        ("jahresabschluss doppik, für erfahrene prüfer", "fortgeschritten"),
+        ("kann ich mehr über kurs 4 erfahren?", None),
     ],
 )
 def test_level_read_in_its_sentence(text, level):
