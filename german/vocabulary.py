@@ -57,7 +57,8 @@ _FORMAT_WORD_PATTERNS = {fmt: re.compile(umlaut_regex(FORMAT_WORDS[fmt])) for fm
 _LEVEL_CUES: list[tuple[str, str, str]] = [
     (
         "einsteiger",
-        r"einsteig|einstieg|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)",
+        r"einsteig|einstieg|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
+        r"(?:keine\w*|ohne)\s+vorkenntnis",
         r"grundlage|basis|leicht(?!e[nr]? sprache)|einf{ue}hr|ohne vorkenntnis",
     ),
     (
@@ -140,10 +141,19 @@ def _named_levels(text: str, which: int) -> list[str]:
     return [level for _, level in sorted(found)]
 
 
+# "aber nicht für Anfänger", "nichts für Einsteiger": more than the basics is wished.
+_NOT_FOR_BEGINNERS = re.compile(
+    umlaut_regex(r"\bnicht(?:s)?\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)")
+)
+
+
 def level_in_answer(text: str, explicit_only: bool = False) -> str | None:
     """The level a (lower-case) message names, or None: a level named outright first ("für Fortgeschrittene"),
-    otherwise a hint ("Grundlagen", "Aufbaukurs") unless ``explicit_only``; denied words do not count."""
+    otherwise a hint ("Grundlagen", "Aufbaukurs") unless ``explicit_only``; denied words do not count, but
+    "nicht für Anfänger" asks for Fortgeschrittene."""
     named = _named_levels(text, 1)
+    if not named and _NOT_FOR_BEGINNERS.search(text):
+        return "fortgeschritten"
     if not named and not explicit_only:
         named = _named_levels(text, 2)
     return named[0] if named else None
@@ -172,7 +182,7 @@ _WISH_AFTER = re.compile(
 )
 _NEGATED_BEFORE = re.compile(umlaut_regex(r"(?:kein\w*|nicht|ungern|ohne)(?:\s+\w+)?\s*$"))
 _NEGATED_AFTER = re.compile(
-    umlaut_regex(r"^[\s,]*(?:ist|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|gar\s+nicht|schlecht)\b")
+    umlaut_regex(r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b")
 )
 _NO_FORMAT_PREFERENCE = re.compile(
     umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b.{0,30}\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"

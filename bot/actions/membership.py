@@ -57,6 +57,7 @@ class UnknownTopic:
     id: str
     label: str
     keywords: tuple[str, ...]
+    known: str = ""  # what the sources do say next to the unknown part (German, shown first)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,10 @@ def parse_terms(data: dict[str, Any]) -> Terms:
         )
         topics = tuple(
             UnknownTopic(
-                id=str(u["id"]), label=str(u["label"]), keywords=tuple(k.lower() for k in u["keywords"])
+                id=str(u["id"]),
+                label=str(u["label"]),
+                keywords=tuple(k.lower() for k in u["keywords"]),
+                known=str(u.get("known") or ""),
             )
             for u in data.get("unknown_topics", [])
         )
@@ -410,6 +414,10 @@ class ActionMembershipUnknown(Action):
                 return [SlotSet(SLOT, None), FollowupAction("action_listen")]
         if topic is None:
             dispatcher.utter_message(response="utter_membership_unknown")
+        elif topic.known:
+            dispatcher.utter_message(
+                response="utter_membership_unknown_topic_known", known=topic.known, topic=topic.label
+            )
         else:
             dispatcher.utter_message(response="utter_membership_unknown_topic", topic=topic.label)
         return []

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from german.dialect import standard_function_words
 from german.folding import fold
 from german.phrases import PREFERENCE_PATTERNS
 from german.requests import (
@@ -385,7 +386,7 @@ def needs_in_message(
     ``keywords`` a sentence of topic words is no need ("Ich bin in der Wirtschaftsförderung,
     Standortmarketing" tells the role); a told problem needs ``min_told`` content words.
     """
-    text = _mark_roles(text or "", role_spans)
+    text = standard_function_words(_mark_roles(text or "", role_spans))
     cased = _is_cased(text)
     named: list[str] = []
     told: list[list[str]] = [[]]

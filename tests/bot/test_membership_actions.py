@@ -214,3 +214,15 @@ def test_a_number_without_a_cost_answer_before_it_is_no_employee_count():
         dispatcher, make_tracker("Sind schon über 100 Kommunen dabei?", "membership_unknown"), DOMAIN
     )
     assert responses(dispatcher) == ["utter_membership_unknown"]
+
+
+def test_annual_fees_are_unknown_but_the_one_off_shares_are_said_first():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("Ist das ein jährlicher Betrag oder einmalig?", "membership_unknown")
+    ActionMembershipUnknown().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_membership_unknown_topic_known"]
+    message = dispatcher.messages[0]
+    assert "einmalige Einlage von 1.000 €" in message["known"]
+    assert message["topic"] == "zu jährlichen Beiträgen oder laufenden Gebühren"
+    template = DOMAIN["responses"]["utter_membership_unknown_topic_known"][0]["text"]
+    assert "{known}" in template and "{topic}" in template

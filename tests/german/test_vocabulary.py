@@ -207,7 +207,9 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("nur angebote für fortgeschrittene, die grundlagen haben wir.", "fortgeschritten"),
         ("grundlagen kenne ich schon, eher vertiefung", "fortgeschritten"),
         ("ich bin kein anfänger mehr", None),
-        ("nichts für einsteiger bitte", None),
+        ("nichts für einsteiger bitte", "fortgeschritten"),  # more than the basics
+        ("bsi it-grundschutz, aber nicht für anfänger", "fortgeschritten"),
+        ("ich habe bisher keinerlei vorkenntnisse", "einsteiger"),
         # Topic words that only look like levels.
         ("wissen auffrischen, vor allem anhörung, ermessen und den aufbau von bescheiden", None),
         ("einstellungsgespräche führen", None),

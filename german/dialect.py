@@ -1,0 +1,49 @@
+"""Common dialect spellings of German function words, written in standard German.
+
+Chat messages come in Bairisch, Schwäbisch, Pfälzisch or Hessisch ("Wos gibt's da für mi?", "Gibt's do was
+dazu?", "i bin Azubi"). The words that frame a request or state a role are function words, and the need
+reader (``bot.actions.needs``) knows them only in standard German; topic words are left as they are.
+Only unambiguous spellings are listed: "mir" (Pfälzisch for "wir", standard "mir"), "des" (also the standard
+genitive article) and a capital "I" (as in "SGB I") stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STANDARD = {
+    "i": "ich",
+    "isch": "ich",
+    "mi": "mich",
+    "wos": "was",
+    "woas": "was",
+    "do": "da",
+    "ned": "nicht",
+    "net": "nicht",
+    "nit": "nicht",
+    "aach": "auch",
+    "ebbes": "etwas",
+    "ebbas": "etwas",
+    "ebbs": "etwas",
+    "oaner": "einer",
+    "oana": "einer",
+    "koa": "kein",
+    "koan": "keinen",
+    "hänn": "haben",
+    "hen": "haben",
+    "hab": "habe",
+    "hob": "habe",
+    "gibbt's": "gibt's",
+    "gebbt's": "gibt's",
+}
+_ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
+_WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")
+_CAPITALISED = {"Wos": "Was", "Woas": "Was", "Isch": "Ich", "Ebbes": "Etwas"}
+_CAPITAL_WORD = re.compile(r"(?<![\w'-])(" + "|".join(_CAPITALISED) + r")(?![\w'-])")
+
+
+def standard_function_words(text: str) -> str:
+    """``text`` with dialect spellings of function words in standard German ("Wos gibt's da für mi?" ->
+    "Was gibt's da für mich?"); everything else unchanged."""
+    text = _WORD.sub(lambda m: _STANDARD[m.group(1)], text)
+    return _CAPITAL_WORD.sub(lambda m: _CAPITALISED[m.group(1)], text)

@@ -1,0 +1,42 @@
+"""An intent the message's own words contradict is corrected: a FAQ question with the number of employees
+is a cost question; "von vorn" with a wish is a refinement, not a restart."""
+
+from __future__ import annotations
+
+from unittest.mock import Mock
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.content_rules import ContentRules
+
+
+def classified(text: str, intent: str) -> Message:
+    ranking = [{"name": intent, "confidence": 0.8}, {"name": "ask_membership_cost", "confidence": 0.1}]
+    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    return message
+
+
+def test_faq_question_with_the_number_of_employees_is_a_cost_question():
+    text = "Wie läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute."
+    message = classified(text, "membership_faq")
+    assert message.get(INTENT) == {"name": "ask_membership_cost", "confidence": 0.8}
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["ask_membership_cost", "membership_faq"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Wie viele Stimmen hat jede der 20 Kommunen?", "Wann müssen wir zahlen?", "Seit 2021 dabei?"]
+)
+def test_faq_questions_without_a_head_count_keep_their_intent(text):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == "membership_faq"
+
+
+def test_from_the_very_basics_is_a_refinement_not_a_restart():
+    assert classified("Ganz von vorn bitte, Anfänger.", "restart").get(INTENT)["name"] == "refine"
+
+
+@pytest.mark.parametrize("text", ["Nochmal von vorne bitte", "/restart"])
+def test_a_restart_without_a_wish_stays_a_restart(text):
+    assert classified(text, "restart").get(INTENT)["name"] == "restart"

@@ -1,0 +1,21 @@
+"""Dialect spellings of function words become standard German; topic words and ambiguous words stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from german.dialect import standard_function_words
+
+
+@pytest.mark.parametrize(
+    ("text", "standard"),
+    [
+        ("Wos gibt's da für mi?", "Was gibt's da für mich?"),
+        ("Gibt's do was dazu?", "Gibt's da was dazu?"),
+        ("i bin Azubi und des is ned einfach", "ich bin Azubi und des is nicht einfach"),
+        ("SGB I und die Leitung des Jugendamts", "SGB I und die Leitung des Jugendamts"),
+        ("Do-it-yourself und Dokumente", "Do-it-yourself und Dokumente"),
+    ],
+)
+def test_dialect_function_words(text, standard):
+    assert standard_function_words(text) == standard
