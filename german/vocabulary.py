@@ -130,8 +130,8 @@ def format_in_answer(text: str) -> str | None:
 def _named_levels(text: str, which: int) -> list[str]:
     """Levels named outright (``which`` 1) or hinted at (2), in text order, without denied ones."""
     found: list[tuple[int, str]] = []
-    for entry in LEVEL_ANSWER_PATTERNS:
-        level, pattern = entry[0], entry[which]
+    for level, outright, hint in LEVEL_ANSWER_PATTERNS:
+        pattern = outright if which == 1 else hint
         for match in pattern.finditer(text):
             before = text[max(0, match.start() - 24) : match.start()]
             after = text[match.start() :][:48]
