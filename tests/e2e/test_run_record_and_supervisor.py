@@ -51,7 +51,7 @@ def _stopped(tmp_path: Path) -> list[str]:
 
 
 def _stack(tmp_path: Path) -> stack_module.Stack:
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     config = replace(base, ports={n: stack_module.free_port() for n in stack_module.DEFAULT_PORTS},
                      var_dir=tmp_path / "var", support_token="token", demo=False)
     return stack_module.Stack(config, echo=lambda line: None)
