@@ -22,7 +22,8 @@ def test_rest_key_is_the_sender_of_the_body():
 
 
 def test_widget_key_is_the_tokens_subject_for_messages_and_history():
-    body = json.dumps({"token": _unsigned_token({"sub": "widget-person", "aud": "x"}), "message": "Hi"}).encode()
+    token = _unsigned_token({"sub": "widget-person", "aud": "x"})
+    body = json.dumps({"token": token, "message": "Hi"}).encode()
     assert conversation_key("/webhooks/widget/webhook", body) == "widget-person"
     assert conversation_key("/webhooks/widget/history", body) == "widget-person"
 
@@ -30,7 +31,8 @@ def test_widget_key_is_the_tokens_subject_for_messages_and_history():
 def test_the_same_sender_id_through_rest_and_widget_has_the_same_key():
     rest = json.dumps({"sender": "same-id", "message": "x"}).encode()
     widget = json.dumps({"token": _unsigned_token({"sub": "same-id"}), "message": "x"}).encode()
-    assert conversation_key("/webhooks/rest/webhook", rest) == conversation_key("/webhooks/widget/webhook", widget)
+    via_rest = conversation_key("/webhooks/rest/webhook", rest)
+    assert via_rest == conversation_key("/webhooks/widget/webhook", widget) == "same-id"
 
 
 def test_teams_key_is_the_person_the_channel_keeps_one_tracker_for():
@@ -74,6 +76,7 @@ def test_a_conversation_moves_only_while_its_worker_is_down_and_comes_back():
         if before[key] != "2":
             assert while_down[key] == before[key]  # the others never move
         else:
-            assert while_down[key] == ranked(key, ["1", "2", "3"])[1]  # its failover is the next in its ranking
+            # its failover is the next in its ranking
+            assert while_down[key] == ranked(key, ["1", "2", "3"])[1]
     assert {key: choose(key, ["1", "2", "3"]) for key in keys} == before
     assert choose("person-1", []) is None

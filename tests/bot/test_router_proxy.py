@@ -1,6 +1,6 @@
 """The request router (bot/router/app.py) over real HTTP, with small aiohttp servers standing in for the Rasa
 workers: what passes through, where a conversation goes when its worker is gone, and that one conversation
-never has two turns in flight. No model needed (the e2e test tests/e2e/test_rasa_workers.py uses real workers).
+never has two turns in flight. No model needed (tests/e2e/test_rasa_workers.py runs real workers).
 """
 
 from __future__ import annotations
