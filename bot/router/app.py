@@ -194,11 +194,11 @@ class Router:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        app.on_startup.append(self._startup)
-        app.on_cleanup.append(self._cleanup)
+        app.cleanup_ctx.append(self._lifetime)
         return app
 
-    async def _startup(self, app: web.Application) -> None:
+    async def _lifetime(self, app: web.Application) -> AsyncIterator[None]:
+        """The client session and the health checks, for as long as the app runs."""
         self._session = aiohttp.ClientSession(
             auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=self.request_timeout),
@@ -206,12 +206,9 @@ class Router:
         )
         await asyncio.gather(*(self.check(worker) for worker in self.workers))
         self._health_task = asyncio.create_task(self._health_loop())
-
-    async def _cleanup(self, app: web.Application) -> None:
-        if self._health_task is not None:
-            self._health_task.cancel()
-        if self._session is not None:
-            await self._session.close()
+        yield
+        self._health_task.cancel()
+        await self._session.close()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
