@@ -68,7 +68,8 @@ def test_stack_stops_the_rasa_server_before_its_action_server(tmp_path):
 
 def test_with_workers_the_router_and_every_worker_stop_before_the_action_server(tmp_path):
     running = _stack(tmp_path, workers=2)
-    assert [s.name for s in running.services] == ["search", "actions", "rasa-1", "rasa-2", "router", "support"]
+    names = ["search", "actions", "rasa-1", "rasa-2", "router", "support"]
+    assert [s.name for s in running.services] == names
     public = running.config.ports["rasa"]
     assert running.service("router").port == public
     assert {s.port for s in running.rasa_workers()}.isdisjoint({public, *running.config.ports.values()})
