@@ -49,6 +49,15 @@ def workers_stack(tmp_path_factory: pytest.TempPathFactory):
         running.start(timeout=900)
     except stack_module.StackError as error:
         pytest.fail(f"stack did not start: {error}", pytrace=False)
+    # The stack is ready when the router answers (one worker is enough); requests without a conversation go
+    # to each live worker in turn, so both answering them shows the router's health checks found both.
+    seen: set[str] = set()
+    deadline = time.monotonic() + 30
+    while seen != set(WORKERS) and time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{config.rasa_url}/webhooks/rest/", timeout=10) as response:
+            seen.add(response.headers["X-KC-Worker"])
+        time.sleep(0.2)
+    assert seen == set(WORKERS), f"the router uses only workers {seen}"
     yield running
     running.stop()
 
@@ -126,12 +135,15 @@ def test_killed_worker_its_conversation_goes_on_elsewhere_and_comes_back(workers
     lines: list[str] = []
     supervisor = stack.supervisor(lines.append)
     deadline = time.monotonic() + 600
+    asked_while_loading = False
     while not any("Rasa worker 1 is ready again" in line for line in lines):
         assert time.monotonic() < deadline, lines
         supervisor.check()
-        if len(lines) == 1:  # restarted; while it loads, the conversation stays on worker 2
+        if len(lines) == 1 and not asked_while_loading:  # restarted; while it loads, worker 2 answers
             assert say(stack, sender, "Details zu Nummer 1")[1] == "2"
+            asked_while_loading = True
         time.sleep(0.5)
+    assert asked_while_loading
     assert "Rasa worker 1 was killed by signal 9; restarting it" in lines[0], lines
 
     deadline = time.monotonic() + 15  # the router's health check notices within about a second
