@@ -48,9 +48,12 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "transfer-encoding", "upgrade", "host", "content-length",
 })
-# Health checks that time out (a worker busy with turns) count as down only after this many in a row;
-# a refused connection counts at once.
-SLOW_CHECKS_UNTIL_DOWN = 3
+# A worker busy with turns answers its health check late; that is no reason to stop sending it work (the
+# load benchmark had the last live worker marked down that way while its partner was restarting). A worker
+# counts as down at once when it refuses connections or answers the check with an error; when checks only
+# time out, only after it has answered nothing (no check, no request) for this long: then it hangs.
+HUNG_AFTER_S = 30.0
+HEALTH_TIMEOUT_S = 5.0
 
 
 class RouterConfigError(RuntimeError):
@@ -74,7 +77,7 @@ class Worker:
     url: str
     health_path: str = "/webhooks/rest/"
     alive: bool = False
-    slow_checks: int = 0
+    last_answer: float = 0.0  # monotonic time of its last answer (health check or request)
 
 
 class TooManyConversations(RuntimeError):
@@ -131,11 +134,15 @@ class Router:
         max_keys: int = 10_000,
         widget_origins: frozenset[str] = frozenset(),
         unavailable: str | None = None,
+        health_timeout: float = HEALTH_TIMEOUT_S,
+        hung_after: float = HUNG_AFTER_S,
     ) -> None:
         if not workers:
             raise RouterConfigError("the router needs at least one worker")
         self.workers = list(workers)
         self.health_interval = health_interval
+        self.health_timeout = health_timeout
+        self.hung_after = hung_after
         self.request_timeout = request_timeout
         self.locks = KeyedLocks(max_keys)
         self.widget_origins = widget_origins
@@ -160,7 +167,8 @@ class Router:
         return [by_id[worker_id] for worker_id in ranked(key, list(by_id))]
 
     def _set_alive(self, worker: Worker, alive: bool, why: str) -> None:
-        worker.slow_checks = 0 if alive else worker.slow_checks
+        if alive:
+            worker.last_answer = time.monotonic()
         if worker.alive != alive:
             worker.alive = alive
             state = "up" if alive else f"down ({why})"
@@ -170,7 +178,7 @@ class Router:
     async def check(self, worker: Worker) -> None:
         assert self._session is not None
         try:
-            limit = aiohttp.ClientTimeout(total=max(2.0, self.health_interval))
+            limit = aiohttp.ClientTimeout(total=self.health_timeout)
             async with self._session.get(worker.url + worker.health_path, timeout=limit) as answer:
                 await answer.read()
                 if answer.status == 200:
@@ -178,16 +186,20 @@ class Router:
                 else:
                     self._set_alive(worker, False, f"health check answered {answer.status}")
         except asyncio.TimeoutError:
-            worker.slow_checks += 1
-            if worker.slow_checks >= SLOW_CHECKS_UNTIL_DOWN:
-                self._set_alive(worker, False, f"{worker.slow_checks} health checks timed out")
+            silent = time.monotonic() - worker.last_answer
+            if worker.alive and silent >= self.hung_after:
+                self._set_alive(worker, False, f"no answer for {silent:.0f} s")
         except aiohttp.ClientError as error:
             self._set_alive(worker, False, type(error).__name__)
 
     async def _health_loop(self) -> None:
+        await asyncio.gather(*(self._watch(worker) for worker in self.workers))
+
+    async def _watch(self, worker: Worker) -> None:
+        """Check one worker every ``health_interval`` (a slow answer of one never delays the others)."""
         while True:
             started = time.monotonic()
-            await asyncio.gather(*(self.check(worker) for worker in self.workers))
+            await self.check(worker)
             await asyncio.sleep(max(0.0, self.health_interval - (time.monotonic() - started)))
 
     # --- app ----------------------------------------------------------------------------------------------
@@ -195,7 +207,13 @@ class Router:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.cleanup_ctx.append(self._lifetime)
+        app.on_shutdown.append(self._stop_checks)  # type: ignore[arg-type]  # aiohttp 3.9 signal typing
         return app
+
+    async def _stop_checks(self, app: web.Application) -> None:
+        """Before aiohttp waits for the tasks started while it ran: the health checks never end alone."""
+        if self._health_task is not None:
+            self._health_task.cancel()
 
     async def _lifetime(self, app: web.Application) -> AsyncIterator[None]:
         """The client session and the health checks, for as long as the app runs."""
@@ -265,6 +283,7 @@ class Router:
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 logger.error("Rasa worker %s broke off its answer (%s).", worker.id, type(error).__name__)
                 return self.refusal(request, key, 502, "the assistant broke off its answer")
+            worker.last_answer = time.monotonic()
             out = web.Response(body=content, status=answer.status, reason=answer.reason)
             for name, value in answer.headers.items():
                 if name.lower() not in HOP_BY_HOP:

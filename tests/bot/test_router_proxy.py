@@ -80,11 +80,13 @@ class StandIn:
 
 
 @asynccontextmanager
-async def routed(*stand_ins: StandIn, health_interval: float = 30.0):
+async def routed(*stand_ins: StandIn, health_interval: float = 30.0, **settings: float):
     """Start the stand-ins and a router over them; yield a function that POSTs to the router."""
     for stand_in in stand_ins:
         await stand_in.start()
-    router = Router([s.worker for s in stand_ins], health_interval=health_interval, request_timeout=10)
+    router = Router(
+        [s.worker for s in stand_ins], health_interval=health_interval, request_timeout=10, **settings
+    )
     runner = web.AppRunner(router.app())
     await runner.setup()
     port = _free_port()
@@ -218,6 +220,39 @@ def test_an_answer_that_breaks_off_after_it_started_is_never_sent_again():
         assert len(a.received) == 1 and b.received == []  # the turn may have been done: no second one
 
     asyncio.run(scenario())
+
+
+def test_a_busy_worker_whose_health_checks_time_out_keeps_its_conversations():
+    async def scenario() -> None:
+        a, b = StandIn("a"), StandIn("b")
+        sender = _senders_of("a", 1)[0]
+        slow = {"health": 0.0}
+        answer = a.handle
+
+        async def busy(request: web.Request) -> web.StreamResponse:
+            if request.method == "GET":
+                await asyncio.sleep(slow["health"])
+            return await answer(request)
+
+        a.handle = busy  # type: ignore[method-assign]
+        async with routed(a, b, health_interval=0.1, health_timeout=0.2, hung_after=30) as (post, router):
+            slow["health"] = 1.0  # every health check of "a" times out from now on
+            for _ in range(8):
+                assert (await post(sender, "Hallo"))[2]["X-KC-Worker"] == "a"
+                await asyncio.sleep(0.25)
+            assert router.workers[0].alive
+            router.hung_after = 0.5  # answering nothing for longer than that: it hangs
+            a.behaviour = _hang
+            await asyncio.sleep(1.5)
+            assert not router.workers[0].alive
+            assert (await post(sender, "Hallo"))[2]["X-KC-Worker"] == "b"
+
+    asyncio.run(scenario())
+
+
+async def _hang(request: web.Request) -> web.StreamResponse:
+    await asyncio.sleep(30)
+    return web.Response()
 
 
 def test_requests_without_a_conversation_go_to_any_live_worker():
