@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.rasa_url:
         say = rest_say(args.rasa_url.rstrip("/"))
     else:
-        base = stack_module.StackConfig.from_env()
+        base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
         config = replace(
             base,
             ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},

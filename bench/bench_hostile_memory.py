@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="hostile batches (default 1)")
     args = parser.parse_args(argv)
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     config = replace(
         base,
         ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},

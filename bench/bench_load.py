@@ -3,6 +3,7 @@
     .venv/rasa/bin/python bench/bench_load.py                 # single user, 20 users x 20 turns, stock Rasa
     .venv/rasa/bin/python bench/bench_load.py --fault         # 50 x 20 while services are killed / rebuilt
     .venv/rasa/bin/python bench/bench_load.py --users 50 --turns 10 --no-stock
+    .venv/rasa/bin/python bench/bench_load.py --workers 1,2 --kill-worker --turns 10 --no-stock
 
 It starts the real stack on free ports (scripts/stack.py, exactly what `make run` starts, with its
 supervisor watching in a thread), a temporary tracker store and a copy of the course index, and plays the
@@ -21,6 +22,12 @@ is back, of the action server (the supervisor restarts both; clients retry while
 SIGKILL of the search service, (3) an index rebuild that switches versions under load. While a fault and
 its recovery last, further rounds of fresh conversations follow, so the fault always happens under load.
 ``--phases 3`` runs only the chosen phases.
+
+``--workers 1,2`` runs the load once per Rasa worker count (``KC_RASA_WORKERS``; default: what `make run`
+would start), each on a fresh stack over the same tracker store, and prints the figures side by side.
+``--kill-worker``: with >= 2 workers, after the load phase a fault phase SIGKILLs worker 1 under load (the
+router sends its conversations to the other worker, the supervisor restarts it) and prints lost turns,
+cross-talk and the time from the kill until every conversation in flight was answered again.
 
 The message cache of the NLU's e5 encoder is switched off (``KC_E5_CACHE_MB=0``; ``--e5-cache`` keeps
 it): the scripts repeat their wording, real users rarely do.
@@ -84,16 +91,18 @@ class Watched:
             time.sleep(0.5)
 
     def rasa_rss_kb(self) -> int:
-        process = self.stack.service("rasa").process
-        if process is None:
-            return 0
-        try:
-            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        except OSError:
-            return 0
-        return 0
+        """Resident memory of the Rasa server, summed over its workers."""
+        total = 0
+        for service in self.stack.rasa_workers():
+            if service.process is None:
+                continue
+            try:
+                for line in Path(f"/proc/{service.process.pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return total
 
     def wait_ready(self, label: str, count: int, timeout: float = 600) -> float:
         """Block until the supervisor has reported ``label`` ready ``count`` times; its restart seconds."""
@@ -111,26 +120,29 @@ class Watched:
         self.stack.stop()
 
 
-def start(args: argparse.Namespace, work: Path) -> tuple[Watched, Path]:
+def start(args: argparse.Namespace, work: Path, workers: int) -> tuple[Watched, Path]:
+    """A stack with ``workers`` Rasa workers; a second call reuses the index copy and the tracker store."""
     base = stack_module.StackConfig.from_env()
     index_copy = work / "index"
-    current = (base.index_dir / "current").resolve()
-    shutil.copytree(current, index_copy / "versions" / current.name)
-    (index_copy / "current").symlink_to(Path("versions") / current.name)
+    if not index_copy.exists():
+        current = (base.index_dir / "current").resolve()
+        shutil.copytree(current, index_copy / "versions" / current.name)
+        (index_copy / "current").symlink_to(Path("versions") / current.name)
     config = replace(
         base,
         ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},
         var_dir=work / "var",
         index_dir=index_copy,
         support_token=None,
+        workers=workers,
     )
     stack = stack_module.Stack(config, echo=lambda line: log(line.strip()))
     if not args.e5_cache:
         for service in stack.services:
             service.env = {**service.env, "KC_E5_CACHE_MB": "0"}
     started = time.monotonic()
-    stack.start()
-    log(f"stack ready in {time.monotonic() - started:.0f} s")
+    stack.start(timeout=900)
+    log(f"stack with {workers} Rasa worker(s) ready in {time.monotonic() - started:.0f} s")
     return Watched(stack), index_copy
 
 
@@ -166,6 +178,7 @@ def print_single(times: dict[str, list[float]]) -> None:
 def load_phase(
     watched: Watched, title: str, users: int, turns: int, reference: load_client.Reference,
     first: int, faults: Callable[[], None] | None = None,
+    played: list[load_client.Conversation] | None = None,
 ) -> dict[str, Any]:
     url = rest_url(watched.stack)
     rss_before = watched.rasa_rss_kb()
@@ -190,9 +203,12 @@ def load_phase(
     result = load_client.summary(conversations, seconds)
     load_client.print_summary(title, result)
     peak, after = watched.peak_rss_kb / 1024, watched.rasa_rss_kb() / 1024
-    print(f"   Rasa server memory (RSS): {rss_before / 1024:.0f} MB before, peak {peak:.0f} MB, "
-          f"{after:.0f} MB after")
+    workers = len(watched.stack.rasa_workers())
+    print(f"   Rasa server memory (RSS, {workers} process(es)): {rss_before / 1024:.0f} MB before, "
+          f"peak {peak:.0f} MB, {after:.0f} MB after")
     print_continuity(watched, conversations, reference)
+    if played is not None:
+        played.extend(conversations)
     return result
 
 
@@ -238,22 +254,84 @@ def main(argv: list[str] | None = None) -> None:
         help="fault phases to run, e.g. 3 or 1,2 (default 1,2,3)",
     )
     parser.add_argument("--e5-cache", action="store_true", help="keep the NLU's e5 message cache on")
+    parser.add_argument(
+        "--workers", type=lambda text: [int(n) for n in text.split(",")], default=None,
+        help="Rasa worker counts to measure one after the other, e.g. 1,2 (default: KC_RASA_WORKERS or "
+             "what `make run` would start)",
+    )
+    parser.add_argument("--kill-worker", action="store_true",
+                        help="with >= 2 workers: after the load, SIGKILL worker 1 under load")
     args = parser.parse_args(argv)
     users = args.users or (50 if args.fault else 20)
+    counts = args.workers or [stack_module.workers_from_env()]
+    if any(not 1 <= n <= stack_module.MAX_WORKERS for n in counts):
+        parser.error(f"--workers: each count must be 1 to {stack_module.MAX_WORKERS}")
+    print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}; "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
     work = Path(tempfile.mkdtemp(prefix="kc-bench-load-"))
-    watched, index_copy = start(args, work)
-    try:
-        reference, times = single_user(rest_url(watched.stack))
-        print_single(times)
-        if not args.fault:
-            ours = load_phase(watched, "load", users, args.turns, reference, 100)
-        else:
-            run_faults(watched, users, args.turns, reference, index_copy, args.phases)
-            ours = None
-    finally:
-        watched.close()
-    if ours is not None and not args.no_stock:
-        compare_with_stock(watched.stack.config.rasa_python, work, users, args.turns, ours)
+    reference: load_client.Reference | None = None
+    results: dict[int, dict[str, Any]] = {}
+    python = stack_module.StackConfig.from_env().rasa_python
+    for round_number, workers in enumerate(counts):
+        watched, index_copy = start(args, work, workers)
+        print(f"\n######## {workers} Rasa worker(s)" + (" behind the request router" if workers > 1 else ""))
+        try:
+            if reference is None:
+                reference, times = single_user(rest_url(watched.stack))
+                print_single(times)
+            first = 100 + 50_000 * round_number
+            if not args.fault:
+                results[workers] = load_phase(watched, "load", users, args.turns, reference, first)
+            else:
+                run_faults(watched, users, args.turns, reference, index_copy, args.phases)
+            if args.kill_worker and workers >= 2:
+                kill_one_worker(watched, users, args.turns, reference, first + 40_000)
+        finally:
+            watched.close()
+    if len(results) > 1:
+        print(f"\n== {users} users x {args.turns} turns by Rasa worker count")
+        for workers, result in results.items():
+            print(f"   {workers} worker(s): {result['turns_per_s']:.1f} turns/s, p50 {result['p50']:.2f} s, "
+                  f"p95 {result['p95']:.2f} s, p99 {result['p99']:.2f} s")
+    print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    if results and not args.no_stock:
+        compare_with_stock(python, work, users, args.turns, results[max(results)])
+
+
+def kill_one_worker(
+    watched: Watched, users: int, turns: int, reference: load_client.Reference, first: int
+) -> None:
+    """SIGKILL Rasa worker 1 under load; how long until every conversation in flight is answered again."""
+    stack = watched.stack
+    killed: list[float] = []
+    earlier = sum(1 for name, _ in watched.ready_again if name == "Rasa worker 1")
+
+    def fault() -> None:
+        time.sleep(10)
+        log("SIGKILL Rasa worker 1")
+        killed.append(time.monotonic())
+        stack.kill_service("rasa-1")
+        seconds = watched.wait_ready("Rasa worker 1", earlier + 1)
+        log(f"Rasa worker 1 answering again {seconds:.0f} s after its restart")
+
+    conversations: list[load_client.Conversation] = []
+    load_phase(watched, "fault: Rasa worker 1 of 2 killed (SIGKILL) under load", users, turns, reference,
+               first, fault, conversations)
+    kill = killed[0]
+    waits = []
+    for conversation in conversations:
+        done = [t.started + t.seconds for t in conversation.turns if t.replies is not None]
+        if any(t.started <= kill for t in conversation.turns) and any(d > kill for d in done):
+            waits.append(min(d for d in done if d > kill) - kill)
+    in_flight = [t.seconds for c in conversations for t in c.turns
+                 if t.started <= kill < t.started + t.seconds]
+    median = load_data.percentile(waits, 0.5) if waits else float("nan")
+    print(f"   conversations under way at the kill: {len(waits)}; all answered again "
+          f"{max(waits, default=float('nan')):.1f} s after the kill (median {median:.1f} s)")
+    print(f"   turns in flight at the kill: {len(in_flight)}, their latency max "
+          f"{max(in_flight, default=float('nan')):.1f} s")
+    restarts = [seconds for name, seconds in watched.ready_again if name == "Rasa worker 1"]
+    print(f"   killed worker ready again (supervisor restart): {restarts[-1]:.0f} s")
 
 
 def run_faults(
@@ -273,7 +351,9 @@ def run_faults(
         stack.kill_service("actions")
         watched.wait_ready("action server", 1)
 
-    if 1 in phases:
+    if 1 in phases and len(stack.rasa_workers()) > 1:
+        log("fault 1 kills the single Rasa server: skipped with workers (use --kill-worker)")
+    elif 1 in phases:
         load_phase(watched, "fault 1: Rasa server and action server killed", users, turns, reference, 10_000,
                    kill_rasa_then_actions)
         restarts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in watched.ready_again)

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     running = None
     web_url = args.web_url
     if not web_url:
-        base = stack_module.StackConfig.from_env()
+        base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
         config = replace(
             base,
             ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},

@@ -143,7 +143,7 @@ class TimingProxy(BaseHTTPRequestHandler):
 
 
 def start_services(model: Path) -> tuple[stack_module.Stack, ThreadingHTTPServer, str]:
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     config = replace(
         base,
         ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},

@@ -5,6 +5,10 @@ runtime; it also serves the intranet widget's channel), an optional support API 
 is set) and, unless a real token issuer is configured (KC_WIDGET_ISSUER), the demo host page with the local
 development token issuer (scripts/chat_page.py), served by this process.
 
+With ``KC_RASA_WORKERS`` = N > 1 (the default on a machine with >= 2 cores and >= 8 GB available memory), the
+Rasa server is N workers "rasa-1" ... "rasa-N" on internal ports of 127.0.0.1 and the request router
+(``bot/router/``, service "router") on the public Rasa port; with 1 it is today's single "rasa" service.
+
 Standard library only: `make stop` runs it with any Python 3. The e2e tests import `Stack` from here, so the
 tests start exactly what `make run` starts. The terminal chat (`make chat`) is terminal_chat.py.
 """
@@ -41,7 +45,13 @@ LABELS = {
     "rasa": "Rasa server",
     "support": "support API",
     "web": "demo host page",
+    "router": "request router",
 }
+WORKERS_VARIABLE = "KC_RASA_WORKERS"
+MAX_WORKERS = 8
+# Automatic worker count: 2 workers need two cores and about 2 x 2.8 GB, plus the other services.
+AUTO_WORKERS_MIN_CORES = 2
+AUTO_WORKERS_MIN_AVAILABLE_GB = 8.0
 
 
 class StackError(RuntimeError):
@@ -57,6 +67,35 @@ def ports_from_env(env: dict[str, str] | None = None) -> dict[str, int]:
             raise StackError(f"{PORT_VARIABLES[name]}={raw!r} is not a port number (1-65535).")
         ports[name] = int(raw)
     return ports
+
+
+def available_memory_gb(meminfo: Path = Path("/proc/meminfo")) -> float | None:
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def workers_from_env(
+    env: dict[str, str] | None = None, cores: int | None = None, available_gb: float | None = None
+) -> int:
+    """``KC_RASA_WORKERS``, or without it 2 when the machine has >= 2 cores and >= 8 GB available, else 1."""
+    env = dict(os.environ if env is None else env)
+    raw = env.get(WORKERS_VARIABLE, "").strip()
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
+            raise StackError(
+                f"{WORKERS_VARIABLE}={raw!r}: expected a number of Rasa workers from 1 to {MAX_WORKERS}."
+            )
+        return int(raw)
+    cores = (os.cpu_count() or 1) if cores is None else cores
+    available_gb = available_memory_gb() if available_gb is None else available_gb
+    if cores >= AUTO_WORKERS_MIN_CORES and (available_gb or 0) >= AUTO_WORKERS_MIN_AVAILABLE_GB:
+        return 2
+    return 1
 
 
 def free_port() -> int:
@@ -98,10 +137,18 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    port: int = 0
 
     @property
     def label(self) -> str:
+        if self.name.startswith("rasa-"):
+            return f"Rasa worker {self.name.split('-', 1)[1]}"
         return LABELS[self.name]
+
+    @property
+    def is_rasa(self) -> bool:
+        """The Rasa server, or one of its workers."""
+        return self.name == "rasa" or self.name.startswith("rasa-")
 
     def exit_code(self) -> int | None:
         """None while running (or never started), else the exit code (negative: killed by that signal)."""
@@ -120,6 +167,8 @@ class StackConfig:
     host: str = "127.0.0.1"
     # The demo host page and the development token issuer; off when KC_WIDGET_ISSUER names a real issuer.
     demo: bool = True
+    # Rasa workers behind the request router (KC_RASA_WORKERS); 1 = one Rasa server on the public port.
+    workers: int = 1
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -133,6 +182,7 @@ class StackConfig:
             index_python=ROOT / ".venv" / "index" / "bin" / "python",
             support_token=os.environ.get("KC_SUPPORT_TOKEN") or None,
             demo=not os.environ.get("KC_WIDGET_ISSUER"),
+            workers=workers_from_env(),
         )
 
     @property
@@ -172,6 +222,41 @@ class StackConfig:
         return f"http://{self.host}:{self.ports['support']}"
 
 
+def rasa_service(config: StackConfig, name: str, port: int, common: dict[str, str]) -> Service:
+    host = config.host
+    return Service(
+        name,
+        # `rasa run` with the patches of bot/server (action retries, no empty replies, speed).
+        [str(config.rasa_python), "-m", "bot.server", "run", "--model", str(config.model),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+         "--interface", host, "--port", str(port)],
+        f"http://{host}:{port}/webhooks/rest/",
+        # Sanic answers larger bodies itself (413) without reading them; the channels have smaller limits.
+        env={**common, "KC_ACTION_URL": f"http://{host}:{config.ports['actions']}/webhook",
+             "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)},
+        port=port,
+    )
+
+
+def rasa_services(config: StackConfig, common: dict[str, str]) -> list[Service]:
+    """One Rasa server on the public port, or the workers on free internal ports and the router."""
+    if config.workers <= 1:
+        return [rasa_service(config, "rasa", config.ports["rasa"], common)]
+    workers = [rasa_service(config, f"rasa-{n}", free_port(), common) for n in range(1, config.workers + 1)]
+    worker_args = [
+        arg for w in workers for arg in ("--worker", f"{w.name.split('-', 1)[1]}=http://{config.host}:{w.port}")
+    ]
+    router = Service(
+        "router",
+        [str(config.rasa_python), "-m", "bot.router", "--host", config.host,
+         "--port", str(config.ports["rasa"]), *worker_args],
+        f"{config.rasa_url}/webhooks/rest/",
+        env={"PYTHONUNBUFFERED": "1"},
+        port=config.ports["rasa"],
+    )
+    return [*workers, router]
+
+
 def build_services(config: StackConfig) -> list[Service]:
     ports, host = config.ports, config.host
     common = {
@@ -188,6 +273,7 @@ def build_services(config: StackConfig) -> list[Service]:
             [str(config.index_python), "-m", "index.cli", "serve", "--index", str(config.index_dir),
              "--host", host, "--port", str(ports["search"])],
             f"{config.search_url}/health",
+            port=ports["search"],
         ),
         Service(
             "actions",
@@ -196,18 +282,9 @@ def build_services(config: StackConfig) -> list[Service]:
             f"http://{host}:{ports['actions']}/health",
             # rasa_sdk has no --interface option and listens on 0.0.0.0 unless SANIC_HOST says otherwise.
             env={**common, "SANIC_HOST": host},
+            port=ports["actions"],
         ),
-        Service(
-            "rasa",
-            # `rasa run` with the patches of bot/server (action retries, no empty replies, speed).
-            [str(config.rasa_python), "-m", "bot.server", "run", "--model", str(config.model),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-             "--interface", host, "--port", str(ports["rasa"])],
-            f"{config.rasa_url}/webhooks/rest/",
-            # Sanic answers larger bodies itself (413) without reading them; the channels have smaller limits.
-            env={**common, "KC_ACTION_URL": f"http://{host}:{ports['actions']}/webhook",
-                 "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)},
-        ),
+        *rasa_services(config, common),
     ]
     if config.support_token:
         services.append(
@@ -217,6 +294,7 @@ def build_services(config: StackConfig) -> list[Service]:
                  "--port", str(ports["support"])],
                 f"{config.support_url}/health",
                 env={**common, "KC_SUPPORT_TOKEN": config.support_token},
+                port=ports["support"],
             )
         )
     return services
@@ -249,13 +327,17 @@ class Stack:
                 f"An assistant started by 'make run' is still running (process {recorded.launcher}); "
                 "stop it with 'make stop' first."
             )
-        wanted = [s.name for s in self.services] + (["web"] if config.demo else [])
-        for name in wanted:
-            port = config.ports[name]
+        wanted = [(s.name, s.port, s.label) for s in self.services]
+        if config.demo:
+            wanted.append(("web", config.ports["web"], LABELS["web"]))
+        for name, port, label in wanted:
             if not port_is_free(port, config.host):
+                # A worker's port is a free one picked at start: only the public ports have a variable.
+                variable = PORT_VARIABLES["rasa"] if name == "router" else PORT_VARIABLES.get(name)
+                choose = f" or choose another port with {variable}=<port>" if variable else ""
                 raise StackError(
-                    f"Port {port} ({LABELS[name]}) is already in use. Stop the program using it "
-                    f"(maybe 'make stop') or choose another port with {PORT_VARIABLES[name]}=<port>."
+                    f"Port {port} ({label}) is already in use. Stop the program using it "
+                    f"(maybe 'make stop'){choose}."
                 )
 
     def start(self, timeout: float = 480.0) -> None:
@@ -291,8 +373,12 @@ class Stack:
         key_file = self.config.var_dir / "run" / "widget-dev-public-key.pem"
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_bytes(self.dev_issuer.public_key_pem())
-        rasa = next(s for s in self.services if s.name == "rasa")
-        rasa.env.update(self.dev_issuer.widget_env(key_file, self.config.demo_origins))
+        widget_env = self.dev_issuer.widget_env(key_file, self.config.demo_origins)
+        for service in self.services:
+            if service.is_rasa:
+                service.env.update(widget_env)
+            elif service.name == "router":  # the origins, for the CORS header of its own 503 answer
+                service.env.update({k: v for k, v in widget_env.items() if k == "KC_WIDGET_ORIGINS"})
 
     def _start_web(self) -> None:
         if self.dev_issuer is not None:
@@ -311,7 +397,7 @@ class Stack:
                 except (urllib.error.URLError, OSError):
                     continue
                 if status == 200:
-                    self.echo(f"  ready: {service.label} (port {self.config.ports[name]})")
+                    self.echo(f"  ready: {service.label} (port {service.port})")
                     del pending[name]
             if time.monotonic() > deadline:
                 names = ", ".join(f"{s.label} (log: {s.log_path})" for s in pending.values())
@@ -402,9 +488,13 @@ class Stack:
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
 
+    def rasa_workers(self) -> list[Service]:
+        """The Rasa server's processes: ["rasa"], or the workers ["rasa-1", ...] behind the router."""
+        return [s for s in self.services if s.is_rasa]
+
     def _write_record(self) -> None:
         self.run.services = {s.name: s.process.pid for s in self.services if s.process is not None}
-        self.run.ports = dict(self.config.ports)
+        self.run.ports = {**self.config.ports, **{s.name: s.port for s in self.services if s.port}}
         run_record.write(self.config.var_dir, self.run)
 
 
@@ -424,6 +514,9 @@ def run_forever(config: StackConfig) -> int:
     stack = Stack(config)
     signal.signal(signal.SIGTERM, _interrupt)
     print("Starting the assistant (first start-up takes up to a minute) ...", flush=True)
+    if config.workers > 1:
+        print(f"  {config.workers} Rasa workers behind the request router on port {config.ports['rasa']} "
+              f"({WORKERS_VARIABLE}; each needs about 2.8 GB of memory).", flush=True)
     try:
         stack.start()
         where = f"Demo host page: {config.web_url}" if config.demo else f"Widget: {config.widget_script_url}"

@@ -29,7 +29,7 @@ def fake_botframework():
 
 @pytest.fixture(scope="session")
 def teams(tmp_path_factory: pytest.TempPathFactory, fake_botframework: FakeBotFramework):
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     config = replace(
         base,
         ports={name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS},

@@ -78,7 +78,7 @@ class RunningStack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory):
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     names = list(stack_module.DEFAULT_PORTS)
     config = replace(
         base,
@@ -105,7 +105,7 @@ def sender(stack: RunningStack) -> str:
 @pytest.fixture(scope="module")
 def widget_stack(tmp_path_factory: pytest.TempPathFactory):
     """A stack of its own for the browser tests: a small catalog with an offer that tries to inject HTML."""
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     work = tmp_path_factory.mktemp("widget-stack")
     catalog = small_catalog(ROOT / "index" / "data" / "catalog.jsonl", work / "catalog.jsonl")
     index_dir = work / "index"

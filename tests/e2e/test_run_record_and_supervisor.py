@@ -50,8 +50,8 @@ def _stopped(tmp_path: Path) -> list[str]:
     return (tmp_path / "stopped.txt").read_text().split()
 
 
-def _stack(tmp_path: Path) -> stack_module.Stack:
-    base = stack_module.StackConfig.from_env()
+def _stack(tmp_path: Path, workers: int = 1) -> stack_module.Stack:
+    base = replace(stack_module.StackConfig.from_env(), workers=workers)
     config = replace(base, ports={n: stack_module.free_port() for n in stack_module.DEFAULT_PORTS},
                      var_dir=tmp_path / "var", support_token="token", demo=False)
     return stack_module.Stack(config, echo=lambda line: None)
@@ -64,6 +64,34 @@ def test_stack_stops_the_rasa_server_before_its_action_server(tmp_path):
     running.stop()
     assert _stopped(tmp_path) == ["rasa", "support", "actions", "search"]
     assert all(service.process.poll() is not None for service in running.services)
+
+
+def test_with_workers_the_router_and_every_worker_stop_before_the_action_server(tmp_path):
+    running = _stack(tmp_path, workers=2)
+    names = ["search", "actions", "rasa-1", "rasa-2", "router", "support"]
+    assert [s.name for s in running.services] == names
+    public = running.config.ports["rasa"]
+    assert running.service("router").port == public
+    assert {s.port for s in running.rasa_workers()}.isdisjoint({public, *running.config.ports.values()})
+    for service in running.services:
+        service.process = _standin(service.name, tmp_path)
+    running._write_record()
+    recorded = run_record.read(running.config.var_dir)
+    assert recorded is not None and set(recorded.services) == {s.name for s in running.services}
+    running.stop()
+    assert _stopped(tmp_path) == ["router", "rasa-1", "rasa-2", "support", "actions", "search"]
+    assert run_record.read(running.config.var_dir) is None
+
+
+def test_worker_count_from_the_variable_or_from_the_machine():
+    assert stack_module.workers_from_env({"KC_RASA_WORKERS": "3"}) == 3
+    assert stack_module.workers_from_env({"KC_RASA_WORKERS": "1"}, cores=8, available_gb=64) == 1
+    for bad in ("0", "two", "99"):
+        with pytest.raises(stack_module.StackError, match="KC_RASA_WORKERS"):
+            stack_module.workers_from_env({"KC_RASA_WORKERS": bad})
+    assert stack_module.workers_from_env({}, cores=2, available_gb=12) == 2
+    assert stack_module.workers_from_env({}, cores=1, available_gb=12) == 1
+    assert stack_module.workers_from_env({}, cores=2, available_gb=6) == 1
 
 
 def test_make_stop_stops_a_recorded_run_in_order_and_forgets_it(tmp_path):

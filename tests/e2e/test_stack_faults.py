@@ -12,7 +12,7 @@ import stack as stack_module
 
 
 def _config(tmp_path, **changes):
-    base = stack_module.StackConfig.from_env()
+    base = replace(stack_module.StackConfig.from_env(), workers=1)  # one Rasa server, no router
     ports = {name: stack_module.free_port() for name in stack_module.DEFAULT_PORTS}
     return replace(base, ports=ports, var_dir=tmp_path, **changes)
 

@@ -17,9 +17,10 @@ function warn(message) {
 }
 
 class WidgetError extends Error {
-  constructor(kind) {
+  constructor(kind, text) {
     super(kind);
     this.kind = kind; // "unreachable" | "expired"
+    this.text = text || null; // the server's own German explanation (503 of the request router), if any
   }
 }
 
@@ -274,6 +275,9 @@ function start(config) {
     if ([400, 413, 429].includes(reply.status) && data && Array.isArray(data.messages)) {
       return { refused: data.messages };
     }
+    if (reply.status === 503 && data && Array.isArray(data.messages)) {
+      throw new WidgetError("unreachable", data.messages.map((m) => m && m.text).filter(Boolean).join(" "));
+    }
     if (!reply.ok || !data) throw new WidgetError("unreachable");
     return data;
   }
@@ -364,7 +368,7 @@ function start(config) {
       if (focusInPanel) alertButton.focus(); // the disabled input would drop the focus; never steal it
     } else {
       if (!(error instanceof WidgetError)) warn("unexpected error: " + error);
-      showAlert(T.unreachable, T.retry, () => {
+      showAlert(error.text || T.unreachable, T.retry, () => {
         hideAlert();
         retry();
       });
