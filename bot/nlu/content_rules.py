@@ -21,11 +21,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.actions.membership import parse_employee_count
 from bot.actions.parsing import states_wish
+from bot.nlu.intent_override import override_intent
 
 # A count of people, not of votes, shares or years.
 PEOPLE = re.compile(
@@ -68,9 +69,5 @@ class ContentRules(GraphComponent, IntentClassifier):
             name = corrected_intent(current.get("name"), str(message.get(TEXT) or ""))
             if name is None:
                 continue
-            intent = {"name": name, "confidence": current.get("confidence", 1.0)}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if isinstance(r, dict)]
-            others = [r for r in ranking if r.get("name") != name]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+            override_intent(message, name)
         return messages

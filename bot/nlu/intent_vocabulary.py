@@ -13,7 +13,6 @@ training data at training time, so new examples extend it without a word list to
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,11 +22,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.unknown_vocabulary import Vocabulary, words
+from bot.nlu.intent_override import intent_ranking, override_intent
+from bot.nlu.unknown_vocabulary import Vocabulary, load_words, save_words, words
 from german.requests import FUNCTION_WORDS
 
 VOCABULARY_FILE = "intent_vocabulary.json"
@@ -59,7 +59,12 @@ class IntentVocabularyGuard(GraphComponent, IntentClassifier):
         self.intents = frozenset(config.get("intents") or ())
         self._model_storage = model_storage
         self._resource = resource
+        self._use(known)
+
+    def _use(self, known: Iterable[str]) -> None:
         self.vocabulary = Vocabulary(known)
+        # Known words long enough to be a part of a compound, for ``_compound``.
+        self._parts = [k for k in self.vocabulary.known if len(k) >= MIN_COMPOUND_PART]
 
     @classmethod
     def create(
@@ -80,9 +85,7 @@ class IntentVocabularyGuard(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> IntentVocabularyGuard:
-        with model_storage.read_from(resource) as directory:
-            known = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, known)
+        return cls(config, model_storage, resource, load_words(model_storage, resource, VOCABULARY_FILE))
 
     def train(self, training_data: TrainingData) -> Resource:
         known: set[str] = set()
@@ -94,9 +97,8 @@ class IntentVocabularyGuard(GraphComponent, IntentClassifier):
         missing = self.intents - found
         if missing:
             raise ValueError(f"IntentVocabularyGuard: no training examples for intents {sorted(missing)}")
-        self.vocabulary = Vocabulary(known)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(known)), encoding="utf-8")
+        self._use(known)
+        save_words(self._model_storage, self._resource, VOCABULARY_FILE, known)
         return self._resource
 
     def shares_a_word(self, text: str) -> bool:
@@ -105,7 +107,9 @@ class IntentVocabularyGuard(GraphComponent, IntentClassifier):
     def _compound(self, word: str) -> bool:
         """``word`` and a known word are the same compound family ("Beitrittskosten" / "Beitritt",
         "Anteile" / "Geschäftsanteile"), the shared part at least ``MIN_COMPOUND_PART`` letters long."""
-        for known in self.vocabulary.known:
+        if len(word) < MIN_COMPOUND_PART:
+            return False
+        for known in self._parts:
             short, long = sorted((word, known), key=len)
             if len(short) < MIN_COMPOUND_PART or short == long:
                 continue
@@ -121,11 +125,7 @@ class IntentVocabularyGuard(GraphComponent, IntentClassifier):
             text = str(message.get(TEXT) or "")
             if not content_words(text) or self.shares_a_word(text):
                 continue  # "670" or "Und bei 2001?" stay with the classifier
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if isinstance(r, dict)]
-            others = [r for r in ranking if r.get("name") not in self.intents]
-            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-            chosen = others[0] if others else fallback
-            message.set(INTENT, chosen, add_to_output=True)
-            rest = [r for r in others if r is not chosen]
-            message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+            others = [r for r in intent_ranking(message) if r.get("name") not in self.intents]
+            chosen = others[0] if others else {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+            override_intent(message, str(chosen["name"]), float(chosen["confidence"]), drop=self.intents)
         return messages

@@ -20,9 +20,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.intent_override import override_intent
 from german.language import foreign_language
 
 OTHER_LANGUAGE_INTENT = "other_language"
@@ -48,14 +49,8 @@ class OtherLanguageClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if isinstance(r, dict)]
-            others = [r for r in ranking if r.get("name") != OTHER_LANGUAGE_INTENT]
             if foreign_language(str(message.get(TEXT) or "")) is not None:
-                intent = {"name": OTHER_LANGUAGE_INTENT, "confidence": 1.0}
+                override_intent(message, OTHER_LANGUAGE_INTENT, 1.0)
             elif (message.get(INTENT) or {}).get("name") == OTHER_LANGUAGE_INTENT:
-                intent = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-            else:
-                continue
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+                override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, 1.0, drop=[OTHER_LANGUAGE_INTENT])
         return messages

@@ -19,10 +19,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.actions.membership import detect_unknown_topic, load_terms
+from bot.nlu.intent_override import override_intent
 
 FAQ_INTENT = "membership_faq"
 UNKNOWN_INTENT = "membership_unknown"
@@ -63,10 +64,5 @@ class UnknownTopicGuard(GraphComponent, IntentClassifier):
             topic = detect_unknown_topic(load_terms(), str(message.get(TEXT) or ""))
             if topic is None or topic.id not in self.topics:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if isinstance(r, dict)]
-            confidence = (message.get(INTENT) or {}).get("confidence", 1.0)
-            intent = {"name": UNKNOWN_INTENT, "confidence": confidence}
-            others = [r for r in ranking if r.get("name") != UNKNOWN_INTENT]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+            override_intent(message, UNKNOWN_INTENT)
         return messages

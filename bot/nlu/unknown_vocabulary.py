@@ -21,10 +21,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.intent_override import override_intent
 from german.folding import UMLAUT_TABLE as FOLD
 
 WORD = re.compile(r"[^\W\d_]+")
@@ -61,6 +62,18 @@ class Vocabulary:
         return not tokens or any(self.knows(token) for token in tokens)
 
 
+def save_words(model_storage: ModelStorage, resource: Resource, file_name: str, known: Iterable[str]) -> None:
+    """Store a learnt word list with the trained model (JSON, sorted)."""
+    with model_storage.write_to(resource) as directory:
+        (directory / file_name).write_text(json.dumps(sorted(known)), encoding="utf-8")
+
+
+def load_words(model_storage: ModelStorage, resource: Resource, file_name: str) -> list[str]:
+    """The word list ``save_words`` stored with the model."""
+    with model_storage.read_from(resource) as directory:
+        return list(json.loads((directory / file_name).read_text(encoding="utf-8")))
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownVocabularyFallback(GraphComponent, IntentClassifier):
     """Sets `nlu_fallback` when a message contains no known word."""
@@ -93,9 +106,7 @@ class UnknownVocabularyFallback(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> UnknownVocabularyFallback:
-        with model_storage.read_from(resource) as directory:
-            known = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        return cls(model_storage, resource, known)
+        return cls(model_storage, resource, load_words(model_storage, resource, VOCABULARY_FILE))
 
     def train(self, training_data: TrainingData) -> Resource:
         known: set[str] = set()
@@ -107,16 +118,12 @@ class UnknownVocabularyFallback(GraphComponent, IntentClassifier):
         for surface, value in training_data.entity_synonyms.items():
             known.update(words(surface) + words(value))
         self.vocabulary = Vocabulary(known)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(known)), encoding="utf-8")
+        save_words(self._model_storage, self._resource, VOCABULARY_FILE, known)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if self.vocabulary.known and not self.vocabulary.knows_any(text):
-                fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-                message.set(INTENT, fallback, add_to_output=True)
-                ranking = message.get(INTENT_RANKING_KEY) or []
-                message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+                override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, 1.0)
         return messages
