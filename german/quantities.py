@@ -124,16 +124,22 @@ _DURATION_LIMIT = re.compile(
 )
 
 
+def cost_limit(text: str) -> str | None:
+    """An amount with a limit word ("max. 400 Euro", "höchstens 200 Euro"), or None."""
+    limit = _COST_LIMIT.search(text.lower())
+    return limit.group(0) if limit else None
+
+
 def cost_wish(text: str, cue_needed: bool = False) -> str | None:
     """The cost limit a chat message asks for, in its own words ("max. 400 Euro", "kostenlos"), or None.
 
     An amount with a limit word counts anywhere; "kostenlos" inside a message about a topic only when said
     as a wish ("kostenlos wäre gut", "und kostenlos?"), not in "kostenlose Beratung für Bürger".
     """
-    low = text.lower()
-    limit = _COST_LIMIT.search(low)
+    limit = cost_limit(text)
     if limit:
-        return limit.group(0)
+        return limit
+    low = text.lower()
     for free in _FREE_WORD.finditer(low):
         cued = _FREE_CUE.search(low[free.end():]) or _FREE_CUE_BEFORE.search(low[: free.start()])
         if not cue_needed or cued:

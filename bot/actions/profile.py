@@ -11,6 +11,7 @@ with domain responses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -33,7 +34,7 @@ from bot.actions.parsing import (
     without_unsure,
 )
 from german.folding import fold
-from german.quantities import cost_wish, duration_wish
+from german.quantities import cost_limit, cost_wish, duration_wish
 from german.vocabulary import LEVELS, format_wish, level_in_answer
 
 REQUESTED_SLOT = "requested_slot"
@@ -263,9 +264,9 @@ class ValidateProfileForm(FormValidationAction):
     def extract_max_cost_eur(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A cost limit the NLU did not tag ("Max. 400 Euro, mehr gibt das Budget nicht her"); "kostenlos"
-        inside a message about a topic only when said as a wish. action_recommend parses the words."""
-        return self._untagged(tracker, "max_cost_eur", cost_wish)
+        """A cost limit in words ("Max. 400 Euro, mehr gibt das Budget nicht her"); "kostenlos" inside a
+        message about a topic only when said as a wish. action_recommend parses the words."""
+        return self._said_in_words(tracker, "max_cost_eur", cost_wish, cost_limit)
 
     def validate_max_cost_eur(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -275,13 +276,8 @@ class ValidateProfileForm(FormValidationAction):
     def extract_max_duration_hours(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A duration limit in words ("nicht mehr als 20 Stunden insgesamt"). A limit with a number wins over
-        what the NLU tagged in the same message: in "etwas Kurzes, maximal 4 Stunden" it tags "Kurzes"."""
-        text = _text(tracker)
-        limit = None if text.startswith("/") else duration_wish(text)
-        if limit:
-            return {"max_duration_hours": limit}
-        return self._untagged(tracker, "max_duration_hours", lambda text, cue_needed: duration_wish(text))
+        """A duration limit in words ("nicht mehr als 20 Stunden insgesamt")."""
+        return self._said_in_words(tracker, "max_duration_hours", None, duration_wish)
 
     def validate_max_duration_hours(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -289,10 +285,22 @@ class ValidateProfileForm(FormValidationAction):
         return {"max_duration_hours": slot_value}
 
     @staticmethod
-    def _untagged(tracker: Tracker, slot: str, wish: Any) -> dict[str, Any]:
+    def _said_in_words(
+        tracker: Tracker,
+        slot: str,
+        wish: Callable[..., str | None] | None,
+        limit: Callable[[str], str | None],
+    ) -> dict[str, Any]:
+        """A cost or duration wish in the person's words. A limit with a number (``limit``) wins over what the
+        NLU tagged in the same message: in "etwas Kurzes, maximal 4 Stunden" it tags "Kurzes". Other wishes
+        (``wish``: "kostenlos") only when the NLU tagged nothing."""
         text = _text(tracker)
-        tagged = tracker.get_slot(slot) != slot_before_message(tracker, slot)
-        if text.startswith("/") or tagged:
+        if text.startswith("/"):
+            return {}
+        numbered = limit(text)
+        if numbered:
+            return {slot: numbered}
+        if wish is None or tracker.get_slot(slot) != slot_before_message(tracker, slot):
             return {}
         said = wish(text, cue_needed=_intent(tracker) != "refine")
         return {slot: said} if said else {}
