@@ -7,7 +7,6 @@ Standard library only (threads + urllib), so the clients add little CPU next to 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 import urllib.error
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import load_data
+
+from bot.privacy.tracker_db import sender_events
 
 RETRY_PAUSE_S = 0.5
 REQUEST_TIMEOUT_S = 120.0
@@ -214,22 +215,15 @@ def print_summary(title: str, result: dict[str, Any]) -> None:
 def stored_profile(db: Path, sender: str) -> dict[str, Any]:
     """User turns stored for a sender, its last role and skill_gaps and the last employee count it gave
     (replayed events)."""
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = connection.execute(
-            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-        ).fetchall()
-    finally:
-        connection.close()
     slots: dict[str, Any] = {}
     user_turns = 0
-    for type_name, data in rows:
-        if type_name == "user":
+    for event in sender_events(f"sqlite:///{db}", sender):
+        kind = event.get("event")
+        if kind == "user":
             user_turns += 1
-        elif type_name in ("restart", "reset_slots"):
+        elif kind in ("restart", "reset_slots"):
             slots.clear()
-        elif type_name == "slot":
-            event = json.loads(data)
+        elif kind == "slot":
             # The cost answer empties employee_count again (action_membership_cost), so the count that
             # belongs to the conversation is the last one that was set.
             if event.get("value") is not None or event.get("name") != "employee_count":

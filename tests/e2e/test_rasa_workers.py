@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import sys
 import time
 import urllib.error
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_module  # noqa: E402
 
+from bot.privacy.tracker_db import sender_events  # noqa: E402
 from bot.router.choice import choose  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -90,14 +90,9 @@ def sender_on(worker: str) -> str:
 
 
 def stored_slots(db: Path, sender: str) -> dict[str, object]:
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' ORDER BY id", (sender,)
-        ).fetchall()
-    finally:
-        connection.close()
-    return {json.loads(data)["name"]: json.loads(data)["value"] for (data,) in rows}
+    """The slots stored for ``sender`` (last value wins), read as ``bin/kc-admin export`` reads them."""
+    events = sender_events(f"sqlite:///{db}", sender)
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def to_offers(stack: stack_module.Stack, sender: str, worker: str) -> None:
