@@ -154,3 +154,28 @@ TOPIC_FRAME = re.compile(
     ),
     re.IGNORECASE,
 )
+
+# A reference to one's own job instead of a topic: "Grundlagen zu meiner Rolle", "Was gibt es, um das gut zu
+# machen?" (after "Ich bin frisch Ausbildungsleiter"). The need is the field of the role.
+ROLE_REFERENCE = re.compile(
+    umlaut_regex(
+        r",?\s*(?:(?:zu|zur|zum|f{ue}r|in|bei|{ue}ber)\s+(?:meine[rnms]?|unsere[rnms]?|die|der|diese[rn]?)\s+"
+        r"(?:neuen?\s+|jetzigen?\s+)?(?:rolle|aufgaben?|job|stelle|position|funktion|t{ae}tigkeit)"
+        r"|um\s+(?:das|den\s+job|die\s+(?:aufgabe|rolle|stelle)|meine\s+(?:aufgabe|rolle|arbeit))\s+"
+        r"(?:gut|richtig|besser|ordentlich|vern{ue}nftig)\s+(?:zu\s+machen|hinzukriegen|hinzubekommen|"
+        r"zu\s+meistern|zu\s+schaffen|zu\s+erledigen))"
+        r"(?=\s*(?:[,.;!?]|$|und\b|andererseits|sowie))"
+    ),
+    re.IGNORECASE,
+)
+# The field in a job title: "Ausbildungsleiter" -> "Ausbildung", "Datenschutzbeauftragte" -> "Datenschutz".
+JOB_FIELD = re.compile(
+    umlaut_regex(
+        r"(?P<field>\w{4,}?)s?(?:leiter(?:in)?|leitung|beauftragte[rn]?|koordinator(?:in)?|referent(?:in)?|"
+        r"sachbearbeiter(?:in)?|manager(?:in)?|fachkraft)"
+    ),
+    re.IGNORECASE,
+)
+# What a person leading a unit needs when they ask for help with their job.
+LEADERSHIP_FIELD = "Führung"
+

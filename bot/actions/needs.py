@@ -27,7 +27,10 @@ from german.requests import (
     ADDITIVE,
     AFTERTHOUGHT,
     GREETING,
+    JOB_FIELD,
+    LEADERSHIP_FIELD,
     LIST_SEPARATOR,
+    ROLE_REFERENCE,
     ROLE_STATEMENT,
     SUBORDINATORS,
     THANKS,
@@ -74,6 +77,10 @@ _NO_IDEA = re.compile(r"\b(?:keine|keinen|null|kei)\s+(?:ahnung|plan|idee)\b", r
 # Right before a role the NLU tagged: "ich bin …", "als …".
 _ROLE_CUE = re.compile(r"\b(?:bin|als)\s+(?:ein|eine)?\s*$", re.IGNORECASE)
 _LEADING_AND = re.compile(r"^(?:und|aber|oder)\s+", re.IGNORECASE)
+# Units whose leaders need leadership skills rather than the unit's subject ("Teamleiterin", "Amtsleiter").
+_UNIT_FIELDS = frozenset(
+    fold(w) for w in "team gruppe bereich fachbereich sachgebiet referat dezernat".split()
+)
 _ROLE_ADJECTIVES = frozenset(fold(w) for w in "zuständig tätig beschäftigt angestellt verantwortlich".split())
 _ROLE_STOP = frozenset(fold(w) for w in "und aber oder sowie weil damit dass wenn wie was".split())
 # Words that make a clause a told problem rather than a topic: personal pronouns and finite verbs.
@@ -258,6 +265,15 @@ def _clauses(sentence: str, cased: bool) -> list[_Clause]:
     return clauses
 
 
+def _goes_on(rest: str) -> bool:
+    """What follows a role statement starts a clause of its own ("i bin Azubi im Bürgeramt und wenn einer am
+    Schalter rumschreit, …"): it is part of what the person tells, not of the role ("… am Schalter")."""
+    words = _words(_LEADING_AND.sub("", rest))
+    return rest != _LEADING_AND.sub("", rest) and bool(words) and (
+        fold(words[0]) in SUBORDINATORS or any(fold(w) in _CLAUSE_WORDS for w in words)
+    )
+
+
 def _has_noun(text: str, cased: bool) -> bool:
     """In a message written with capitals, a topic names a noun (capitalised) or an acronym."""
     words = content_words(text)
@@ -374,19 +390,46 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+def role_field(role: str | None) -> str | None:
+    """The field a role works in, searched when a person asks for help with their job: "frisch
+    Ausbildungsleiter" -> "Ausbildung", "die neue Gleichstellungsbeauftragte" -> "Gleichstellung",
+    "Teamleiterin" -> "Führung", "im Standesamt" -> "Standesamt"."""
+    words = [w.strip("*:") for w in _words(role or "") if is_role_word(w)]
+    for word in words:
+        match = JOB_FIELD.fullmatch(word)
+        if match:
+            field = match.group("field")
+            short = len(field) <= 4 or is_role_word(field) or fold(field) in _UNIT_FIELDS
+            return LEADERSHIP_FIELD if short else field[:1].upper() + field[1:]
+    return words[-1] if words else None
+
+
 def needs_in_message(
     text: str,
     role_spans: Iterable[tuple[int, int]] = (),
     keywords: bool = True,
     min_told: int = MIN_TOLD_WORDS,
+    role: str | None = None,
 ) -> list[str]:
     """The needs a message states, each in the person's words (empty if it states none).
 
     ``role_spans`` are the character spans of the role the NLU found; they are no part of a need. Without
     ``keywords`` a sentence of topic words is no need ("Ich bin in der Wirtschaftsförderung,
-    Standortmarketing" tells the role); a told problem needs ``min_told`` content words.
+    Standortmarketing" tells the role); a told problem needs ``min_told`` content words. A reference to the
+    person's own job ("Grundlagen zu meiner Rolle", "um das gut zu machen") is no topic: the need is the field
+    of ``role`` or of the role the message states.
     """
+    original = standard_function_words(text or "")
     text = standard_function_words(_mark_roles(text or "", role_spans))
+    reference = ROLE_REFERENCE.search(text)
+    if reference is None:
+        return _needs_in_words(text, keywords, min_told)
+    field = role_field(stated_role(original) or role)
+    found = _needs_in_words(text[: reference.start()] + text[reference.end():], keywords, min_told)
+    return unique(([field] if field else []) + found)[:MAX_NEEDS]
+
+
+def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     cased = _is_cased(text)
     named: list[str] = []
     told: list[list[str]] = [[]]
@@ -417,8 +460,9 @@ def needs_in_message(
                 after_topic = True
                 continue
             after_topic = False
-            if clause.had_role and len(content_words(core)) < MIN_CONTEXT_WORDS:
+            if clause.had_role and len(content_words(core)) < MIN_CONTEXT_WORDS and not _goes_on(core):
                 continue  # "… am Schalter", "… für Gewerbeangelegenheiten zuständig": part of the role
+            core = _LEADING_AND.sub("", core) if clause.had_role and not told[-1] else core
             told[-1].append(("und " if clause.joined and told[-1] else "") + _clean(core))
     needs = list(named)
     context = []

@@ -86,12 +86,13 @@ def stated_needs(tracker: Tracker) -> list[str]:
     if intent in ESCAPE_INTENTS or text.startswith("/"):
         return unique(_sure_values(tracker, "skill")) if text.startswith("/") else []
     spans = role_spans((tracker.latest_message or {}).get("entities") or [])
+    role = _role_before(tracker)
     if tracker.get_slot(REQUESTED_SLOT) == "skill_gaps" or intent in NEED_INTENTS:
-        found = needs_in_message(text, spans)
+        found = needs_in_message(text, spans, role=role)
     elif intent == "inform_role":
         # Next to the role only a request or a told problem is a need ("Ich bin in der Kämmerei,
         # Haushaltsplanung" states the role).
-        found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE)
+        found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE, role=role)
     else:
         found = []
     refining = intent != "request_other_topics" and real_skills(tracker.get_slot("skill_gaps"))
@@ -100,6 +101,14 @@ def stated_needs(tracker: Tracker) -> list[str]:
         # ("Für Anfänger, ich bin erst seit einem halben Jahr da"), not a need; a named topic still is.
         found = [need for need in found if not is_description(need)]
     return found or (unique(_sure_values(tracker, "skill")) if intent in NEED_INTENTS else [])
+
+
+def _role_before(tracker: Tracker) -> str | None:
+    """The role known before the latest message (the message's own role is read from its words)."""
+    role = slot_before_message(tracker, "role")
+    if isinstance(role, list):
+        role = role[0] if role else None
+    return str(role) if role else None
 
 
 def opens_with_wish(text: str, entities: list[dict[str, Any]]) -> bool:

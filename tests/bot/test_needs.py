@@ -205,3 +205,49 @@ def test_no_topic_is_taken_from_a_clause_that_does_not_open_the_sentence_with_to
 
 def test_a_role_in_dialect_is_no_need():
     assert needs_in_message("I bin dr Hausmeischter an dr Grundschul.") == []
+
+
+def test_what_follows_the_role_with_a_clause_of_its_own_is_told_not_dropped():
+    needs = needs_in_message(
+        "Griaß Eana, i bin Azubi im Bürgeramt und wenn oaner am Schalter rumschreit, dann bin i danach "
+        "total fertig. Wos gibt's da für mi?"
+    )
+    assert len(needs) == 1
+    assert "Schalter rumschreit" in needs[0] and "total fertig" in needs[0]
+    # A place qualifying the role is still part of the role.
+    text = "Ich arbeite im Einwohnermeldeamt am Schalter und brauche was zu Deeskalation"
+    assert needs_in_message(text) == ["Deeskalation"]
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "needs"),
+    [
+        (
+            "Ich bin frisch Ausbildungsleiter geworden und betreue jetzt 12 Azubis und Anwärter. "
+            "Was gibt es, um das gut zu machen?",
+            None,
+            ["Ausbildung"],
+        ),
+        (
+            "Ich bin die neue Gleichstellungsbeauftragte unserer Stadt und suche einerseits Grundlagen "
+            "zu meiner Rolle, andererseits etwas zum Thema Vielfalt und Antidiskriminierung in der "
+            "Verwaltung.",
+            None,
+            ["Gleichstellung", "Vielfalt", "Antidiskriminierung"],
+        ),
+        (
+            "Ich bin seit kurzem Teamleiterin im Bürgeramt. Haben Sie was für meine neue Aufgabe?",
+            None,
+            ["Führung"],
+        ),
+        ("Haben Sie was für meine neue Rolle?", "Datenschutzbeauftragter", ["Datenschutz"]),
+        # No role known: the reference is no topic ("Rolle" is not searched); the assistant asks instead.
+        ("Haben Sie was für meine neue Rolle?", None, []),
+    ],
+)
+def test_a_reference_to_ones_own_job_is_the_field_of_the_role(text, role, needs):
+    assert needs_in_message(text, role=role) == needs
+
+
+def test_work_with_a_named_tool_is_no_reference_to_the_job():
+    assert needs_in_message("Ich brauche was für meine Arbeit mit Excel") == ["Arbeit mit Excel"]
