@@ -26,7 +26,8 @@ THANKS = word_regex(
 
 # Connectors that start a further need: "Außerdem fehlt uns …", "… und vielleicht auch zum …".
 ADDITIVE = word_regex(
-    r"au{ss}erdem|zus{ae}tzlich(?:\s+noch)?|dar{ue}ber\s+hinaus|ebenso|(?:und|sowie)\s+(?:vielleicht\s+)?"
+    r"au{ss}erdem|zus{ae}tzlich(?:\s+noch)?|dar{ue}ber\s+hinaus|ebenso|zum\s+anderen|andererseits|zudem|"
+    r"des\s+weiteren|weiterhin|(?:und|sowie)\s+(?:vielleicht\s+)?"
     r"(?:auch|zus{ae}tzlich|au{ss}erdem|noch)(?:\s+noch)?|sowie|gerne?\s+auch|und\s+dann\s+noch"
 )
 # Separators inside a list of topics ("Excel und Datenschutz", "IT-Sicherheit + Phishing").
@@ -72,6 +73,7 @@ neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre w�
 toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
 zuständig zustaendig tätig beschäftigt verantwortlich
 dr de d'
+naja tja nun ach achso ähm äh öhm joa jo
 """
 
 

@@ -81,6 +81,7 @@ _LEADING_AND = re.compile(r"^(?:und|aber|oder)\s+", re.IGNORECASE)
 _UNIT_FIELDS = frozenset(
     fold(w) for w in "team gruppe bereich fachbereich sachgebiet referat dezernat".split()
 )
+_ALSO = frozenset(fold(w) for w in "auch außerdem zusätzlich".split())
 _ROLE_ADJECTIVES = frozenset(fold(w) for w in "zuständig tätig beschäftigt angestellt verantwortlich".split())
 _ROLE_STOP = frozenset(fold(w) for w in "und aber oder sowie weil damit dass wenn wie was".split())
 # Words that make a clause a told problem rather than a topic: personal pronouns and finite verbs.
@@ -249,7 +250,9 @@ def _clauses(sentence: str, cased: bool) -> list[_Clause]:
         part = _clean(AFTERTHOUGHT.sub(" ", part))
         part = _clean(_NO_IDEA.sub(" ", part))
         unjoined = _LEADING_AND.sub("", part)
-        additive = bool(ADDITIVE.match(unjoined)) or (first and unjoined != part)
+        # "…, und ich soll demnächst auch Bürgerversammlungen moderieren": "und … auch" adds a need.
+        also = unjoined != part and any(fold(w) in _ALSO for w in _words(unjoined))
+        additive = bool(ADDITIVE.match(unjoined)) or (first and unjoined != part) or also
         if ADDITIVE.match(unjoined):
             unjoined = _clean(ADDITIVE.sub(" ", unjoined, count=1))
         words = _words(unjoined)
@@ -433,6 +436,7 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     cased = _is_cased(text)
     named: list[str] = []
     told: list[list[str]] = [[]]
+    added: set[int] = set()  # groups opened by "außerdem …": a need of their own, never context
     for sentence in sentences(text):
         all_clauses = _clauses(sentence, cased)
         clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
@@ -447,6 +451,8 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
             core = _without_preferences(clause.text)
             if clause.additive and told[-1]:
                 told.append([])
+            if clause.additive and content_words(core):
+                added.add(len(told) - 1)
             if not content_words(core):
                 continue
             if leading and not clause.additive:
@@ -471,7 +477,7 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
         words = content_words(description)
         if not words or len(words) < min_told:
             continue
-        if named and index == 0:
+        if named and index == 0 and index not in added:
             # Next to named topics, what is told without "außerdem" is their context: a need of its own
             # (searched last) only when it names things ("… neuen Job in der Vollstreckung").
             if len(_nouns(description, cased)) >= MIN_CONTEXT_NOUNS:

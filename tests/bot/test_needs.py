@@ -251,3 +251,42 @@ def test_a_reference_to_ones_own_job_is_the_field_of_the_role(text, role, needs)
 
 def test_work_with_a_named_tool_is_no_reference_to_the_job():
     assert needs_in_message("Ich brauche was für meine Arbeit mit Excel") == ["Arbeit mit Excel"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "told"),
+    [
+        # "Außerdem …" after a named topic is a need of its own, not the topic's context.
+        (
+            "Bin IT-Admin bei einer Stadtverwaltung. Suche was zu BSI IT-Grundschutz, aber nicht für "
+            "Anfänger. Außerdem wollen wir die Kollegen gegen Phishing sensibilisieren.",
+            "BSI IT-Grundschutz",
+            "Phishing",
+        ),
+        (
+            "Zum einen suche ich eine Schulung zur UVgO, zum anderen müssen wir demnächst XRechnungen "
+            "verarbeiten.",
+            "UVgO",
+            "XRechnungen",
+        ),
+        # "und ich soll … auch …" adds a need to a told problem.
+        (
+            "Meine Protokolle werden immer zu lang und ich soll demnächst auch Bürgerversammlungen "
+            "moderieren.",
+            "Protokolle",
+            "Bürgerversammlungen moderieren",
+        ),
+    ],
+)
+def test_a_further_need_is_kept_as_a_need_of_its_own(text, named, told):
+    needs = needs_in_message(text)
+    assert len(needs) == 2
+    assert named in needs[0] and told in needs[1] and told not in needs[0]
+
+
+def test_a_filler_word_is_no_topic():
+    needs = needs_in_message(
+        "Naja, wir kriegen dauernd Beschwerden, weil die Bearbeitung so lang dauert. "
+        "Ich weiß nie so recht, was ich den Leuten schreiben soll."
+    )
+    assert len(needs) == 1 and "Beschwerden" in needs[0] and "Naja" not in needs[0]
