@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intent_override import intent_ranking, override_intent
 from bot.nlu.unknown_vocabulary import Vocabulary, load_words, save_words, words
+from german.folding import fold
 from german.requests import FUNCTION_WORDS
 
 VOCABULARY_FILE = "intent_vocabulary.json"
@@ -36,9 +37,20 @@ MIN_CONTENT_LETTERS = 2  # "eG" names the cooperative
 MIN_COMPOUND_PART = 6
 
 
+# Words of asking that any request has ("Gibt es noch mehr zu den Elterngesprächen?"): no subject.
+ASKING_WORDS = frozenset(
+    fold(w)
+    for w in "gibt gibts geben gebe suche suchen brauche brauchen bräuchte bräuchten möchte möchten hätte "
+    "hätten würde würden zeig zeige zeigen bitte mal sagen sag erzählen empfehlen empfehlt".split()
+)
+
+
 def content_words(text: str) -> list[str]:
-    """Words of a message that carry its subject (no function words, no very short words)."""
-    return [w for w in words(text) if len(w) >= MIN_CONTENT_LETTERS and w not in FUNCTION_WORDS]
+    """Words of a message that carry its subject (no function words, words of asking or very short words)."""
+    return [
+        w for w in words(text)
+        if len(w) >= MIN_CONTENT_LETTERS and w not in FUNCTION_WORDS and w not in ASKING_WORDS
+    ]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

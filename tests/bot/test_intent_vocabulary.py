@@ -17,6 +17,7 @@ EXAMPLES = [
     ("Wie tritt unsere Stadt der Genossenschaft bei?", "membership_faq"),
     ("Wann müssen die Geschäftsanteile eingezahlt werden?", "membership_faq"),
     ("Was kostet die Mitgliedschaft für unsere Kommune?", "ask_membership_cost"),
+    ("Gibt es versteckte Kosten?", "membership_faq"),
     ("Ich suche eine Schulung zur Verwaltungsvollstreckung", "inform_skill_gap"),
 ]
 
@@ -54,6 +55,14 @@ def test_a_topic_without_a_membership_word_gets_the_next_intent(guard):
 )
 def test_membership_questions_keep_their_intent(guard, text):
     message = classified(guard, text, ["membership_faq", "inform_skill_gap"])
+    assert message.get(INTENT)["name"] == "membership_faq"
+
+
+def test_words_of_asking_are_no_membership_subject(guard):
+    # "Gibt es …" opens membership questions and course requests alike; the subject decides.
+    message = classified(guard, "Gibt es noch mehr zu den Elterngesprächen?", ["membership_faq", "more_like"])
+    assert message.get(INTENT)["name"] == "more_like"
+    message = classified(guard, "Gibt es versteckte Gebühren und Kosten?", ["membership_faq", "more_like"])
     assert message.get(INTENT)["name"] == "membership_faq"
 
 
