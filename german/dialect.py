@@ -1,6 +1,6 @@
 """Common dialect spellings of German function words, written in standard German.
 
-Chat messages come in Bairisch, Schwäbisch, Pfälzisch or Hessisch ("Wos gibt's da für mi?", "Gibt's do was
+Chat messages come in Bairisch, Schwäbisch, Pfälzisch, Hessisch or Ruhrdeutsch ("Wos gibt's da für mi?", "Gibt's do was
 dazu?", "i bin Azubi"). The words that frame a request or state a role are function words, and the need
 reader (``bot.actions.needs``) knows them only in standard German; topic words are left as they are.
 Only unambiguous spellings are listed: "mir" (Pfälzisch for "wir", standard "mir"), "des" (also the standard
@@ -35,10 +35,14 @@ _STANDARD = {
     "hob": "habe",
     "gibbt's": "gibt's",
     "gebbt's": "gibt's",
+    "wat": "was",
+    "et": "es",
+    "dat": "das",
+    "bräucht": "bräuchte",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")
-_CAPITALISED = {"Wos": "Was", "Woas": "Was", "Isch": "Ich", "Ebbes": "Etwas"}
+_CAPITALISED = {"Wos": "Was", "Woas": "Was", "Isch": "Ich", "Ebbes": "Etwas", "Wat": "Was", "Dat": "Das"}
 _CAPITAL_WORD = re.compile(r"(?<![\w'-])(" + "|".join(_CAPITALISED) + r")(?![\w'-])")
 
 

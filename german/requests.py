@@ -150,7 +150,7 @@ TOPIC_FRAME = re.compile(
         r"workshops?|kenntnisse|wissen)(?:\s+(?:speziell|vor\s+allem|insbesondere|genau|konkret))?"
         r"(?:\s+(?:gibt\s+es|gibts|gibt's|habt\s+ihr|haben\s+sie|hast\s+du|bieten\s+sie|bietet\s+ihr)"
         r"(?:\s+(?:bei\s+ihnen|bei\s+euch|auch|denn|so|da))*)?"
-        r"\s+(?:zu\s+den|zu\s+dem|zu\s+der|zu|zum|zur|{ue}ber|f{ue}r|bei|beim|im|in|mit|von|vom|"
+        r"\s+(?:zu\s+den|zu\s+dem|zu\s+der|zu|zum|zur|{ue}ber|f{ue}r|bei|beim|im|in|mit|von|vom|gegen|"
         r"rund\s+um)|interessier\w*\s+(?:mich|uns)\s+(?:f{ue}r|an)|(?:mein|unser)\s+thema\s+(?:ist|w{ae}re)|"
         r"thema|themen|schwerpunkt)\s+(?P<topic>\S.*)$"
     ),

@@ -15,6 +15,7 @@ from german.dialect import standard_function_words
         ("i bin Azubi und des is ned einfach", "ich bin Azubi und des is nicht einfach"),
         ("SGB I und die Leitung des Jugendamts", "SGB I und die Leitung des Jugendamts"),
         ("Do-it-yourself und Dokumente", "Do-it-yourself und Dokumente"),
+        ("Wat gibt et für Bauhof-Leute?", "Was gibt es für Bauhof-Leute?"),
     ],
 )
 def test_dialect_function_words(text, standard):
