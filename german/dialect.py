@@ -2,9 +2,9 @@
 
 Chat messages come in Bairisch, Schwäbisch, Pfälzisch, Hessisch or Ruhrdeutsch ("Wos gibt's da für mi?",
 "Gibt's do was dazu?", "i bin Azubi", "Wat gibt et …"). The words that frame a request or state a role are
-function words, and the need reader (``bot.actions.needs``) knows them only in standard German; topic words are left as they are.
-Only unambiguous spellings are listed: "mir" (Pfälzisch for "wir", standard "mir"), "des" (also the standard
-genitive article) and a capital "I" (as in "SGB I") stay.
+function words, and the need reader (``bot.actions.needs``) knows them only in standard German; topic words
+are left as they are. Only unambiguous spellings are listed: "mir" (Pfälzisch for "wir", standard "mir"),
+"des" (also the standard genitive article) and a capital "I" (as in "SGB I") stay.
 """
 
 from __future__ import annotations
