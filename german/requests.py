@@ -97,7 +97,8 @@ ROLE_WORD = re.compile(
         r"k{ae}mmerei|k{ae}mmerer\w*|\w*sachbearbeit\w*|\w*leitung|\w*leiter(?:in)?|\w*beauftragte[rn]?|"
         r"\w*koordinator(?:in)?|\w*anw{ae}rter(?:in)?|azubis?|auszubildende[rn]?|\w*fachangestellte[rn]?|"
         r"beamt\w*|\w*beamter|\w*beamtin|admins?|administrator(?:in)?|assistenz|\w*referent(?:in)?|"
-        r"hausmei(?:s|sch)ter(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
+        r"hausmei(?:s|sch)ter(?:in)?|\w*meister(?:in)?|sekret{ae}r(?:in)?|\w*ausbilder(?:in)?|erzieher(?:in)?|"
+        r"\w*berater(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
         r"pr{ue}fer(?:in)?|\w*feuerwehr|\w*arbeiter(?:in)?|\w*managerin|\w*manager|verwaltungswirt\w*|\w*fachwirt\w*|"
         r"\w*lehrjahr|praxisabschnitt\w*|\w*semester)"
     ),

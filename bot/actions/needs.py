@@ -269,12 +269,11 @@ def _clauses(sentence: str, cased: bool) -> list[_Clause]:
 
 
 def _goes_on(rest: str) -> bool:
-    """What follows a role statement starts a clause of its own ("i bin Azubi im Bürgeramt und wenn einer am
-    Schalter rumschreit, …"): it is part of what the person tells, not of the role ("… am Schalter")."""
+    """What follows a role statement is a clause of its own ("i bin Azubi im Bürgeramt und wenn einer am
+    Schalter rumschreit, …", "Bei uns im Jugendamt gibt es viele Fälle von …"): it is part of what the person
+    tells, not of the role ("… am Schalter", "… für Gewerbeangelegenheiten zuständig")."""
     words = _words(_LEADING_AND.sub("", rest))
-    return rest != _LEADING_AND.sub("", rest) and bool(words) and (
-        fold(words[0]) in SUBORDINATORS or any(fold(w) in _CLAUSE_WORDS for w in words)
-    )
+    return bool(words) and (fold(words[0]) in SUBORDINATORS or any(fold(w) in _CLAUSE_WORDS for w in words))
 
 
 def _has_noun(text: str, cased: bool) -> bool:
@@ -472,9 +471,12 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
             told[-1].append(("und " if clause.joined and told[-1] else "") + _clean(core))
     needs = list(named)
     context = []
+    short: list[str] = []  # told with fewer than ``min_told`` content words
     for index, group in enumerate(told):
         description = _clean(re.sub(r", und ", " und ", ", ".join(group)))
         words = content_words(description)
+        if words and len(words) < min_told:
+            short.append(description)
         if not words or len(words) < min_told:
             continue
         if named and index == 0 and index not in added:
@@ -484,7 +486,18 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
                 context.append(_shorten(description))
             continue
         needs.append(_shorten(description))
+    if not needs and not context and keywords and len(short) == 1 and _asks(text):
+        # "Was kann man gegen Burnout tun?", "Wie geht das mit der E-Rechnung?": a question about one thing.
+        topic = _strip_ends(short[0])
+        # A noun: capitalised, unless the person writes everything in lower case ("was hilft gegen burnout").
+        if len(_nouns(topic, cased=text != text.lower())) == 1:
+            return [topic]
     return unique(needs + context)[:MAX_NEEDS]
+
+
+def _asks(text: str) -> bool:
+    """The message is a question or a request ("…?", "brauche", "suche")."""
+    return "?" in text or any(is_request_word(w) for w in _words(text))
 
 
 def _nouns(text: str, cased: bool) -> list[str]:

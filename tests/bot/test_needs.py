@@ -291,3 +291,25 @@ def test_a_filler_word_is_no_topic():
         "Ich weiß nie so recht, was ich den Leuten schreiben soll."
     )
     assert len(needs) == 1 and "Beschwerden" in needs[0] and "Naja" not in needs[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Was kann man gegen Burnout tun?", "Burnout"),
+        ("Wie geht das mit der E-Rechnung?", "E-Rechnung"),
+        ("was hilft gegen burnout?", "burnout"),
+    ],
+)
+def test_a_question_about_one_thing_names_it(text, topic):
+    assert needs_in_message(text) == [topic]
+
+
+def test_a_clause_after_the_role_that_tells_something_is_kept():
+    needs = needs_in_message(
+        "Bei uns im Jugendamt gibt es viele Fälle von Kindeswohlgefährdung, dafür brauche ich mehr Sicherheit"
+    )
+    assert len(needs) == 1 and "Kindeswohlgefährdung" in needs[0] and "Jugendamt" not in needs[0]
+    needs = needs_in_message("Ich bin Sekretärin beim Bürgermeister und soll jetzt die Sitzungen protokollieren.")
+    assert needs == ["soll jetzt die Sitzungen protokollieren"]
+    assert needs_in_message("Ich bin im Ordnungsamt für Gewerbeangelegenheiten zuständig") == []
