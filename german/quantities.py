@@ -16,7 +16,7 @@ HOURS_PER_DAY = 8.0
 HOURS_PER_WEEK = 40.0
 
 _FREE = re.compile(
-    r"kostenlos|kostenfrei|koschtelos|gratis|umsonst|umsonscht|nichts kost|kostet nichts|free\b|"
+    r"kos\w{1,5}los|kostenfrei|gratis|umsonst|umsonscht|nichts kost|kostet nichts|free\b|"
     r"(?<![\d.,])0\s*(€|euro)"
 )
 _CHEAPER = re.compile(umlaut_regex(r"g{ue}nstig|billig|preiswert|weniger|spar"))
@@ -31,7 +31,7 @@ _DAY = re.compile(umlaut_regex(r"\btag\b|tagesseminar|eint{ae}gig"))
 
 
 def is_free(text: str) -> bool:
-    """ "kostenlos", "es darf nichts kosten", "0 Euro"."""
+    """ "kostenlos" (also "kostelos", "koschtelos"), "es darf nichts kosten", "0 Euro"."""
     return bool(_FREE.search(text))
 
 
@@ -107,7 +107,7 @@ _COST_LIMIT = re.compile(
     )
 )
 _FREE_WORD = re.compile(
-    umlaut_regex(r"\b(?:kostenlos\w*|kostenfrei\w*|gratis|umsonst|umsonscht|koschtelos|nichts\s+kost\w*|"
+    umlaut_regex(r"\b(?:kos\w{1,5}los\w*|kostenfrei\w*|gratis|umsonst|umsonscht|nichts\s+kost\w*|"
                  r"kostet\s+nichts)")
 )
 # A free-of-charge word is a wish when said as one ("kostenlos wäre gut", "nur kostenlose", "kostenlos?").

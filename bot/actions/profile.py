@@ -324,6 +324,9 @@ def level_said(tracker: Tracker, slot_value: Any) -> Any:
     level = normalize_level(slot_value)
     text = _text(tracker)
     before = slot_before_message(tracker, "level_pref")
+    if level is None and slot_value is not None and not text.startswith("/") and slot_value != before:
+        # The NLU tagged part of a level phrase ("keinerlei Vorkenntnisse" -> "Vorkenntnisse").
+        return level_in_answer(fold(text))
     if level not in LEVELS or text.startswith("/") or slot_value == before:
         return level
     in_sentence = level_in_answer(fold(text))

@@ -217,6 +217,17 @@ async def test_a_tagged_hint_in_a_long_message_counts(make_tracker, dispatcher, 
 
 
 @pytest.mark.asyncio
+async def test_a_tagged_part_of_a_level_phrase_is_read_in_its_sentence(make_tracker, dispatcher, domain):
+    text = "Ich würde gerne lernen, mit QGIS zu arbeiten. Ich habe bisher keinerlei Vorkenntnisse."
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap",
+        entities=[_entity(text, "level", "Vorkenntnisse")], set_now={"level_pref": "Vorkenntnisse"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["level_pref"] == "einsteiger"
+
+
+@pytest.mark.asyncio
 async def test_a_number_limit_wins_over_a_tagged_short(make_tracker, dispatcher, domain):
     text = "Gerne etwas Kurzes, maximal 4 Stunden."
     tracker = _message(

@@ -163,6 +163,7 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("Kostenlos wäre gut, unser Budget ist aufgebraucht.", True, "kostenlos"),
         ("und kostenlos wenns geht", True, "kostenlos"),
         ("Isch des au koschtelos?", True, "koschtelos"),
+        ("Isch des kostelos?", True, "kostelos"),  # a typo of "kostenlos"
         ("Wir bieten kostenlose Beratung für Bürger an", True, None),
         ("Wir bieten kostenlose Beratung für Bürger an", False, "kostenlose"),
         ("Unser Budget für dieses Jahr ist aufgebraucht", True, None),
