@@ -59,7 +59,9 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         "einsteiger",
         r"einsteig|einstieg|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
         r"(?:keine\w*|ohne)\s+vorkenntnis",
-        r"grundlage|basis|leicht(?!e[nr]? sprache)|einf{ue}hr|ohne vorkenntnis",
+        # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
+        r"grundlage|basis|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
+        r"einf{ue}hrung\b(?!\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?)\b)|ohne vorkenntnis",
     ),
     (
         "fortgeschritten",

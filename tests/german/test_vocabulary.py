@@ -71,6 +71,20 @@ def test_levels():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
+    [
+        ("eine einführung in excel", "einsteiger"),
+        ("ein einführungsseminar", "einsteiger"),
+        # The rollout of something is no level.
+        ("ich leite mein erstes projekt, die einführung eines neuen fachverfahrens", None),
+        ("etwas zur einführung der e-akte", None),
+    ],
+)
+def test_an_introduction_is_a_level_a_rollout_is_not(text, expected):
+    assert level_in_answer(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
     [("egal", True), ("weiß nicht", True), ("weiss nicht", True), ("keine vorgabe", True),
      ("ich möchte keinen kurs am wochenende bitte", False)],
 )
