@@ -181,4 +181,12 @@ JOB_FIELD = re.compile(
 )
 # What a person leading a unit needs when they ask for help with their job.
 LEADERSHIP_FIELD = "Führung"
+# A topic followed by a wish: "Zeitmanagement wär auch noch gut", "Excel wäre super".
+TOPIC_WISH = re.compile(
+    umlaut_regex(
+        r"^(?P<topic>\S.*?)\s+(?:w{ae}re?|w{ae}r's|w{ae}rs)\s+(?:auch\s+)?(?:noch\s+)?(?:sehr\s+|echt\s+)?"
+        r"(?:gut|toll|super|sch{oe}n|interessant|hilfreich|prima|klasse|wichtig|sinnvoll|praktisch|nett)$"
+    ),
+    re.IGNORECASE,
+)
 

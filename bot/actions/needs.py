@@ -35,6 +35,7 @@ from german.requests import (
     SUBORDINATORS,
     THANKS,
     TOPIC_FRAME,
+    TOPIC_WISH,
     UNIT_HERE,
     is_function_word,
     is_request_word,
@@ -350,7 +351,12 @@ def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def _framed_topics(clause: str, cased: bool) -> list[str]:
     """Topics asked for with a request frame: "Gibt es Kurse zum OZG" -> [OZG], "was mit Outlook und Word"
-    -> [Outlook, Word]. A frame followed by a told problem ("Hilfe, wie ich …") names no topic."""
+    -> [Outlook, Word], "Zeitmanagement wär auch noch gut" -> [Zeitmanagement]. A frame followed by a told problem ("Hilfe, wie ich …") names no topic."""
+    wish = TOPIC_WISH.match(clause)
+    if wish:
+        topic = _strip_ends(_without_preferences(wish.group("topic")))
+        if topic and _has_noun(topic, cased) and len(_words(topic)) <= MAX_TOPIC_WORDS:
+            return split_topics(topic, cased)
     for match in TOPIC_FRAME.finditer(clause):
         raw = _without_preferences(match.group("topic"))
         if any(fold(w) in _CLAUSE_WORDS for w in _words(raw)):

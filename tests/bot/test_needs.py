@@ -52,6 +52,7 @@ NAMED = [
     ),
     ("Lieber was ganz anderes: Vergaberecht", ["Vergaberecht"]),
     ("Brauch was gegen Stress", ["Stress"]),
+    ("Ach und Zeitmanagement wär auch noch gut, ich bin immer total hinterher.", ["Zeitmanagement"]),
     # Topic words opening a sentence that goes on telling about them: the topics, without the story.
     ("Kanban und Lean, wir stellen gerade unser Team im Bauamt um", ["Kanban", "Lean"]),
     ("Power BI, ich soll ab nächstem Monat die Berichte für die Amtsleitung bauen", ["Power BI"]),
