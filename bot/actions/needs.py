@@ -351,7 +351,8 @@ def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def _framed_topics(clause: str, cased: bool) -> list[str]:
     """Topics asked for with a request frame: "Gibt es Kurse zum OZG" -> [OZG], "was mit Outlook und Word"
-    -> [Outlook, Word], "Zeitmanagement wär auch noch gut" -> [Zeitmanagement]. A frame followed by a told problem ("Hilfe, wie ich …") names no topic."""
+    -> [Outlook, Word], "Zeitmanagement wär auch noch gut" -> [Zeitmanagement]. A frame followed by a told
+    problem ("Hilfe, wie ich …") names no topic."""
     wish = TOPIC_WISH.match(clause)
     if wish:
         topic = _strip_ends(_without_preferences(wish.group("topic")))
