@@ -325,8 +325,10 @@ def level_said(tracker: Tracker, slot_value: Any) -> Any:
     text = _text(tracker)
     before = slot_before_message(tracker, "level_pref")
     if level is None and slot_value is not None and not text.startswith("/") and slot_value != before:
-        # The NLU tagged part of a level phrase ("keinerlei Vorkenntnisse" -> "Vorkenntnisse").
-        return level_in_answer(fold(text))
+        # The NLU tagged part of a level phrase ("keinerlei Vorkenntnisse" -> "Vorkenntnisse") or words that
+        # state no level ("die Einführung eines neuen Fachverfahrens"): the sentence decides.
+        said = level_in_answer(fold(text))
+        return said if said is not None else normalize_level(before)
     if level not in LEVELS or text.startswith("/") or slot_value == before:
         return level
     in_sentence = level_in_answer(fold(text))

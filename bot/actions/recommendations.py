@@ -144,7 +144,8 @@ def _normalised_preferences(
     for slot, parser in parsers.items():
         raw = without_unsure_entities(tracker, PREFERENCE_ENTITIES[slot], tracker.get_slot(slot))
         value = parser(raw) if raw is not None else None
-        if raw is not None and value is None:
+        # A tagged level the sentence does not state is no wish (``level_said``), not a misunderstanding.
+        if raw is not None and value is None and slot != "level_pref":
             dispatcher.utter_message(response="utter_constraint_not_understood", value=str(raw))
         if value == ANY and slot in ("max_cost_eur", "max_duration_hours"):
             value = None

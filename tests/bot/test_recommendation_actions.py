@@ -650,3 +650,18 @@ def test_why_sentence_names_noun_topics_only(domain):
     course = {"matched": ["Datenschutz", "Datenschutz gewährleisten", "Bewertung der Datenqualität"]}
     why = OfferText(domain).why(course, "Ordnungsamt", "Datenschutz", {})
     assert "um Datenschutz und Bewertung der Datenqualität geht" in why and "gewährleisten" not in why
+
+
+@pytest.mark.asyncio
+async def test_a_tagged_level_the_sentence_does_not_state_is_no_wish_and_no_complaint(
+    search_service, make_tracker, dispatcher, domain
+):
+    text = "Projektmanagement. Ich leite mein erstes Projekt, die Einführung eines neuen Fachverfahrens."
+    tracker = make_tracker(
+        slots={**PROFILE, "level_pref": "Einführung eines"}, text=text, intent="inform_skill_gap",
+        entities=[{"entity": "level", "value": "Einführung eines", "confidence_entity": 0.9}],
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert "utter_constraint_not_understood" not in [m.get("response") for m in dispatcher.messages]
+    assert "level" not in search_service.requests[0].get("filters", {})
+    assert slots_of(events)["level_pref"] is None
