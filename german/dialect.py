@@ -39,10 +39,20 @@ _STANDARD = {
     "et": "es",
     "dat": "das",
     "bräucht": "bräuchte",
+    "un": "und",
+    "ma": "man",
+    "vun": "von",
+    "liewer": "lieber",
+    "gibbt's": "gibt's",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")
-_CAPITALISED = {"Wos": "Was", "Woas": "Was", "Isch": "Ich", "Ebbes": "Etwas", "Wat": "Was", "Dat": "Das"}
+# At the start of a sentence too ("Gebbt's do was?", "Un was, wenn …"); not "I" (SGB I) and "Mi" (Mittwoch).
+_CAPITALISED = {
+    word[:1].upper() + word[1:]: standard[:1].upper() + standard[1:]
+    for word, standard in _STANDARD.items()
+    if word not in ("i", "mi")
+}
 _CAPITAL_WORD = re.compile(r"(?<![\w'-])(" + "|".join(_CAPITALISED) + r")(?![\w'-])")
 
 

@@ -16,6 +16,7 @@ from german.dialect import standard_function_words
         ("SGB I und die Leitung des Jugendamts", "SGB I und die Leitung des Jugendamts"),
         ("Do-it-yourself und Dokumente", "Do-it-yourself und Dokumente"),
         ("Wat gibt et für Bauhof-Leute?", "Was gibt es für Bauhof-Leute?"),
+        ("Gebbt's do was? Un wie fiehrt ma so e Team?", "Gibt's da was? Und wie fiehrt man so e Team?"),
     ],
 )
 def test_dialect_function_words(text, standard):
