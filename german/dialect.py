@@ -43,7 +43,6 @@ _STANDARD = {
     "ma": "man",
     "vun": "von",
     "liewer": "lieber",
-    "gibbt's": "gibt's",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")
