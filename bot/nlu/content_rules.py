@@ -1,10 +1,15 @@
 """Correct an intent that the message's own words plainly contradict.
 
-Two rules, each about something the classifier cannot weigh because it reads the sentence as a whole:
+Rules, each about something the classifier cannot weigh because it reads the sentence as a whole:
 
 - ``membership_faq`` for a message that gives the number of employees ("Wie läuft das mit den
   Geschäftsanteilen? Wir haben etwa achthundert Leute.") becomes ``ask_membership_cost``: the person wants
   the calculation for their administration, not the general FAQ answer.
+- ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
+  price of one share is a cost question (answered with 1.000 €), not the FAQ about the cooperative.
+- ``nlu_fallback`` where the classifiers' best intent is a membership intent and the message gives the number
+  of employees ("Was koscht des, wenn mer Mitglied werde wolle? Mir sin so 30 Leut") becomes
+  ``ask_membership_cost``: the count makes the question plain even when the words are dialect.
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
 
@@ -21,24 +26,32 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.actions.membership import parse_employee_count
+from bot.actions.membership import asks_share_price, parse_employee_count
 from bot.actions.parsing import states_wish
-from bot.nlu.intent_override import override_intent
+from bot.nlu.intent_override import intent_ranking, override_intent
 
 # A count of people, not of votes, shares or years.
 PEOPLE = re.compile(
-    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leute|bedienstete|angestellte|köpfe|koepfe|personal|mann\b|"
+    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leut|bedienstete|angestellte|köpfe|koepfe|personal|mann\b|"
     r"menschen|kolleg)",
     re.IGNORECASE,
 )
 
 
-def corrected_intent(intent: str | None, text: str) -> str | None:
-    """The intent the message's words call for instead of ``intent``, or None to keep it."""
-    if intent == "membership_faq" and PEOPLE.search(text) and parse_employee_count(text).ok:
+MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost"})
+
+
+def corrected_intent(intent: str | None, text: str, runner_up: str | None = None) -> str | None:
+    """The intent the message's words call for instead of ``intent`` (``runner_up``: the best-ranked intent
+    after ``nlu_fallback``), or None to keep it."""
+    gives_count = bool(PEOPLE.search(text)) and parse_employee_count(text).ok
+    if intent == "membership_faq" and (gives_count or asks_share_price(text)):
+        return "ask_membership_cost"
+    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up in MEMBERSHIP_INTENTS and gives_count:
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
@@ -66,7 +79,9 @@ class ContentRules(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             current = message.get(INTENT) or {}
-            name = corrected_intent(current.get("name"), str(message.get(TEXT) or ""))
+            others = [r.get("name") for r in intent_ranking(message) if r.get("name") != current.get("name")]
+            runner_up = str(others[0]) if others else None
+            name = corrected_intent(current.get("name"), str(message.get(TEXT) or ""), runner_up)
             if name is None:
                 continue
             override_intent(message, name)

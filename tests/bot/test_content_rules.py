@@ -1,5 +1,5 @@
-"""An intent the message's own words contradict is corrected: a FAQ question with the number of employees
-is a cost question; "von vorn" with a wish is a refinement, not a restart."""
+"""An intent the message's own words contradict is corrected: a FAQ question with the number of employees or
+about the price of one share is a cost question; "von vorn" with a wish is a refinement, not a restart."""
 
 from __future__ import annotations
 
@@ -31,6 +31,23 @@ def test_faq_question_with_the_number_of_employees_is_a_cost_question():
 )
 def test_faq_questions_without_a_head_count_keep_their_intent(text):
     assert classified(text, "membership_faq").get(INTENT)["name"] == "membership_faq"
+
+
+def test_the_price_of_one_share_is_a_cost_question():
+    text = "nebenbei, was kostet eigentlich so ein geschaeftsanteil bei der genossenschaft"
+    assert classified(text, "membership_faq").get(INTENT)["name"] == "ask_membership_cost"
+
+
+def test_an_unsure_membership_question_with_a_head_count_is_a_cost_question():
+    text = "Was koscht des, wenn mer bei eusch Mitglied werde wolle? Mir sin so 30 Leut uffm Rathaus."
+    assert classified(text, "nlu_fallback").get(INTENT)["name"] == "ask_membership_cost"
+    # Without a head count, or when the runner-up is no membership intent, the fallback stays.
+    assert classified("Was koscht des?", "nlu_fallback").get(INTENT)["name"] == "nlu_fallback"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "inform_skill_gap", "confidence": 0.2}]
+    text = "Wir sind 30 Leute im Bauhof"
+    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    assert message.get(INTENT)["name"] == "nlu_fallback"
 
 
 def test_from_the_very_basics_is_a_refinement_not_a_restart():
