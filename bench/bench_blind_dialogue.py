@@ -102,7 +102,18 @@ def load_set(path: Path) -> list[dict[str, Any]]:
         for turn in item["turns"]:
             if not isinstance(turn, dict) or not isinstance(turn.get("user"), str):
                 sys.exit(f"error: {item['id']}: every turn needs a 'user' message")
+            _canonical_format(turn.get("wish"))
+        _canonical_format(item.get("wishes"))
     return conversations
+
+
+# Format names a writer may use for the catalog's "blended" (the brief of set 4 offered "hybrid").
+FORMAT_NAMES = {"hybrid": "blended", "gemischt": "blended", "präsenz": "praesenz", "vor ort": "praesenz"}
+
+
+def _canonical_format(wishes: Any) -> None:
+    if isinstance(wishes, dict) and isinstance(wishes.get("format"), str):
+        wishes["format"] = FORMAT_NAMES.get(wishes["format"].strip().lower(), wishes["format"])
 
 
 # --- text matching ----------------------------------------------------------------------------------------
