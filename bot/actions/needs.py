@@ -426,7 +426,7 @@ def needs_in_message(
     ``keywords`` a sentence of topic words is no need ("Ich bin in der Wirtschaftsförderung,
     Standortmarketing" tells the role); a told problem needs ``min_told`` content words. A reference to the
     person's own job ("Grundlagen zu meiner Rolle", "um das gut zu machen") is no topic: the need is the field
-    of ``role`` or of the role the message states.
+    of the role the message states, else of ``role`` (the role known before).
     """
     original = standard_function_words(text or "")
     text = standard_function_words(_mark_roles(text or "", role_spans))
