@@ -428,13 +428,12 @@ def needs_in_message(
     person's own job ("Grundlagen zu meiner Rolle", "um das gut zu machen") is no topic: the need is the field
     of the role the message states, else of ``role`` (the role known before).
     """
-    original = standard_function_words(text or "")
-    text = standard_function_words(_mark_roles(text or "", role_spans))
-    reference = ROLE_REFERENCE.search(text)
+    marked = standard_function_words(_mark_roles(text or "", role_spans))
+    reference = ROLE_REFERENCE.search(marked)
     if reference is None:
-        return _needs_in_words(text, keywords, min_told)
-    field = role_field(stated_role(original) or role)
-    found = _needs_in_words(text[: reference.start()] + text[reference.end():], keywords, min_told)
+        return _needs_in_words(marked, keywords, min_told)
+    field = role_field(stated_role(standard_function_words(text or "")) or role)
+    found = _needs_in_words(marked[: reference.start()] + marked[reference.end():], keywords, min_told)
     return unique(([field] if field else []) + found)[:MAX_NEEDS]
 
 

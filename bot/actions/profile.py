@@ -324,13 +324,10 @@ def level_said(tracker: Tracker, slot_value: Any) -> Any:
     level = normalize_level(slot_value)
     text = _text(tracker)
     before = slot_before_message(tracker, "level_pref")
-    if level is None and slot_value is not None and not text.startswith("/") and slot_value != before:
-        # The NLU tagged part of a level phrase ("keinerlei Vorkenntnisse" -> "Vorkenntnisse") or words that
-        # state no level ("die Einführung eines neuen Fachverfahrens"): the sentence decides.
-        said = level_in_answer(fold(text))
-        return said if said is not None else normalize_level(before)
-    if level not in LEVELS or text.startswith("/") or slot_value == before:
+    if slot_value is None or text.startswith("/") or slot_value == before or level not in (*LEVELS, None):
         return level
+    # Also when the NLU tagged only part of a level phrase ("keinerlei Vorkenntnisse" -> "Vorkenntnisse") or
+    # words that state no level ("die Einführung eines neuen Fachverfahrens"): the sentence decides.
     in_sentence = level_in_answer(fold(text))
     return in_sentence if in_sentence is not None else normalize_level(before)
 
