@@ -28,21 +28,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intent_override import intent_ranking, override_intent
 from bot.nlu.unknown_vocabulary import Vocabulary, load_words, save_words, words
-from german.folding import fold
-from german.requests import FUNCTION_WORDS
+from german.requests import ASKING_WORDS, FUNCTION_WORDS
 
 VOCABULARY_FILE = "intent_vocabulary.json"
 MIN_CONTENT_LETTERS = 2  # "eG" names the cooperative
 # A compound made with a known word counts ("Beitrittskosten"); short parts ("Stadt" in "Stadtkasse") do not.
 MIN_COMPOUND_PART = 6
-
-
-# Words of asking that any request has ("Gibt es noch mehr zu den Elterngesprächen?"): no subject.
-ASKING_WORDS = frozenset(
-    fold(w)
-    for w in "gibt gibts geben gebe suche suchen brauche brauchen bräuchte bräuchten möchte möchten hätte "
-    "hätten würde würden zeig zeige zeigen bitte mal sagen sag erzählen empfehlen empfehlt".split()
-)
 
 
 def content_words(text: str) -> list[str]:
