@@ -55,8 +55,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
 
 import stack as stack_module  # noqa: E402
+
+from german.vocabulary import format_value  # noqa: E402
 
 DEFAULT_SET = ROOT / "bench" / "data" / "blind" / "dialogues_dev.yml"
 OFFER_CARD_KEY = "kc_offer"
@@ -107,13 +110,11 @@ def load_set(path: Path) -> list[dict[str, Any]]:
     return conversations
 
 
-# Format names a writer may use for the catalog's "blended" (the brief of set 4 offered "hybrid").
-FORMAT_NAMES = {"hybrid": "blended", "gemischt": "blended", "präsenz": "praesenz", "vor ort": "praesenz"}
-
-
 def _canonical_format(wishes: Any) -> None:
+    """A writer's format name in the catalog's values ("hybrid" -> "blended"; the brief of sets 4 and 5
+    offered "hybrid"), by the same reading the catalog uses (``german.vocabulary.format_value``)."""
     if isinstance(wishes, dict) and isinstance(wishes.get("format"), str):
-        wishes["format"] = FORMAT_NAMES.get(wishes["format"].strip().lower(), wishes["format"])
+        wishes["format"] = format_value(wishes["format"]) or wishes["format"]
 
 
 # --- text matching ----------------------------------------------------------------------------------------
