@@ -206,22 +206,27 @@ async def test_a_tagged_level_the_sentence_does_not_say_is_dropped(make_tracker,
 
 
 @pytest.mark.asyncio
-async def test_a_tagged_hint_in_a_long_message_counts(make_tracker, dispatcher, domain):
-    text = "Gibt es Kurse, wo man zumindest ein paar Grundlagen in Gebärdensprache lernt?"
+@pytest.mark.parametrize(
+    ("text", "tagged", "slot_now"),
+    [
+        # A tagged hint in a long message counts (the slot took the synonym of "Grundlagen").
+        (
+            "Gibt es Kurse, wo man zumindest ein paar Grundlagen in Gebärdensprache lernt?",
+            "Grundlagen",
+            "einsteiger",
+        ),
+        # A tagged part of a level phrase is read in its sentence.
+        (
+            "Ich würde gerne lernen, mit QGIS zu arbeiten. Ich habe bisher keinerlei Vorkenntnisse.",
+            "Vorkenntnisse",
+            "Vorkenntnisse",
+        ),
+    ],
+)
+async def test_a_level_the_sentence_states_is_taken(make_tracker, dispatcher, domain, text, tagged, slot_now):
     tracker = _message(
         make_tracker, text, "inform_skill_gap",
-        entities=[_entity(text, "level", "Grundlagen")], set_now={"level_pref": "einsteiger"},
-    )
-    slots = await _run(tracker, dispatcher, domain)
-    assert slots["level_pref"] == "einsteiger"
-
-
-@pytest.mark.asyncio
-async def test_a_tagged_part_of_a_level_phrase_is_read_in_its_sentence(make_tracker, dispatcher, domain):
-    text = "Ich würde gerne lernen, mit QGIS zu arbeiten. Ich habe bisher keinerlei Vorkenntnisse."
-    tracker = _message(
-        make_tracker, text, "inform_skill_gap",
-        entities=[_entity(text, "level", "Vorkenntnisse")], set_now={"level_pref": "Vorkenntnisse"},
+        entities=[_entity(text, "level", tagged)], set_now={"level_pref": slot_now},
     )
     slots = await _run(tracker, dispatcher, domain)
     assert slots["level_pref"] == "einsteiger"
