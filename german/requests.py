@@ -85,8 +85,8 @@ REQUEST_WORDS = _words(_REQUEST_WORDS)
 # Verbs and particles of asking that any request has ("Gibt es noch mehr zu …?", "Ich bräuchte …"): they name
 # no subject (the membership guard in bot/nlu/intent_vocabulary.py ignores them).
 ASKING_WORDS = _words(
-    "gibt gibts geben gebe suche suchen brauche brauchen br{ae}uchte br{ae}uchten m{oe}chte m{oe}chten h{ae}tte "
-    "h{ae}tten w{ue}rde w{ue}rden zeig zeige zeigen bitte mal sagen sag erz{ae}hlen empfehlen empfehlt"
+    "gibt gibts geben gebe suche suchen brauche brauchen br{ae}uchte br{ae}uchten m{oe}chte m{oe}chten "
+    "h{ae}tte h{ae}tten w{ue}rde w{ue}rden zeig zeige zeigen bitte mal sagen sag erz{ae}hlen empfehlen empfehlt"
 )
 FUNCTION_WORDS = _words(_FUNCTION_WORDS)
 # Prepositions that introduce the topic after a request frame ("Schulungen zum Datenschutz").
