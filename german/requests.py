@@ -86,7 +86,8 @@ REQUEST_WORDS = _words(_REQUEST_WORDS)
 # no subject (the membership guard in bot/nlu/intent_vocabulary.py ignores them).
 ASKING_WORDS = _words(
     "gibt gibts geben gebe suche suchen brauche brauchen br{ae}uchte br{ae}uchten m{oe}chte m{oe}chten "
-    "h{ae}tte h{ae}tten w{ue}rde w{ue}rden zeig zeige zeigen bitte mal sagen sag erz{ae}hlen empfehlen empfehlt"
+    "h{ae}tte h{ae}tten w{ue}rde w{ue}rden zeig zeige zeigen bitte mal sagen sag erz{ae}hlen "
+    "empfehlen empfehlt"
 )
 FUNCTION_WORDS = _words(_FUNCTION_WORDS)
 # Prepositions that introduce the topic after a request frame ("Schulungen zum Datenschutz").
