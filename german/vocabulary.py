@@ -82,7 +82,9 @@ _DENIED_BEFORE = re.compile(
 _DENIED_AFTER = re.compile(
     umlaut_regex(
         r"^\w*\s+(?:haben wir|habe ich|hab ich|hab i|kenne? ich|kennen wir|kann ich|k{oe}nnen wir|"
-        r"sitzen|sitzt|sind (?:da|bekannt|vorhanden)|hinaus|mehr\b|bin ich nicht|sind wir nicht)"
+        r"sitzen|sitzt|sind (?:da|bekannt|vorhanden|nicht n{oe}tig)|hinaus|mehr\b|bin ich nicht|"
+        r"sind wir nicht|"
+        r"brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+(?:nicht|keine?|ned|net|nimmer)\b)"
     )
 )
 
@@ -143,9 +145,15 @@ def _named_levels(text: str, which: int) -> list[str]:
     return [level for _, level in sorted(found)]
 
 
-# "aber nicht für Anfänger", "nichts für Einsteiger": more than the basics is wished.
+# "aber nicht für Anfänger", "nichts für Einsteiger", "Grundlagen brauche ich keine": more than the basics
+# is wished.
 _NOT_FOR_BEGINNERS = re.compile(
-    umlaut_regex(r"\bnicht(?:s)?\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)")
+    umlaut_regex(
+        r"\bnicht(?:s)?\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)|"
+        r"\b(?:grundlagen|basics|einf{ue}hrung\w*)\s+brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+"
+        r"(?:nicht|keine?|ned|net|nimmer)\b|"
+        r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b"
+    )
 )
 
 

@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import response_custom, search_client
 from bot.actions.membership import asks_membership_cost
 from bot.actions.needs import content_words, needs_in_message
+from bot.actions.parsing import real_skills, states_wish
 from german.requests import MORE_CUE
 
 MAX_SUGGESTIONS = 3
@@ -28,6 +29,7 @@ MAX_SUGGESTIONS = 3
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "affirm", "deny", "skip"}
 # Intents that all start the profile form: a tie between two of them is no real ambiguity.
 PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
+MEMBERSHIP_INTENTS = {"membership_faq", "ask_membership_cost", "membership_unknown"}
 # The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
 MIN_CONFIDENCE = 0.3
 # After offers these intents are what an unsure message most likely means, if the best guess is one of them.
@@ -157,6 +159,24 @@ def after_offers_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[
     return None
 
 
+def wish_intent(parse_data: dict[str, Any], need_known: bool) -> dict[str, Any] | None:
+    """An unsure message that states a wish about offers while a need is known ("Am besten online, die sitzen
+    eh alle am Rechner.", "Lieber was für Anfänger, ich bin ja ganz neu in der Rolle.", "Danke! Was davon ist
+    online?"): a refinement, since that is what such a message does here; "Meinten Sie …?" would only cost a
+    turn. Not when the classifiers' best guess is a membership question ("Ist die Mitgliedschaft
+    kostenlos?")."""
+    if not need_known:
+        return None
+    text = str(parse_data.get("text") or "")
+    if not states_wish(text, parse_data.get("entities") or []):
+        return None
+    ranking = ranking_without_fallback(parse_data)
+    if ranking and ranking[0].get("name") in MEMBERSHIP_INTENTS:
+        return None
+    refine = next((c for c in ranking if c.get("name") == "refine"), None)
+    return refine or {"name": "refine", "confidence": MIN_CONFIDENCE}
+
+
 def membership_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """A tie between a membership FAQ and the cost question for a message asking what membership costs
     ("… soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet"): the cost question."""
@@ -194,10 +214,12 @@ class ActionDefaultAskAffirmation(Action):
         parse_data = tracker.latest_message or {}
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
         offers_shown = bool(tracker.get_slot("last_results"))
+        need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
         intent = (
             None
             if form_active
-            else same_consequence_intent(parse_data)
+            else wish_intent(parse_data, need_known)
+            or same_consequence_intent(parse_data)
             or need_intent(parse_data)
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)

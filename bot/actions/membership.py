@@ -275,6 +275,48 @@ def asks_membership_cost(text: str | None) -> bool:
     return bool(text) and bool(_MEMBERSHIP_COST.search(_normalise(str(text))))
 
 
+# "Ab wann wären es sechs Anteile?", "Ab wie vielen Beschäftigten braucht man 3 Geschäftsanteile?": the number
+# of shares is given and the head count is asked.
+_SHARES_GIVEN = re.compile(r"\b(?P<number>\d+|[a-zäöüß]+)\s+(?:gesch(?:ä|ae)fts)?anteile?n?\b")
+_ASKS_FOR_COUNT = re.compile(
+    r"\bab\s+(?:wann|wie\s*viel\w*|welche[rm]?)|\bwie\s*viele\s+(?:besch(?:ä|ae)ftigt|mitarbeit|leute)|"
+    r"\bwann\s+(?:sind|w(?:ä|ae)ren|braucht|brauchen|muss|m(?:ü|ue)ssen)|\bbei\s+wie\s*viel"
+)
+# Several head counts compared in one message ("Wir haben 250 Beschäftigte, die Nachbargemeinde hat 251"):
+# every one of them at least this large, so that "2 Standorte mit 300 Beschäftigten" stays one count.
+MIN_COMPARED_COUNT = 20
+MAX_COMPARED_COUNTS = 3
+
+
+def shares_asked(text: str | None) -> int | None:
+    """The number of shares whose head-count range the message asks for, or None."""
+    norm = _normalise(str(text or ""))
+    if not _ASKS_FOR_COUNT.search(norm):
+        return None
+    for match in _SHARES_GIVEN.finditer(norm):
+        word = match.group("number")
+        value = int(word) if word.isdigit() else cardinal(word)
+        if value is not None and value >= 1:
+            return int(value)
+    return None
+
+
+def compared_counts(text: str | None) -> list[int]:
+    """The distinct head counts of a message that compares several (in text order); [] for one or none."""
+    counts: list[int] = []
+    for candidate in _candidates(_normalise(str(text or ""))):
+        value = candidate.value
+        if value != int(value) or not MIN_COMPARED_COUNT <= value <= PLAUSIBLE_MAX_EMPLOYEES:
+            return []
+        if int(value) not in counts:
+            counts.append(int(value))
+    return counts[:MAX_COMPARED_COUNTS] if len(counts) > 1 else []
+
+
+def tier_for_shares(terms: Terms, shares: int) -> Tier | None:
+    return next((tier for tier in terms.tiers if tier.shares == shares), None)
+
+
 def count_from_message(text: str | None, entity_values: list[str] | None = None) -> CountParse:
     """Prefer the `employee_count` entity; fall back to the whole message text."""
     first_problem: CountParse | None = None
@@ -317,8 +359,9 @@ def _message_count(tracker: Tracker) -> CountParse:
 
 
 class ValidateMembershipForm(FormValidationAction):
-    """Fills `employee_count` from the entity or the raw text and re-asks on nonsense; the price of one share
-    needs no number (the form ends at once and action_membership_cost says the price)."""
+    """Fills `employee_count` from the entity or the raw text and re-asks on nonsense; the price of one share,
+    the head-count range of a number of shares and several compared counts need no further number (the form
+    ends at once and action_membership_cost answers)."""
 
     def name(self) -> str:
         return "validate_membership_form"
@@ -326,8 +369,11 @@ class ValidateMembershipForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        if asks_share_price(tracker.latest_message.get("text")) and not _message_count(tracker).ok:
+        text = tracker.latest_message.get("text")
+        if asks_share_price(text) and not _message_count(tracker).ok:
             return []
+        if shares_asked(text) is not None or compared_counts(text):
+            return []  # answered by action_membership_cost from the message alone
         return domain_slots
 
     async def extract_employee_count(
@@ -373,6 +419,27 @@ def _answer_cost(dispatcher: CollectingDispatcher, count: int) -> None:
     dispatcher.utter_message(response=response, **variables)
 
 
+def _answer_shares_asked(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """Answer "ab wann wären es sechs Anteile?" with that tier's head-count range; False if not asked."""
+    shares = shares_asked(text)
+    if shares is None:
+        return False
+    terms = load_terms()
+    tier = tier_for_shares(terms, shares)
+    if tier is None:
+        highest = max(t.shares for t in terms.tiers)
+        dispatcher.utter_message(response="utter_membership_no_such_tier", shares=shares, highest=highest)
+        return True
+    dispatcher.utter_message(
+        response="utter_membership_tier_for_one_share" if shares == 1 else "utter_membership_tier_for_shares",
+        shares=shares,
+        stage=tier.stage,
+        range_label=tier.label,
+        total=format_de(shares * terms.share_price_eur),
+    )
+    return True
+
+
 class ActionMembershipCost(Action):
     """Answers the share tier and amount for the employee count in the slot (or the latest message)."""
 
@@ -380,6 +447,14 @@ class ActionMembershipCost(Action):
         return "action_membership_cost"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = str(tracker.latest_message.get("text") or "")
+        if _answer_shares_asked(dispatcher, text):
+            return [SlotSet(SLOT, None)]
+        counts = compared_counts(text)
+        if counts:
+            for count in counts:
+                _answer_cost(dispatcher, count)
+            return [SlotSet(SLOT, None)]
         raw = tracker.get_slot(SLOT)
         parsed = parse_employee_count(str(raw)) if raw is not None else _message_count(tracker)
         count = parsed.value if parsed.ok else None

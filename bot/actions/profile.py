@@ -93,6 +93,9 @@ def stated_needs(tracker: Tracker) -> list[str]:
         # Next to the role only a request or a told problem is a need ("Ich bin in der Kämmerei,
         # Haushaltsplanung" states the role).
         found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE, role=role)
+    elif intent == "refine" and not real_skills(tracker.get_slot("skill_gaps")):
+        # A wish before any need often names the topic too ("outlook + teams, online, einsteiger").
+        found = needs_in_message(text, spans, role=role)
     else:
         found = []
     refining = intent != "request_other_topics" and real_skills(tracker.get_slot("skill_gaps"))

@@ -10,6 +10,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
 - ``nlu_fallback`` where the classifiers' best intent is a membership intent and the message gives the number
   of employees ("Was koscht des, wenn mer Mitglied werde wolle? Mir sin so 30 Leut") becomes
   ``ask_membership_cost``: the count makes the question plain even when the words are dialect.
+- ``membership_faq``, ``membership_unknown`` or ``inform_employee_count`` for a question about the tiers
+  ("Und ab wann wären es sechs Anteile?", two head counts compared) becomes ``ask_membership_cost``.
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
 
@@ -30,7 +32,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.actions.membership import asks_share_price, parse_employee_count
+from bot.actions.membership import asks_share_price, compared_counts, parse_employee_count, shares_asked
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
 
@@ -43,6 +45,9 @@ PEOPLE = re.compile(
 
 
 MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost"})
+# Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
+# 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
+ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_employee_count"})
 
 
 def corrected_intent(intent: str | None, text: str, runner_up: str | None = None) -> str | None:
@@ -50,6 +55,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     after ``nlu_fallback``), or None to keep it."""
     gives_count = bool(PEOPLE.search(text)) and parse_employee_count(text).ok
     if intent == "membership_faq" and (gives_count or asks_share_price(text)):
+        return "ask_membership_cost"
+    if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):
         return "ask_membership_cost"
     if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up in MEMBERSHIP_INTENTS and gives_count:
         return "ask_membership_cost"

@@ -57,3 +57,25 @@ def test_from_the_very_basics_is_a_refinement_not_a_restart():
 @pytest.mark.parametrize("text", ["Nochmal von vorne bitte", "/restart"])
 def test_a_restart_without_a_wish_stays_a_restart(text):
     assert classified(text, "restart").get(INTENT)["name"] == "restart"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Und ab wann wären es sechs Anteile?", "membership_faq"),
+        ("Ab wie vielen Beschäftigten braucht man 3 Anteile?", "membership_unknown"),
+        (
+            "Wir haben 250 Beschäftigte, die Nachbargemeinde hat 251. Zahlen wir unterschiedlich viel?",
+            "membership_faq",
+        ),
+        ("250 oder 251, macht das einen Unterschied?", "inform_employee_count"),
+    ],
+)
+def test_questions_about_the_tiers_go_to_the_calculator(text, intent):
+    assert classified(text, intent).get(INTENT)["name"] == "ask_membership_cost"
+
+
+def test_a_faq_question_about_shares_without_a_number_stays_a_faq():
+    assert classified("Ab wann müssen die Anteile eingezahlt werden?", "membership_faq").get(INTENT)[
+        "name"
+    ] == "membership_faq"

@@ -194,6 +194,41 @@ async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispa
     assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        ("Am besten online, die sitzen eh alle am Rechner.", [("nlu_fallback", 0.3), ("inform_role", 0.25)]),
+        (
+            "Lieber was für Anfänger, ich bin ja ganz neu in der Rolle.",
+            [("nlu_fallback", 0.3), ("refine", 0.2)],
+        ),
+        ("Danke! Was davon ist online?", [("nlu_fallback", 0.3), ("thank", 0.28), ("refine", 0.2)]),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_unsure_wish_about_offers_for_a_known_need_refines_them(
+    text, ranking, make_tracker, dispatcher, domain
+):
+    offers = {"last_results": [{"id": "c1", "title": "IT-Sicherheit kompakt"}], "skill_gaps": ["Phishing"]}
+    tracker = make_tracker(slots=offers, text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == "refine"
+    # without any need there is nothing to refine: the bot asks
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) != "refine"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_membership_question_with_a_wish_word_is_no_refinement(
+    make_tracker, dispatcher, domain
+):
+    offers = {"last_results": [{"id": "c1", "title": "IT-Sicherheit kompakt"}], "skill_gaps": ["Phishing"]}
+    ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.29), ("refine", 0.2)]
+    tracker = make_tracker(
+        slots=offers, text="Ist die Mitgliedschaft kostenlos?", intent="nlu_fallback", ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) != "refine"
+
+
 @pytest.mark.asyncio
 async def test_a_tie_between_faq_and_cost_for_a_cost_question_is_the_cost_question(
     make_tracker, dispatcher, domain

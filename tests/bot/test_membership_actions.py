@@ -226,3 +226,52 @@ def test_annual_fees_are_unknown_but_the_one_off_shares_are_said_first():
     assert message["topic"] == "zu jährlichen Beiträgen oder laufenden Gebühren"
     template = DOMAIN["responses"]["utter_membership_unknown_topic_known"][0]["text"]
     assert "{known}" in template and "{topic}" in template
+
+
+@pytest.mark.parametrize(
+    ("text", "shares", "stage", "total"),
+    [
+        ("Und ab wann wären es sechs Anteile?", 6, 6, "6.000"),
+        ("Ab wie vielen Mitarbeitern braucht man 3 Geschäftsanteile?", 3, 3, "3.000"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_the_head_count_range_of_a_number_of_shares_needs_no_count(text, shares, stage, total):
+    tracker = make_tracker(text, "ask_membership_cost")
+    slots, said = await _validate(tracker)
+    assert slots.get("requested_slot", "unset") is None and said == []
+    dispatcher = CollectingDispatcher()
+    ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_membership_tier_for_shares"
+    assert (message["shares"], message["stage"], message["total"]) == (shares, stage, total)
+
+
+def test_a_number_of_shares_no_tier_has_is_explained():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("Ab wann sind es 8 Anteile?", "ask_membership_cost")
+    ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_membership_no_such_tier"]
+    assert dispatcher.messages[0]["highest"] == 6
+
+
+@pytest.mark.asyncio
+async def test_two_compared_head_counts_get_two_answers():
+    text = "Wir haben 250 Beschäftigte, die Nachbargemeinde hat 251. Zahlen wir da unterschiedlich viel?"
+    tracker = make_tracker(text, "ask_membership_cost")
+    slots, said = await _validate(tracker)
+    assert slots.get("requested_slot", "unset") is None and said == []
+    dispatcher = CollectingDispatcher()
+    ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
+    assert [(m["count"], m["shares"], m["total"]) for m in dispatcher.messages] == [
+        ("250", 2, "2.000"),
+        ("251", 3, "3.000"),
+    ]
+
+
+def test_a_small_number_next_to_the_head_count_is_no_second_count():
+    dispatcher = CollectingDispatcher()
+    text = "Wir haben 2 Standorte mit 300 Beschäftigten, was kostet das?"
+    tracker = make_tracker(text, "ask_membership_cost")
+    ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
+    assert [(m["count"], m["shares"]) for m in dispatcher.messages] == [("300", 3)]

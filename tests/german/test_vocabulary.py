@@ -85,6 +85,20 @@ def test_an_introduction_is_a_level_a_rollout_is_not(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
+    [
+        ("gibt es auffrischungskurse für leute, die schon länger dabei sind? grundlagen brauche ich nicht.",
+         "fortgeschritten"),
+        ("etwas vertiefendes zum aufenthaltsrecht. grundlagen brauche ich keine.", "fortgeschritten"),
+        ("keine grundlagen bitte", "fortgeschritten"),
+        ("ich brauche die grundlagen im personenstandsrecht", "einsteiger"),
+    ],
+)
+def test_basics_not_needed_asks_for_more_than_the_basics(text, expected):
+    assert level_in_answer(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
     [("egal", True), ("weiß nicht", True), ("weiss nicht", True), ("keine vorgabe", True),
      ("ich möchte keinen kurs am wochenende bitte", False)],
 )
