@@ -22,6 +22,13 @@ _SMALL = {"null": 0, "eins": 1, "zehn": 10, "elf": 11, "zwoelf": 12, "dreizehn":
           "fuenfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19}
 _TENS = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60, "siebzig": 70,
          "achtzig": 80, "neunzig": 90}
+# Dialect spellings of number parts ("fuchzg Leid", "zwoahundat", "fuffzich"), replaced before reading.
+_DIALECT_PARTS = (
+    ("fuchzg", "fuenfzig"), ("fuchzig", "fuenfzig"), ("fuffzig", "fuenfzig"), ("fuffzich", "fuenfzig"),
+    ("zwanzg", "zwanzig"), ("dreissg", "dreissig"), ("vierzg", "vierzig"), ("sechzg", "sechzig"),
+    ("siebzg", "siebzig"), ("achtzg", "achtzig"), ("neunzg", "neunzig"), ("hundat", "hundert"),
+    ("dausnd", "tausend"), ("dausend", "tausend"), ("zwoa", "zwei"),
+)
 # Standalone articles are not counts ("eine kleine Gemeinde").
 ARTICLES = frozenset({"ein", "eine", "einen", "einem", "einer", "eines"})
 
@@ -60,6 +67,8 @@ def cardinal(word: str) -> int | None:
     s = fold(word.strip())
     if not s or s in ARTICLES:
         return None
+    for dialect, standard in _DIALECT_PARTS:
+        s = s.replace(dialect, standard)
     if "tausend" in s:
         left, right = s.split("tausend", 1)
         thousands = 1 if left in ("", "ein") else _below_1000(left)

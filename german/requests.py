@@ -196,4 +196,10 @@ TOPIC_WISH = re.compile(
     ),
     re.IGNORECASE,
 )
-
+# A yes or a no as the answer to a question of the assistant ("Ja, bitte löschen.", "Nee, lieber nicht").
+YES_ANSWER = re.compile(
+    r"^\s*(ja|jo|jep|gern|gerne|ok|okay|einverstanden|klar|natürlich|natuerlich|bitte|passt)\b", re.I
+)
+NO_ANSWER = re.compile(r"^\s*(nein|nee|ne|nö|noe|lieber nicht|auf keinen fall|abbrechen|stopp?)\b", re.I)
+# A yes that goes on to refuse is none ("Bitte nicht löschen", "ok, doch nicht").
+NEGATION = re.compile(r"\b(nicht|nichts|nein|keine?|doch nicht|lieber nicht)\b", re.I)

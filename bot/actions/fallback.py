@@ -21,6 +21,7 @@ from bot.actions import response_custom, search_client
 from bot.actions.membership import asks_membership_cost
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
+from bot.actions.privacy import asked_to_confirm, confirmation_answer
 from german.requests import MORE_CUE
 
 MAX_SUGGESTIONS = 3
@@ -177,6 +178,15 @@ def wish_intent(parse_data: dict[str, Any], need_known: bool) -> dict[str, Any] 
     return refine or {"name": "refine", "confidence": MIN_CONFIDENCE}
 
 
+def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """An unclear answer to "Soll ich Ihre Angaben … wirklich löschen?" that plainly says yes or no ("Ja,
+    bitte löschen."): that answer; "Meinten Sie …?" would make deleting one's data a puzzle."""
+    if not asked_to_confirm(events):
+        return None
+    answer = confirmation_answer(str(parse_data.get("text") or ""))
+    return {"name": answer, "confidence": 1.0} if answer else None
+
+
 def membership_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """A tie between a membership FAQ and the cost question for a message asking what membership costs
     ("… soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet"): the cost question."""
@@ -215,7 +225,7 @@ class ActionDefaultAskAffirmation(Action):
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
         offers_shown = bool(tracker.get_slot("last_results"))
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
-        intent = (
+        intent = confirmation_intent(parse_data, tracker.events) or (
             None
             if form_active
             else wish_intent(parse_data, need_known)

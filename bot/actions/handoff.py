@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.support.store import MAX_QUESTION_CHARS, MAX_TURNS, SupportStore
+from german.requests import NO_ANSWER, YES_ANSWER
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,6 @@ NOT_A_QUESTION = frozenset({
     "affirm", "deny", "skip", "greet", "goodbye", "thank", "request_human", "restart",
     "inform_employee_count", "bot_challenge", "chitchat",
 })
-_YES = re.compile(
-    r"^\s*(ja|jo|jep|gern|gerne|ok|okay|einverstanden|klar|natürlich|natuerlich|bitte|passt)\b", re.I)
-_NO = re.compile(r"^\s*(nein|nee|ne|nö|noe|lieber nicht|auf keinen fall|abbrechen|stopp?)\b", re.I)
 _SKIP_CONTACT = re.compile(
     r"^\s*(-|nein|nee|keine?n?|ohne|überspringen|ueberspringen|skip|weiter|lieber nicht|nicht nötig|"
     r"nicht noetig|möchte ich nicht|moechte ich nicht)\b", re.I)
@@ -82,9 +80,9 @@ def find_question(events: list[dict[str, Any]]) -> str | None:
 
 
 def parse_consent(intent: str | None, text: str) -> bool | None:
-    if intent == "affirm" or _YES.match(text):
+    if intent == "affirm" or YES_ANSWER.match(text):
         return True
-    if intent in ("deny", "skip") or _NO.match(text):
+    if intent in ("deny", "skip") or NO_ANSWER.match(text):
         return False
     return None
 

@@ -170,7 +170,8 @@ class CountParse:
 
 
 _EMPLOYEE_WORDS = re.compile(
-    r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|k(ö|oe)pfe|stellen|"
+    r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|\bleid\b|\bleit\b|"
+    r"k(ö|oe)pfe|stellen|"
     r"personen|menschen|mann\b|vz(ä|ae)"
 )
 # "Was kostet ein Geschäftsanteil?", "Preis pro Anteil", "Und ein einzelner Anteil?": the price of one share.

@@ -35,6 +35,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.privacy.tracker_db import forget_sender, tracker_db_url
+from german.requests import NEGATION, NO_ANSWER, YES_ANSWER
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +53,30 @@ def forget_support_requests(sender_id: str) -> int:
     return delete_support_data(sender_id)
 
 
+# Steps of the two-stage fallback: an unclear answer to the confirmation question passes through them before
+# it is re-read as "ja" or "nein" (bot/actions/fallback.py).
+_FALLBACK_STEPS = {"action_listen", "action_two_stage_fallback", "action_default_ask_affirmation"}
+
+
 def asked_to_confirm(events: list[dict[str, Any]]) -> bool:
     """The assistant's last step before the latest user message was this action asking for confirmation."""
     users = [i for i, event in enumerate(events) if event.get("event") == "user"]
     if not users:
         return False
     for event in reversed(events[: users[-1]]):
-        if event.get("event") == "action" and event.get("name") != "action_listen":
+        if event.get("event") == "action" and event.get("name") not in _FALLBACK_STEPS:
             return event.get("name") == "action_delete_my_data"
     return False
+
+
+def confirmation_answer(text: str) -> str | None:
+    """``affirm`` or ``deny`` for a plain answer to the confirmation question ("Ja, bitte löschen.", "Nein,
+    lieber nicht"), None for anything else; a yes that goes on to refuse ("Bitte nicht löschen") is a no."""
+    if NO_ANSWER.match(text) or (YES_ANSWER.match(text) and NEGATION.search(text)):
+        return "deny"
+    if YES_ANSWER.match(text):
+        return "affirm"
+    return None
 
 
 def _forget_everything(db_url: str | None, sender_id: str) -> tuple[int, int, int]:

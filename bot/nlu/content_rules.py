@@ -38,13 +38,13 @@ from bot.nlu.intent_override import intent_ranking, override_intent
 
 # A count of people, not of votes, shares or years.
 PEOPLE = re.compile(
-    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leut|bedienstete|angestellte|köpfe|koepfe|personal|mann\b|"
-    r"menschen|kolleg)",
+    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leut|leid\b|leit\b|bedienstete|angestellte|köpfe|koepfe|personal|"
+    r"mann\b|menschen|kolleg)",
     re.IGNORECASE,
 )
 
 
-MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost"})
+MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
 ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_employee_count"})

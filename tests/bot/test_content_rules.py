@@ -79,3 +79,14 @@ def test_a_faq_question_about_shares_without_a_number_stays_a_faq():
     assert classified("Ab wann müssen die Anteile eingezahlt werden?", "membership_faq").get(INTENT)[
         "name"
     ] == "membership_faq"
+
+
+def test_a_dialect_membership_question_with_a_head_count_is_a_cost_question():
+    text = "Mia san a kloane Gmoa mit so ungefähr fuchzg Leid im Rathaus. Wos miass ma do zoin?"
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "membership_unknown", "confidence": 0.29},
+    ]
+    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    assert message.get(INTENT)["name"] == "ask_membership_cost"

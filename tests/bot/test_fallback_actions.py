@@ -259,3 +259,26 @@ async def test_gibberish_is_never_taken_as_a_need(make_tracker, dispatcher, doma
     events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
     assert not any(e.get("event") == "user" for e in events)  # not re-read as a need
     assert [m["response"] for m in dispatcher.messages] in (["utter_ask_affirmation"], ["utter_ask_rephrase"])
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("Ja, bitte löschen.", "affirm"), ("Nein, lieber doch nicht", "deny"), ("Bitte nicht löschen", "deny")],
+)
+@pytest.mark.asyncio
+async def test_an_unclear_answer_to_the_delete_confirmation_is_read_as_yes_or_no(
+    text, answer, make_tracker, dispatcher, domain
+):
+    asked = [
+        {"event": "action", "name": "action_delete_my_data"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    ranking = [("nlu_fallback", 0.3), ("delete_my_data", 0.31), ("affirm", 0.27)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking, events=asked)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == answer
+    # the same words without the question before them are not read as an answer to it
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) not in (
+        "affirm",
+        "deny",
+    )

@@ -110,6 +110,9 @@ def test_large_counts_use_thousands_dots(terms):
         ("über 2.000 Mitarbeiter", 2001),
         ("mehr als 2000", 2001),
         ("unter 51 Beschäftigte", 50),
+        ("so ungefähr fuchzg Leid im Rathaus", 50),
+        ("zwoahundat Leit", 200),
+        ("fuffzich Kollegen", 50),
     ],
 )
 def test_german_number_formats(text, expected):

@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.actions.privacy import ActionDeleteMyData, forget_sender
+from bot.actions.privacy import ActionDeleteMyData, asked_to_confirm, forget_sender
 
 SECRET_ROLE = "Sachbearbeiterin im Bürgeramt Musterstadt"
 SECRET_TEXT = "Ich bin Erika Mustermann und brauche Excel"
@@ -176,3 +176,21 @@ async def test_support_requests_of_this_conversation_are_deleted(
         dispatcher, make_tracker(text="/delete_my_data", intent="delete_my_data"), domain
     )
     assert [r.ref for r in support.list(include_closed=True)] == [other.ref]
+
+
+def test_an_answer_re_read_by_the_two_stage_fallback_still_answers_the_confirmation():
+    asked = {"event": "action", "name": "action_delete_my_data"}
+    listen = {"event": "action", "name": "action_listen"}
+    user = {"event": "user", "text": "Ja, bitte löschen."}
+    fallback = [
+        listen,
+        user,
+        {"event": "action", "name": "action_two_stage_fallback"},
+        {"event": "user_utterance_reverted"},
+        listen,
+        user,
+    ]
+    assert asked_to_confirm([asked, *fallback])
+    # a different question in between: the answer is not to the confirmation
+    other = {"event": "action", "name": "action_recommend"}
+    assert not asked_to_confirm([asked, listen, user, other, *fallback])
