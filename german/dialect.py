@@ -43,6 +43,11 @@ _STANDARD = {
     "ma": "man",
     "vun": "von",
     "liewer": "lieber",
+    "ond": "und",
+    "on": "und",
+    "au": "auch",
+    "mr": "man",
+    "mol": "mal",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")

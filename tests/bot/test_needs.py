@@ -314,3 +314,13 @@ def test_a_clause_after_the_role_that_tells_something_is_kept():
     needs = needs_in_message("Ich bin Sekretärin beim Bürgermeister und soll die Sitzungen protokollieren.")
     assert needs == ["soll die Sitzungen protokollieren"]
     assert needs_in_message("Ich bin im Ordnungsamt für Gewerbeangelegenheiten zuständig") == []
+
+
+def test_a_further_need_in_swabian_is_kept():
+    text = (
+        "Mir bräuchtet ebbes zur Baumkontrolle, on au wie mr d'Leit informiert, wenn mr a paar alte Bäum "
+        "fälla muss."
+    )
+    needs = needs_in_message(text)
+    assert needs[0] == "Baumkontrolle"
+    assert any("Leit informiert" in need for need in needs[1:])

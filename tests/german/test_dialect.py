@@ -17,6 +17,8 @@ from german.dialect import standard_function_words
         ("Do-it-yourself und Dokumente", "Do-it-yourself und Dokumente"),
         ("Wat gibt et für Bauhof-Leute?", "Was gibt es für Bauhof-Leute?"),
         ("Gebbt's do was? Un wie fiehrt ma so e Team?", "Gibt's da was? Und wie fiehrt man so e Team?"),
+        ("ebbes zur Baumkontrolle, on au wie mr d'Leit", "etwas zur Baumkontrolle, und auch wie man d'Leit"),
+        ("Teams on-demand", "Teams on-demand"),
     ],
 )
 def test_dialect_function_words(text, standard):
