@@ -48,6 +48,7 @@ _STANDARD = {
     "au": "auch",
     "mr": "man",
     "mol": "mal",
+    "oba": "aber",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")

@@ -203,3 +203,11 @@ YES_ANSWER = re.compile(
 NO_ANSWER = re.compile(r"^\s*(nein|nee|ne|nö|noe|lieber nicht|auf keinen fall|abbrechen|stopp?)\b", re.I)
 # A yes that goes on to refuse is none ("Bitte nicht löschen", "ok, doch nicht").
 NEGATION = re.compile(r"\b(nicht|nichts|nein|keine?|doch nicht|lieber nicht)\b", re.I)
+# A wish to talk to a person ("Kon i ned mit am echtn Menschn redn?", "Ich möchte mit einer Person sprechen"),
+# as opposed to asking whether the assistant is one ("Bist du ein Mensch?").
+HUMAN_WISH = re.compile(
+    r"\b(?:mit|an)\s+(?:\w+\s+){0,3}?(?:mensch|person|mitarbeiter|jemand|kolleg|sachbearbeiter)\w*"
+    r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|verbinden|weiterleiten)\b|"
+    r"\b(?:reden|redn|sprechen|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
+    re.IGNORECASE,
+)

@@ -25,7 +25,7 @@ ANY = "any"
 
 # Words that name a format wherever they stand (catalog cell, form answer, search query).
 FORMAT_WORDS: dict[str, str] = {
-    "online": r"online|webinare?|e[-\s]?learning",
+    "online": r"online|onlin|webinare?|e[-\s]?learning",
     "praesenz": r"pr{ae}senz\w*|vor\s+ort",
     "blended": r"blended(?:[-\s]?learning)?|hybrid\w*",
 }
@@ -181,7 +181,7 @@ def no_preference(text: str) -> bool:
 # "Kontrollen vor Ort").
 _WISH_BEFORE = re.compile(
     umlaut_regex(
-        r"(?:lieber|gerne?|am\s+liebsten|am\s+besten|nur|bevorzugt|m{oe}glichst|ausschlie{ss}lich|als|bitte|"
+        r"(?:lieber|gerne?|am\s+liebsten|am\s+bes+ten|nur|bevorzugt|m{oe}glichst|ausschlie{ss}lich|als|bitte|"
         r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibts\s+das|geht\s+das)"
         r"(?:\s+(?:als|in|im|per|auch|awwer|aber|was|etwas|ein(?:en|e)?))*\s*$"
     )
@@ -190,6 +190,10 @@ _WISH_AFTER = re.compile(
     umlaut_regex(r"^[\s-]*(?:kurse?|seminare?|format|angebote?|schulung|training|veranstaltung|lernen|"
                  r"w{ae}re|w{ae}r|bitte|wenn|passt|reicht|ist\s+mir\s+lieber|lieber|,?\s*gell)")
 )
+# A format word that is a sentence or list item of its own ("Power BI, DAX und so. Online.", "outlook + teams,
+# online, einsteiger") is a wish.
+_LIST_ITEM_BEFORE = re.compile(r"(?:^|[.!?:;,]\s*)$")
+_LIST_ITEM_AFTER = re.compile(r"\s*(?:[.!?,;]|$)")
 _NEGATED_BEFORE = re.compile(umlaut_regex(r"(?:kein\w*|nicht|ungern|ohne)(?:\s+\w+)?\s*$"))
 _NEGATED_AFTER = re.compile(
     umlaut_regex(r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b")
@@ -253,7 +257,11 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
             if describes_other_noun(match.group(), after):
                 continue
             unambiguous = fmt in _UNAMBIGUOUS and _UNAMBIGUOUS[fmt].fullmatch(match.group())
-            cued = _WISH_BEFORE.search(before) or _WISH_AFTER.search(after)
+            cued = (
+                _WISH_BEFORE.search(before)
+                or _WISH_AFTER.search(after)
+                or (_LIST_ITEM_BEFORE.search(before) and _LIST_ITEM_AFTER.match(after))
+            )
             if cue_needed and not unambiguous and not cued:
                 continue
             if cue_needed and not _FORMAT_WORD_PATTERNS[fmt].fullmatch(match.group()):

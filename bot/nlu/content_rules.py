@@ -14,6 +14,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   ("Und ab wann wären es sechs Anteile?", two head counts compared) becomes ``ask_membership_cost``.
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
+- ``bot_challenge`` for a wish to talk to a person ("Kon i ned mit am echtn Menschn redn?") becomes
+  ``request_human``: the person does not ask what the assistant is, they want someone else.
 
 Runs after the classifiers and the fallback components; it has nothing to train.
 """
@@ -35,6 +37,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.actions.membership import asks_share_price, compared_counts, parse_employee_count, shares_asked
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
+from german.requests import HUMAN_WISH
 
 # A count of people, not of votes, shares or years.
 PEOPLE = re.compile(
@@ -62,6 +65,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
+    if intent == "bot_challenge" and HUMAN_WISH.search(text):
+        return "request_human"
     return None
 
 

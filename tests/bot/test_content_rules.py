@@ -90,3 +90,16 @@ def test_a_dialect_membership_question_with_a_head_count_is_a_cost_question():
     message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
     [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
     assert message.get(INTENT)["name"] == "ask_membership_cost"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Des is ma ois z'kompliziert. Kon i ned mit am echtn Menschn redn?", "request_human"),
+        ("Können Sie mich mit einer Person verbinden?", "request_human"),
+        ("Bist du ein Mensch?", "bot_challenge"),
+        ("Bin ich hier mit einem Menschen verbunden?", "bot_challenge"),
+    ],
+)
+def test_a_wish_to_talk_to_a_person_is_no_question_about_the_bot(text, intent):
+    assert classified(text, "bot_challenge").get(INTENT)["name"] == intent

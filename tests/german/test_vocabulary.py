@@ -213,12 +213,21 @@ def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
         ("Mehr als 8 Stunden kann ich dafür nicht freimachen.", "höchstens 8 stunden"),
         ("Ich habe mehr als 10 Jahre Erfahrung", None),
         ("Kurse mit mehr als 8 Stunden sind mir recht", None),
+        # dialect unit, a range, a limit word after the unit
+        ("Oba ned z'lang bittschön, höchstens vier Stund, mia ham koa Zeit ned.", "höchstens vier stund"),
+        ("am besten was kurzes, so 2-3 stunden max", "2-3 stunden"),
+        ("ich arbeite seit 2 bis 3 Jahren hier", None),
     ],
 )
 def test_duration_limit_asked_for_in_a_chat_message(text, said):
     assert quantities.duration_wish(text) == said
     if said:
         assert quantities.duration_hours(said) is not None
+
+
+@pytest.mark.parametrize(("said", "hours"), [("höchstens vier stund", 4.0), ("2-3 stunden", 3.0)])
+def test_a_range_or_a_dialect_unit_limits_to_its_upper_end(said, hours):
+    assert quantities.duration_hours(said) == hours
 
 
 def test_level_stems_count_at_the_start_of_a_word_only():
@@ -260,3 +269,18 @@ def test_hints_need_a_short_answer_or_a_refinement():
     # In a longer message "Grundlagen" is usually the topic ("Grundlagen der Doppik"), "Anfänger" never is.
     assert level_in_answer("ich suche was zu den grundlagen der doppik", explicit_only=True) is None
     assert level_in_answer("ich suche was zur doppik für anfänger", explicit_only=True) == "einsteiger"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ich suche ein kurs für datenschuz am arbeitsplatz für neue leute, am bessten onlin", "online"),
+        ("Power BI für Fortgeschrittene, DAX und so. Online.", "online"),
+        ("outlook + teams, online, einsteiger", "online"),
+        ("Wir wollen Leistungen online anbieten", None),
+        ("Excel online", None),
+    ],
+)
+def test_a_format_said_on_its_own_or_misspelt_is_a_wish(text, expected):
+    assert format_wish(text, cue_needed=True) == expected
+
