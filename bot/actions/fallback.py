@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -187,6 +188,26 @@ def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]
     return {"name": answer, "confidence": 1.0} if answer else None
 
 
+# Words that only a question about the cooperative uses ("Im Beitrittsformular steht, wir sollen eine
+# Vertreterin benennen …"); a need for a course does not.
+MEMBERSHIP_WORDS = re.compile(
+    r"genossenschaft|mitglied|beitritt|beitreten|gesch(?:ä|ae)ftsanteil|\beg\b|kommunalcampus|"
+    r"generalversammlung|vertreter",
+    re.IGNORECASE,
+)
+
+
+def membership_faq_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure message whose best guess is a membership FAQ and which speaks of the cooperative: that FAQ
+    (its answer is already chosen by the response selector); the clarification buttons cannot offer it."""
+    ranking = ranking_without_fallback(parse_data)
+    if not ranking or ranking[0].get("name") != "membership_faq":
+        return None
+    if float(ranking[0].get("confidence") or 0.0) < MIN_CONFIDENCE:
+        return None
+    return ranking[0] if MEMBERSHIP_WORDS.search(str(parse_data.get("text") or "")) else None
+
+
 def membership_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """A tie between a membership FAQ and the cost question for a message asking what membership costs
     ("… soll herausfinden, was eine Mitgliedschaft in der KommunalCampus eG kostet"): the cost question."""
@@ -233,6 +254,7 @@ class ActionDefaultAskAffirmation(Action):
             or need_intent(parse_data)
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
+            or membership_faq_intent(parse_data)
         )
         if intent is not None and unknown_words(parse_data):
             if not await catalog_knows(str(parse_data.get("text") or "")):

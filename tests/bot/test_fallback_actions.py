@@ -240,10 +240,12 @@ async def test_a_tie_between_faq_and_cost_for_a_cost_question_is_the_cost_questi
         _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
         == "ask_membership_cost"
     )
+    # who pays for the cooperative is no cost question: the best guess, the FAQ, answers it
     tracker = make_tracker(
         text="Wer trägt die laufenden Kosten der Genossenschaft?", intent="nlu_fallback", ranking=ranking
     )
-    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert _reverted_to(events) == "membership_faq"
 
 
 @pytest.mark.asyncio
@@ -282,3 +284,16 @@ async def test_an_unclear_answer_to_the_delete_confirmation_is_read_as_yes_or_no
         "affirm",
         "deny",
     )
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_faq_question_about_the_cooperative_gets_the_faq(make_tracker, dispatcher, domain):
+    text = "Im Beitrittsformular steht, wir sollen eine Vertreterin benennen. Was macht die Person?"
+    ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.47), ("inform_skill_gap", 0.46)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert _reverted_to(events) == "membership_faq"
+    # without a word about the cooperative the tie stays a question
+    text = "Wen nehmen wir da am besten und was macht die Person?"
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None

@@ -186,3 +186,24 @@ def test_filter_with_the_base_model_catches_a_paraphrase() -> None:
         encoder.encode_queries([q for _, _, q in evaluation]),
     )
     assert [m.duplicate for m in matches] == [True, False]
+
+
+def test_problem_files_are_read_together_and_an_id_may_occur_once(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    row = {"id": "p1", "text": "Am Schalter wird es laut.", "skills": ["Deeskalation"]}
+    first.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    second.write_text(json.dumps({**row, "id": "s1"}) + "\n\n", encoding="utf-8")
+    assert [p["id"] for p in pairs.load_problems((first, second))] == ["p1", "s1"]
+    second.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="occurs twice"):
+        pairs.load_problems((first, second))
+    second.write_text(json.dumps({"id": "s2", "text": "ohne Kompetenz"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs 'id', 'text' and 'skills'"):
+        pairs.load_problems((first, second))
+
+
+def test_committed_problem_files_name_only_catalog_skills(courses) -> None:
+    labels = set(pairs.skill_concepts(courses))
+    problems = pairs.load_problems()
+    assert {p["id"][0] for p in problems} == {"p", "s"}  # both files are read
+    assert all(set(p["skills"]) <= labels for p in problems)
