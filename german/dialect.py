@@ -49,6 +49,7 @@ _STANDARD = {
     "mr": "man",
     "mol": "mal",
     "oba": "aber",
+    "meh": "mehr",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")

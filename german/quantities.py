@@ -102,7 +102,8 @@ def duration_hours(text: str) -> float | None:
 # "max. 400 Euro", "höchstens 300 €", "bis 50 Euro", "nicht mehr als 200 Euro", "Budget max 300 Euro".
 _COST_LIMIT = re.compile(
     umlaut_regex(
-        r"(?:unter|bis(?:\s+zu)?|max\.?|maximal|h{oe}chstens|nicht\s+mehr\s+als|weniger\s+als|budget(?:\s+von)?)"
+        r"(?:unter|bis(?:\s+zu)?|max\.?|maximal|h{oe}chstens|n(?:icht|et|ed|it)\s+meh?r?\s+als|weniger\s+als|"
+        r"budget(?:\s+von)?)"
         r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\b"
     )
 )

@@ -14,6 +14,7 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   ("Und ab wann wären es sechs Anteile?", two head counts compared) becomes ``ask_membership_cost``.
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
+- ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``.
 - ``bot_challenge`` for a wish to talk to a person ("Kon i ned mit am echtn Menschn redn?") becomes
   ``request_human``: the person does not ask what the assistant is, they want someone else.
 
@@ -64,6 +65,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up in MEMBERSHIP_INTENTS and gives_count:
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
+        return "refine"
+    if intent == "thank" and not text.startswith("/") and states_wish(text):
         return "refine"
     if intent == "bot_challenge" and HUMAN_WISH.search(text):
         return "request_human"

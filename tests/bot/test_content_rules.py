@@ -103,3 +103,8 @@ def test_a_dialect_membership_question_with_a_head_count_is_a_cost_question():
 )
 def test_a_wish_to_talk_to_a_person_is_no_question_about_the_bot(text, intent):
     assert classified(text, "bot_challenge").get(INTENT)["name"] == intent
+
+
+def test_thanks_followed_by_a_wish_refines_the_offers():
+    assert classified("Danke! Was davon ist online?", "thank").get(INTENT)["name"] == "refine"
+    assert classified("Danke, das war schon alles.", "thank").get(INTENT)["name"] == "thank"

@@ -195,6 +195,7 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("Wir bieten kostenlose Beratung für Bürger an", True, None),
         ("Wir bieten kostenlose Beratung für Bürger an", False, "kostenlose"),
         ("Unser Budget für dieses Jahr ist aufgebraucht", True, None),
+        ("Des derf aber net meh als 300 Euro koschta", False, "net meh als 300 euro"),
     ],
 )
 def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
