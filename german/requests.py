@@ -211,3 +211,16 @@ HUMAN_WISH = re.compile(
     r"\b(?:reden|redn|sprechen|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
     re.IGNORECASE,
 )
+# Words that only a question about the cooperative uses ("Im Beitrittsformular steht, wir sollen eine
+# Vertreterin benennen …", "Sind die Kurse für Mitglieder kostenlos?"); a need for a course does not.
+MEMBERSHIP_WORDS = re.compile(
+    r"genossenschaft|mitglied|beitritt|beitreten|gesch(?:ä|ae)ftsanteil|\banteil|\beg\b|kommunalcampus|"
+    r"generalversammlung|vertreter|satzung",
+    re.IGNORECASE,
+)
+# A request for courses on a subject ("Gibt es Kurse für professionelle Telefonkommunikation?").
+COURSES_ON_A_SUBJECT = re.compile(
+    r"\b(?:kurse?n?|schulung(?:en)?|fortbildung(?:en)?|weiterbildung(?:en)?|seminare?n?|workshops?|"
+    r"lehrg(?:ä|ae)nge?|angebote?)\s+(?:zu[mr]?|f(?:ü|ue)r|(?:ü|ue)ber|in|im|rund\s+um|bez(?:ü|ue)glich)\s+\w",
+    re.IGNORECASE,
+)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -23,7 +22,7 @@ from bot.actions.membership import asks_membership_cost
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
-from german.requests import MORE_CUE
+from german.requests import MEMBERSHIP_WORDS, MORE_CUE
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -186,15 +185,6 @@ def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]
         return None
     answer = confirmation_answer(str(parse_data.get("text") or ""))
     return {"name": answer, "confidence": 1.0} if answer else None
-
-
-# Words that only a question about the cooperative uses ("Im Beitrittsformular steht, wir sollen eine
-# Vertreterin benennen …"); a need for a course does not.
-MEMBERSHIP_WORDS = re.compile(
-    r"genossenschaft|mitglied|beitritt|beitreten|gesch(?:ä|ae)ftsanteil|\beg\b|kommunalcampus|"
-    r"generalversammlung|vertreter",
-    re.IGNORECASE,
-)
 
 
 def membership_faq_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:

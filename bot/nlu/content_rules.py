@@ -14,6 +14,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   ("Und ab wann wären es sechs Anteile?", two head counts compared) becomes ``ask_membership_cost``.
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
+- ``membership_faq`` or ``membership_unknown`` for a request for courses on a subject that says nothing of the
+  cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?") becomes ``request_recommendations``.
 - ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``.
 - ``bot_challenge`` for a wish to talk to a person ("Kon i ned mit am echtn Menschn redn?") becomes
   ``request_human``: the person does not ask what the assistant is, they want someone else.
@@ -38,7 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.actions.membership import asks_share_price, compared_counts, parse_employee_count, shares_asked
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
-from german.requests import HUMAN_WISH
+from german.requests import COURSES_ON_A_SUBJECT, HUMAN_WISH, MEMBERSHIP_WORDS
 
 # A count of people, not of votes, shares or years.
 PEOPLE = re.compile(
@@ -49,6 +51,7 @@ PEOPLE = re.compile(
 
 
 MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
+FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
 ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_employee_count"})
@@ -66,6 +69,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
+    if intent in FAQ_INTENTS and COURSES_ON_A_SUBJECT.search(text) and not MEMBERSHIP_WORDS.search(text):
+        return "request_recommendations"
     if intent == "thank" and not text.startswith("/") and states_wish(text):
         return "refine"
     if intent == "bot_challenge" and HUMAN_WISH.search(text):

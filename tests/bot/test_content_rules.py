@@ -108,3 +108,16 @@ def test_a_wish_to_talk_to_a_person_is_no_question_about_the_bot(text, intent):
 def test_thanks_followed_by_a_wish_refines_the_offers():
     assert classified("Danke! Was davon ist online?", "thank").get(INTENT)["name"] == "refine"
     assert classified("Danke, das war schon alles.", "thank").get(INTENT)["name"] == "thank"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Gibt es Kurse für professionelle Telefonkommunikation?", "request_recommendations"),
+        ("Habt ihr Schulungen zum Beschwerdemanagement?", "request_recommendations"),
+        ("Sind die Kurse für Mitglieder kostenlos?", "membership_faq"),
+        ("Fallen für Kurse Gebühren an?", "membership_faq"),
+    ],
+)
+def test_a_request_for_courses_on_a_subject_is_no_membership_question(text, intent):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == intent
