@@ -164,15 +164,14 @@ def wish_intent(parse_data: dict[str, Any], need_known: bool) -> dict[str, Any] 
     """An unsure message that states a wish about offers while a need is known ("Am besten online, die sitzen
     eh alle am Rechner.", "Lieber was für Anfänger, ich bin ja ganz neu in der Rolle.", "Danke! Was davon ist
     online?"): a refinement, since that is what such a message does here; "Meinten Sie …?" would only cost a
-    turn. Not when the classifiers' best guess is a membership question ("Ist die Mitgliedschaft
-    kostenlos?")."""
+    turn. Not for a membership question ("Ist die Mitgliedschaft kostenlos?")."""
     if not need_known:
         return None
     text = str(parse_data.get("text") or "")
     if not states_wish(text, parse_data.get("entities") or []):
         return None
     ranking = ranking_without_fallback(parse_data)
-    if ranking and ranking[0].get("name") in MEMBERSHIP_INTENTS:
+    if ranking and ranking[0].get("name") in MEMBERSHIP_INTENTS and MEMBERSHIP_WORDS.search(text):
         return None
     refine = next((c for c in ranking if c.get("name") == "refine"), None)
     return refine or {"name": "refine", "confidence": MIN_CONFIDENCE}

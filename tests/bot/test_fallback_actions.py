@@ -203,6 +203,10 @@ async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispa
             [("nlu_fallback", 0.3), ("refine", 0.2)],
         ),
         ("Danke! Was davon ist online?", [("nlu_fallback", 0.3), ("thank", 0.28), ("refine", 0.2)]),
+        (
+            "am liebsten online, dann können alle vom platz aus teilnehmen",
+            [("nlu_fallback", 0.3), ("membership_faq", 0.36), ("refine", 0.32)],
+        ),
     ],
 )
 @pytest.mark.asyncio
