@@ -29,6 +29,9 @@ from index.adapt import esco
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROBLEMS = DATA_DIR / "problems.jsonl"
+# Written later from the same skill labels, as situations told without the course's words (see data/README.md).
+SITUATIONS = DATA_DIR / "problems_situations.jsonl"
+PROBLEM_FILES = (PROBLEMS, SITUATIONS)
 # Weight of a problem's 1st, 2nd, 3rd skill in its target distribution over courses (the 1st matters most).
 SKILL_RANK_WEIGHTS = (1.0, 0.5, 0.33)
 MAX_ALT_LABELS = 3  # per ESCO concept: the first alternative labels (more are mostly spelling variants)
@@ -61,17 +64,23 @@ class Pair:
         )
 
 
-def load_problems(path: Path = PROBLEMS) -> list[dict[str, Any]]:
-    """The hand-written problem descriptions (``id``, ``text``, ``department``, ``register``, ``skills``)."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if not row.get("text") or not row.get("skills"):
-                raise ValueError(f"{path}:{n}: a problem needs 'text' and 'skills'")
-            rows.append(row)
+def load_problems(paths: Sequence[Path] = PROBLEM_FILES) -> list[dict[str, Any]]:
+    """The hand-written problem descriptions (``id``, ``text``, ``department``, ``register``, ``skills``) of
+    all files, in file order; ids are unique across files."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                if not row.get("id") or not row.get("text") or not row.get("skills"):
+                    raise ValueError(f"{path}:{n}: a problem needs 'id', 'text' and 'skills'")
+                if row["id"] in seen:
+                    raise ValueError(f"{path}:{n}: problem id {row['id']} occurs twice")
+                seen.add(row["id"])
+                rows.append(row)
     return rows
 
 
