@@ -207,8 +207,8 @@ NEGATION = re.compile(r"\b(nicht|nichts|nein|keine?|doch nicht|lieber nicht)\b",
 # as opposed to asking whether the assistant is one ("Bist du ein Mensch?").
 HUMAN_WISH = re.compile(
     r"\b(?:mit|an)\s+(?:\w+\s+){0,3}?(?:mensch|person|mitarbeiter|jemand|kolleg|sachbearbeiter)\w*"
-    r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|verbinden|weiterleiten)\b|"
-    r"\b(?:reden|redn|sprechen|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
+    r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|schnacken|quatschen|verbinden|weiterleiten)\b|"
+    r"\b(?:reden|redn|sprechen|schnacken|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
     re.IGNORECASE,
 )
 # Words that only a question about the cooperative uses ("Im Beitrittsformular steht, wir sollen eine

@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import response_custom, search_client
-from bot.actions.membership import asks_membership_cost
+from bot.actions.membership import answered_cost_last_turn, asks_membership_cost, parse_employee_count
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
-from german.requests import MEMBERSHIP_WORDS, MORE_CUE
+from german.requests import HUMAN_WISH, MEMBERSHIP_WORDS, MORE_CUE
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -186,6 +186,26 @@ def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]
     return {"name": answer, "confidence": 1.0} if answer else None
 
 
+def follow_up_count_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Right after a share calculation, an unsure message with another head count ("Und falls wir nächstes
+    Jahr eine Person mehr haben, also 501?") asks for that count's tier."""
+    if not answered_cost_last_turn(events):
+        return None
+    return {"name": "inform_employee_count", "confidence": 1.0} if count_in(parse_data) else None
+
+
+def count_in(parse_data: dict[str, Any]) -> bool:
+    return parse_employee_count(str(parse_data.get("text") or "")).ok
+
+
+def human_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure message that asks to talk to a person ("kann ich da mal mit nem echten Menschen schnacken?",
+    "Können Sie mich mit jemandem verbinden, der …"): the hand-over, which asks for consent first."""
+    if HUMAN_WISH.search(str(parse_data.get("text") or "")):
+        return {"name": "request_human", "confidence": 1.0}
+    return None
+
+
 def membership_faq_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """An unsure message whose best guess is a membership FAQ and which speaks of the cooperative: that FAQ
     (its answer is already chosen by the response selector); the clarification buttons cannot offer it."""
@@ -235,7 +255,11 @@ class ActionDefaultAskAffirmation(Action):
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
         offers_shown = bool(tracker.get_slot("last_results"))
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
-        intent = confirmation_intent(parse_data, tracker.events) or (
+        intent = (
+            confirmation_intent(parse_data, tracker.events)
+            or human_intent(parse_data)
+            or follow_up_count_intent(parse_data, tracker.events)
+        ) or (
             None
             if form_active
             else wish_intent(parse_data, need_known)

@@ -171,7 +171,7 @@ class CountParse:
 
 _EMPLOYEE_WORDS = re.compile(
     r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|\bleid\b|\bleit\b|"
-    r"k(ö|oe)pfe|stellen|"
+    r"l(?:ü|ue)(?:ü|ue)?d\b|k(ö|oe)pfe|stellen|"
     r"personen|menschen|mann\b|vz(ä|ae)"
 )
 # "Was kostet ein Geschäftsanteil?", "Preis pro Anteil", "Und ein einzelner Anteil?": the price of one share.
@@ -385,6 +385,11 @@ class ValidateMembershipForm(FormValidationAction):
             return {SLOT: parsed.value}
         if _latest_intent(tracker) in ESCAPE_INTENTS:
             return {}
+        if tracker.get_slot("requested_slot") != SLOT:
+            earlier = earlier_count(tracker.events)
+            if earlier is not None:
+                return {SLOT: earlier}  # the count this conversation gave before
+
         if tracker.get_slot("requested_slot") == SLOT:
             # We asked for the number: hand the raw answer to validation so it can explain the problem.
             return {SLOT: tracker.latest_message.get("text") or ""}
@@ -398,6 +403,22 @@ class ValidateMembershipForm(FormValidationAction):
             return {SLOT: parsed.value}
         dispatcher.utter_message(response=PROBLEM_RESPONSES[parsed.problem or "missing"])
         return {SLOT: None}
+
+
+def earlier_count(events: list[dict[str, Any]]) -> int | None:
+    """The head count this conversation gave before the latest message ("Wir sind eine Gemeinde mit 230
+    Beschäftigten …" -> "und wie viele Anteile wären das bei uns?"): the latest earlier user message that
+    names one next to a word for staff; None if none did."""
+    users = [e for e in events if e.get("event") == "user"]
+    for event in reversed(users[:-1]):
+        text = str(event.get("text") or "")
+        if text.startswith("/"):
+            continue
+        if any(c.near_keyword for c in _candidates(_normalise(text))):
+            parsed = parse_employee_count(text)
+            if parsed.ok:
+                return parsed.value
+    return None
 
 
 def answered_cost_last_turn(events: list[dict[str, Any]]) -> bool:
@@ -451,10 +472,10 @@ class ActionMembershipCost(Action):
         text = str(tracker.latest_message.get("text") or "")
         if _answer_shares_asked(dispatcher, text):
             return [SlotSet(SLOT, None)]
-        counts = compared_counts(text)
-        if counts:
-            for count in counts:
-                _answer_cost(dispatcher, count)
+        compared = compared_counts(text)
+        if compared:
+            for each in compared:
+                _answer_cost(dispatcher, each)
             return [SlotSet(SLOT, None)]
         raw = tracker.get_slot(SLOT)
         parsed = parse_employee_count(str(raw)) if raw is not None else _message_count(tracker)

@@ -7,9 +7,10 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   the calculation for their administration, not the general FAQ answer.
 - ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
   price of one share is a cost question (answered with 1.000 €), not the FAQ about the cooperative.
-- ``nlu_fallback`` where the classifiers' best intent is a membership intent and the message gives the number
-  of employees ("Was koscht des, wenn mer Mitglied werde wolle? Mir sin so 30 Leut") becomes
-  ``ask_membership_cost``: the count makes the question plain even when the words are dialect.
+- ``nlu_fallback`` where the classifiers' best intent is a membership intent, or the message asks what
+  something costs, and the message gives the number of employees ("Was koscht des, wenn mer Mitglied werde
+  wolle? Mir sin so 30 Leut", "wi sünd 251 Lüüd … Wat kost dat?") becomes ``ask_membership_cost``: the
+  count makes the question plain even when the words are dialect.
 - ``membership_faq``, ``membership_unknown`` or ``inform_employee_count`` for a question about the tiers
   ("Und ab wann wären es sechs Anteile?", two head counts compared) becomes ``ask_membership_cost``.
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
@@ -44,13 +45,15 @@ from german.requests import COURSES_ON_A_SUBJECT, HUMAN_WISH, MEMBERSHIP_WORDS
 
 # A count of people, not of votes, shares or years.
 PEOPLE = re.compile(
-    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leut|leid\b|leit\b|bedienstete|angestellte|köpfe|koepfe|personal|"
-    r"mann\b|menschen|kolleg)",
+    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leut|leid\b|leit\b|lüüd\b|lüd\b|bedienstete|angestellte|köpfe|koepfe|"
+    r"personal|mann\b|menschen|kolleg)",
     re.IGNORECASE,
 )
 
 
 MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
+# What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
+COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
 FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
@@ -65,7 +68,9 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):
         return "ask_membership_cost"
-    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up in MEMBERSHIP_INTENTS and gives_count:
+    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and gives_count and (
+        runner_up in MEMBERSHIP_INTENTS or COST_WORD.search(text)
+    ):
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"

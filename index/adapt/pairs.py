@@ -29,7 +29,7 @@ from index.adapt import esco
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROBLEMS = DATA_DIR / "problems.jsonl"
-# Written later from the same skill labels, as situations told without the course's words (see data/README.md).
+# Written later from the same skill labels, as situations told without the course's words (data/README.md).
 SITUATIONS = DATA_DIR / "problems_situations.jsonl"
 PROBLEM_FILES = (PROBLEMS, SITUATIONS)
 # Weight of a problem's 1st, 2nd, 3rd skill in its target distribution over courses (the 1st matters most).

@@ -121,3 +121,11 @@ def test_thanks_followed_by_a_wish_refines_the_offers():
 )
 def test_a_request_for_courses_on_a_subject_is_no_membership_question(text, intent):
     assert classified(text, "membership_faq").get(INTENT)["name"] == intent
+
+
+def test_a_low_german_cost_question_with_a_head_count_is_a_cost_question():
+    text = "Moin, wi sünd 251 Lüüd in de Verwaltung. Wat kost dat, wenn wi bi jo mitmoken?"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "chitchat", "confidence": 0.2}]
+    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    assert message.get(INTENT)["name"] == "ask_membership_cost"

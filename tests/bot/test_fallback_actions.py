@@ -301,3 +301,44 @@ async def test_an_unsure_faq_question_about_the_cooperative_gets_the_faq(make_tr
     text = "Wen nehmen wir da am besten und was macht die Person?"
     tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
     assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jo, kann ich da mal mit nem echten Menschen schnacken? Hab noch Fragen zur Anmeldung.",
+        "Können Sie mich mit jemandem verbinden, der uns bei der Ratsvorlage unterstützt?",
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_unsure_wish_to_talk_to_a_person_is_the_hand_over(text, make_tracker, dispatcher, domain):
+    ranking = [("nlu_fallback", 0.3), ("inform_skill_gap", 0.25), ("chitchat", 0.2)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert _reverted_to(events) == "request_human"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_second_head_count_right_after_a_calculation_gets_its_tier(
+    make_tracker, dispatcher, domain
+):
+    answered = [
+        {"event": "user", "text": "Unsere Verwaltung hat genau fünfhundert Beschäftigte."},
+        {"event": "action", "name": "action_membership_cost"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    text = "Und falls wir nächstes Jahr eine Person mehr haben, also 501?"
+    ranking = [("nlu_fallback", 0.3), ("inform_skill_gap", 0.25)]
+    tracker = make_tracker(
+        text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking, events=answered
+    )
+    # make_tracker appends the latest message after the given events
+    tracker.events.append({"event": "user", "text": text, "parse_data": tracker.latest_message})
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "inform_employee_count"
+    )
+    # without the calculation just before, the same words are no follow-up
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert _reverted_to(events) != "inform_employee_count"

@@ -275,3 +275,15 @@ def test_a_small_number_next_to_the_head_count_is_no_second_count():
     tracker = make_tracker(text, "ask_membership_cost")
     ActionMembershipCost().run(dispatcher, tracker, DOMAIN)
     assert [(m["count"], m["shares"]) for m in dispatcher.messages] == [("300", 3)]
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_question_uses_the_head_count_given_earlier():
+    earlier = user_event(
+        "Wir sind eine Gemeinde mit 230 Beschäftigten. Wie läuft so ein Beitritt ab?", "membership_faq"
+    )
+    tracker = make_tracker(
+        "und wie viele anteile wären das bei uns?", "ask_membership_cost", history=[earlier]
+    )
+    slots, said = await _validate(tracker)
+    assert slots.get("employee_count") == 230 and said == []
