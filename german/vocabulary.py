@@ -196,7 +196,11 @@ _LIST_ITEM_BEFORE = re.compile(r"(?:^|[.!?:;,]\s*)$")
 _LIST_ITEM_AFTER = re.compile(r"\s*(?:[.!?,;]|$)")
 _NEGATED_BEFORE = re.compile(umlaut_regex(r"(?:kein\w*|nicht|ungern|ohne)(?:\s+\w+)?\s*$"))
 _NEGATED_AFTER = re.compile(
-    umlaut_regex(r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b")
+    umlaut_regex(
+        r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b|"
+        # "Online bringt das ja eher wenig"
+        r"^\s*(?:bringt|hilft|taugt)\s+(?:\w+\s+){0,3}?(?:wenig|nichts|nix|nicht\s+viel)\b"
+    )
 )
 _NO_FORMAT_PREFERENCE = re.compile(
     umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b.{0,30}\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"

@@ -280,6 +280,7 @@ def test_hints_need_a_short_answer_or_a_refinement():
         ("outlook + teams, online, einsteiger", "online"),
         ("Wir wollen Leistungen online anbieten", None),
         ("Excel online", None),
+        ("Online bringt das ja eher wenig bei so einem Thema, oder? Dann lieber Präsenz.", "praesenz"),
     ],
 )
 def test_a_format_said_on_its_own_or_misspelt_is_a_wish(text, expected):
