@@ -18,7 +18,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import response_custom, search_client
-from bot.actions.membership import answered_cost_last_turn, asks_membership_cost, parse_employee_count
+from bot.actions.membership import (
+    MEMBERSHIP_INTENTS,
+    answered_cost_last_turn,
+    asks_membership_cost,
+    parse_employee_count,
+)
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
@@ -30,7 +35,6 @@ MAX_SUGGESTIONS = 3
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "affirm", "deny", "skip"}
 # Intents that all start the profile form: a tie between two of them is no real ambiguity.
 PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
-MEMBERSHIP_INTENTS = {"membership_faq", "ask_membership_cost", "membership_unknown"}
 # The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
 MIN_CONFIDENCE = 0.3
 # After offers these intents are what an unsure message most likely means, if the best guess is one of them.
@@ -191,11 +195,9 @@ def follow_up_count_intent(parse_data: dict[str, Any], events: list[dict[str, An
     Jahr eine Person mehr haben, also 501?") asks for that count's tier."""
     if not answered_cost_last_turn(events):
         return None
-    return {"name": "inform_employee_count", "confidence": 1.0} if count_in(parse_data) else None
-
-
-def count_in(parse_data: dict[str, Any]) -> bool:
-    return parse_employee_count(str(parse_data.get("text") or "")).ok
+    if not parse_employee_count(str(parse_data.get("text") or "")).ok:
+        return None
+    return {"name": "inform_employee_count", "confidence": 1.0}
 
 
 def human_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:

@@ -170,7 +170,7 @@ class CountParse:
 
 
 _EMPLOYEE_WORDS = re.compile(
-    r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leute|\bleid\b|\bleit\b|"
+    r"besch(ä|ae)ftigt|mitarbeit|\bma\b|bedienstet|personal|angestellt|kolleg|leut|\bleid\b|\bleit\b|"
     r"l(?:ü|ue)(?:ü|ue)?d\b|k(ö|oe)pfe|stellen|"
     r"personen|menschen|mann\b|vz(ä|ae)"
 )
@@ -405,6 +405,16 @@ class ValidateMembershipForm(FormValidationAction):
         return {SLOT: None}
 
 
+MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
+
+
+def names_head_count(text: str | None) -> bool:
+    """The message gives the number of employees: a number next to a word for staff ("30 Leut", "fuchzg
+    Leid", "251 Lüüd") that reads as a valid count; votes, shares or years do not count."""
+    text = str(text or "")
+    return any(c.near_keyword for c in _candidates(_normalise(text))) and parse_employee_count(text).ok
+
+
 def earlier_count(events: list[dict[str, Any]]) -> int | None:
     """The head count this conversation gave before the latest message ("Wir sind eine Gemeinde mit 230
     Beschäftigten …" -> "und wie viele Anteile wären das bei uns?"): the latest earlier user message that
@@ -412,12 +422,8 @@ def earlier_count(events: list[dict[str, Any]]) -> int | None:
     users = [e for e in events if e.get("event") == "user"]
     for event in reversed(users[:-1]):
         text = str(event.get("text") or "")
-        if text.startswith("/"):
-            continue
-        if any(c.near_keyword for c in _candidates(_normalise(text))):
-            parsed = parse_employee_count(text)
-            if parsed.ok:
-                return parsed.value
+        if not text.startswith("/") and names_head_count(text):
+            return parse_employee_count(text).value
     return None
 
 

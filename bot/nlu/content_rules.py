@@ -38,20 +38,17 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.actions.membership import asks_share_price, compared_counts, parse_employee_count, shares_asked
+from bot.actions.membership import (
+    MEMBERSHIP_INTENTS,
+    asks_share_price,
+    compared_counts,
+    names_head_count,
+    shares_asked,
+)
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
 from german.requests import COURSES_ON_A_SUBJECT, HUMAN_WISH, MEMBERSHIP_WORDS
 
-# A count of people, not of votes, shares or years.
-PEOPLE = re.compile(
-    r"\b(?:beschäftigt|beschaeftigt|mitarbeit|leut|leid\b|leit\b|lüüd\b|lüd\b|bedienstete|angestellte|köpfe|koepfe|"
-    r"personal|mann\b|menschen|kolleg)",
-    re.IGNORECASE,
-)
-
-
-MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
 # What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
 COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
 FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
@@ -63,7 +60,7 @@ ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_em
 def corrected_intent(intent: str | None, text: str, runner_up: str | None = None) -> str | None:
     """The intent the message's words call for instead of ``intent`` (``runner_up``: the best-ranked intent
     after ``nlu_fallback``), or None to keep it."""
-    gives_count = bool(PEOPLE.search(text)) and parse_employee_count(text).ok
+    gives_count = names_head_count(text)
     if intent == "membership_faq" and (gives_count or asks_share_price(text)):
         return "ask_membership_cost"
     if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):

@@ -12,8 +12,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.content_rules import ContentRules
 
 
-def classified(text: str, intent: str) -> Message:
-    ranking = [{"name": intent, "confidence": 0.8}, {"name": "ask_membership_cost", "confidence": 0.1}]
+def classified(text: str, intent: str, runner_up: str = "ask_membership_cost") -> Message:
+    """The message after the content rules, classified as ``intent`` with ``runner_up`` second."""
+    ranking = [{"name": intent, "confidence": 0.8}, {"name": runner_up, "confidence": 0.1}]
     message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
     [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
     return message
@@ -43,10 +44,7 @@ def test_an_unsure_membership_question_with_a_head_count_is_a_cost_question():
     assert classified(text, "nlu_fallback").get(INTENT)["name"] == "ask_membership_cost"
     # Without a head count, or when the runner-up is no membership intent, the fallback stays.
     assert classified("Was koscht des?", "nlu_fallback").get(INTENT)["name"] == "nlu_fallback"
-    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "inform_skill_gap", "confidence": 0.2}]
-    text = "Wir sind 30 Leute im Bauhof"
-    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
-    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    message = classified("Wir sind 30 Leute im Bauhof", "nlu_fallback", runner_up="inform_skill_gap")
     assert message.get(INTENT)["name"] == "nlu_fallback"
 
 
@@ -83,12 +81,7 @@ def test_a_faq_question_about_shares_without_a_number_stays_a_faq():
 
 def test_a_dialect_membership_question_with_a_head_count_is_a_cost_question():
     text = "Mia san a kloane Gmoa mit so ungefähr fuchzg Leid im Rathaus. Wos miass ma do zoin?"
-    ranking = [
-        {"name": "nlu_fallback", "confidence": 0.3},
-        {"name": "membership_unknown", "confidence": 0.29},
-    ]
-    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
-    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    message = classified(text, "nlu_fallback", runner_up="membership_unknown")
     assert message.get(INTENT)["name"] == "ask_membership_cost"
 
 
@@ -125,7 +118,5 @@ def test_a_request_for_courses_on_a_subject_is_no_membership_question(text, inte
 
 def test_a_low_german_cost_question_with_a_head_count_is_a_cost_question():
     text = "Moin, wi sünd 251 Lüüd in de Verwaltung. Wat kost dat, wenn wi bi jo mitmoken?"
-    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "chitchat", "confidence": 0.2}]
-    message = Message(data={TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
-    [message] = ContentRules.create({}, Mock(), Mock(), Mock()).process([message])
+    message = classified(text, "nlu_fallback", runner_up="chitchat")
     assert message.get(INTENT)["name"] == "ask_membership_cost"
