@@ -88,6 +88,12 @@ PREFERENCE_PATTERNS: list[tuple[re.Pattern[str], str, str, Any]] = [
         NUMBER_GROUP,
     ),
     (
+        word_regex(r"(\d+(?:[.,]\d+)?)\s*(?:€|euro|eur)\s+(?:max\.?|maximal|h{oe}chstens)"),
+        "soft",
+        "max_cost_eur",
+        NUMBER_GROUP,
+    ),
+    (
         word_regex(r"(?:eher\s+|m{oe}glichst\s+)?(?:kurz|kurze[nmrs]?|kompakt\w*|wenig\s+zeit)"),
         "soft",
         "short",

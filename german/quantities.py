@@ -99,12 +99,15 @@ def duration_hours(text: str) -> float | None:
 
 
 # -- cost and duration limits asked for in a chat message -------------------------------------------------
-# "max. 400 Euro", "höchstens 300 €", "bis 50 Euro", "nicht mehr als 200 Euro", "Budget max 300 Euro".
+# "max. 400 Euro", "höchstens 300 €", "bis 50 Euro", "nicht mehr als 200 Euro", "Budget max 300 Euro",
+# "300 Euro höchstens".
 _COST_LIMIT = re.compile(
     umlaut_regex(
         r"(?:unter|bis(?:\s+zu)?|max\.?|maximal|h{oe}chstens|n(?:icht|et|ed|it)\s+meh?r?\s+als|weniger\s+als|"
         r"budget(?:\s+von)?)"
-        r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\b"
+        r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\b|"
+        # "so 300 Euro höchstens", "200 € max.": the limit word after the amount.
+        r"\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\s+(?:max\.?|maximal|h{oe}chstens)(?!\w)"
     )
 )
 _FREE_WORD = re.compile(

@@ -90,6 +90,17 @@ ASKING_WORDS = _words(
     "empfehlen empfehlt"
 )
 FUNCTION_WORDS = _words(_FUNCTION_WORDS)
+# Words of a wish for "some course" that name no subject ("ich hätte gern ein paar Kursvorschläge",
+# "Ich brauch irgendeine Fortbildung, mein Chef sagt, ich muss dieses Jahr was machen"): a need made only of
+# them is none, and the assistant asks for the topic instead of searching for "Chef".
+VAGUE_WORDS = _words(
+    "kursvorschlag kursvorschl{ae}ge kursangebot kursangebote fortbildungsangebot fortbildungsangebote "
+    "weiterbildungsangebot weiterbildungsangebote schulungsangebot schulungsangebote pflichtfortbildung "
+    "pflichtfortbildungen pflichtschulung pflichtschulungen chef chefin chefs vorgesetzte vorgesetzter "
+    "vorgesetzten boss sagt gesagt meint gemeint verlangt will wollte hat hatte h{ae}tte jahr jahres "
+    "irgendein irgendeine irgendeinen irgendeiner paar besuchen absolvieren teilnehmen nachweisen machen "
+    "mache neues neue neuen job jobs beruf arbeit alltag"
+)
 # Prepositions that introduce the topic after a request frame ("Schulungen zum Datenschutz").
 TOPIC_PREPOSITIONS = _words("zu zum zur in im über ueber für fuer bei beim mit von vom an am auf um")
 # Words that start a subordinate clause (context of a named topic, not a further need).
@@ -137,6 +148,10 @@ AFTERTHOUGHT = word_regex(r"falls\s+(?:das|es)\s+(?:hilft|wichtig\s+ist)|wenn\s+
 
 def is_function_word(word: str) -> bool:
     return fold(word) in FUNCTION_WORDS
+
+
+def is_vague_word(word: str) -> bool:
+    return fold(word) in VAGUE_WORDS
 
 
 def is_request_word(word: str) -> bool:
@@ -216,6 +231,14 @@ HUMAN_WISH = re.compile(
 MEMBERSHIP_WORDS = re.compile(
     r"genossenschaft|mitglied|beitritt|beitreten|gesch(?:ä|ae)ftsanteil|\banteil|\beg\b|kommunalcampus|"
     r"generalversammlung|vertreter|satzung",
+    re.IGNORECASE,
+)
+# A law or regulation named by its name ("Welche Pflichten ergeben sich aus dem AI Act für eine Kommune?",
+# "Was ändert das Onlinezugangsgesetz für uns?"): a question about its subject, which courses answer; the
+# cooperative's own rules are its statute ("Satzung", a membership word).
+NAMES_A_LAW = re.compile(
+    r"\b(?:ai[\s-]+act|ki-?vo\b|\w*gesetz\w*|\w*verordnung\w*|\w*richtlinie\w*|dsgvo|ds-gvo|ozg|bdsg|"
+    r"tv(?:ö|oe)d|uvgo|vgv|vob|gwb|baugb|sgb\s*[ivx\d]+|egovg|bitv)\b",
     re.IGNORECASE,
 )
 # A request for courses on a subject ("Gibt es Kurse für professionelle Telefonkommunikation?").

@@ -58,7 +58,7 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
     (
         "einsteiger",
         r"einsteig|einstieg|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
-        r"(?:keine\w*|ohne)\s+vorkenntnis",
+        r"(?:keine\w*|ohne)\s+vorkenntnis|ganz\s+von\s+vorn|(?:bei|von)\s+null\b",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
         r"grundlage|basis|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
         r"einf{ue}hrung\b(?!\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?)\b)|ohne vorkenntnis",
@@ -155,6 +155,33 @@ _NOT_FOR_BEGINNERS = re.compile(
         r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b"
     )
 )
+
+
+# "Excel Grundlagen", "Aufenthaltsrecht Grundlagen, bin neu in der ABH", "Doppik-Grundlagen": a basics word
+# right after a topic noun is the course the person has in mind (searched with the topic), not a wish about
+# the level; "eher Grundlagen", "ein paar Grundlagen", "Bitte Grundlagen" are. Needs the original spelling:
+# a topic is a capitalised word.
+_BASICS_AFTER_TOPIC = re.compile(
+    r"(?P<topic>\b[A-ZÄÖÜ][\wäöüß]*)(?:\s+|-)(?:Grundlagen|Grundlage|Basics|Basiswissen)\b"
+)
+_NO_TOPIC = frozenset({
+    "eher", "nur", "lieber", "gern", "gerne", "bitte", "erst", "erstmal", "mal", "ein", "eine", "einige",
+    "paar", "die", "der", "das", "etwas", "was", "auch", "am", "so", "ganz", "reine", "ich", "wir", "i",
+    "mir", "uns", "erstmals", "zuerst", "zunächst", "zunaechst", "vor", "allem", "nochmal", "noch", "einmal",
+    "solide",
+    "gute", "gründliche", "gruendliche", "ordentliche", "wirklich", "absolute", "echte",
+})
+
+
+def without_topic_basics(text: str) -> str:
+    """``text`` without basics words that belong to a topic ("Excel Grundlagen" -> "Excel"), so that they are
+    not read as a level wish."""
+
+    def keep_topic(match: re.Match[str]) -> str:
+        topic = match.group("topic")
+        return match.group(0) if topic.lower() in _NO_TOPIC else topic
+
+    return _BASICS_AFTER_TOPIC.sub(keep_topic, text)
 
 
 def level_in_answer(text: str, explicit_only: bool = False) -> str | None:

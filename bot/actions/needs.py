@@ -40,6 +40,7 @@ from german.requests import (
     is_function_word,
     is_request_word,
     is_role_word,
+    is_vague_word,
 )
 from german.vocabulary import PREFERENCE_WORDS
 
@@ -90,7 +91,7 @@ _CLAUSE_WORDS = frozenset(
     fold(w)
     for w in "ich i isch wir mir mich uns man er sie es du bin ist sind war hab habe hat haben wird werden "
     "kann können muss müssen soll sollen darf weiß krieg kriege komm komme geht gehts tut mag wollen "
-    "möchte will brauche brauch".split()
+    "möchte will brauche brauch wurde wurden waren hatte hatten ging kam kommt".split()
 )
 _PREFERENCE_WORDS = frozenset(fold(w) for w in PREFERENCE_WORDS) | frozenset(
     fold(w)
@@ -163,10 +164,14 @@ def _strip_ends(text: str) -> str:
     return _clean(kept)
 
 
+# "nicht zu teuer", "net z'teuer gell": a wish about the cost, said without a number.
+_NOT_TOO_EXPENSIVE = re.compile(r"\bn(?:icht|et|ed|it)\s+(?:zu\s+|z['’])?teuer\w*(?:\s+gell)?", re.IGNORECASE)
+
+
 def _without_preferences(text: str) -> str:
     for pattern, _kind, _key, _value in PREFERENCE_PATTERNS:
         text = pattern.sub(" ", text)
-    return _clean(text)
+    return _clean(_NOT_TOO_EXPENSIVE.sub(" ", text))
 
 
 def split_role(clause: str, cased: bool = True) -> tuple[str, str | None]:
@@ -395,8 +400,28 @@ def _leading_topics(clauses: list[_Clause], cased: bool) -> list[str]:
     return split_topics(_strip_ends(core), cased)
 
 
+# "1) Outlook-Kalender richtig nutzen, 2) Umgang mit schwierigen Kunden, 3) …", "a) … b) …": list items.
+_ENUMERATOR = re.compile(r"(?:(?<=[\s,;:])|^)(?P<mark>\d{1,2}|[a-f])[).]\s+")
+
+
+def _list_items_as_sentences(text: str) -> str:
+    """A numbered list (marks counting up from 1 or a) becomes one sentence per item, so that every item is a
+    need of its own; a single "2. Lehrjahr" stays as it is."""
+    marks = list(_ENUMERATOR.finditer(text))
+    values = [int(m.group("mark")) if m.group("mark").isdigit() else ord(m.group("mark")) - ord("a") + 1
+              for m in marks]
+    if len(marks) < 2 or values != list(range(1, len(marks) + 1)):
+        return text
+    pieces, start = [], 0
+    for mark in marks:
+        pieces.append(text[start: mark.start()].rstrip(" ,;:"))
+        start = mark.end()
+    pieces.append(text[start:])
+    return "\n".join(p for p in pieces if p.strip())
+
+
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [s for s in _SENTENCE_END.split(_list_items_as_sentences(text)) if s and s.strip()]
 
 
 def role_field(role: str | None) -> str | None:
@@ -496,9 +521,14 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
         # "Was kann man gegen Burnout tun?", "Wie geht das mit der E-Rechnung?": a question about one thing.
         topic = _strip_ends(short[0])
         # A noun: capitalised, unless the person writes everything in lower case ("was hilft gegen burnout").
-        if len(_nouns(topic, cased=text != text.lower())) == 1:
+        if len(_nouns(topic, cased=text != text.lower())) == 1 and not _vague(topic):
             return [topic]
-    return unique(needs + context)[:MAX_NEEDS]
+    return unique(n for n in needs + context if not _vague(n))[:MAX_NEEDS]
+
+
+def _vague(need: str) -> bool:
+    """A need made only of words that name no subject ("ein paar Kursvorschläge", "mein Chef sagt")."""
+    return all(is_vague_word(w) for w in content_words(need))
 
 
 def _asks(text: str) -> bool:

@@ -15,7 +15,15 @@ from typing import Any
 
 from german import numbers, quantities
 from german.quantities import cost_wish, duration_wish
-from german.vocabulary import ANY, FORMATS, LEVELS, format_in_answer, format_wish, level_in_answer
+from german.vocabulary import (
+    ANY,
+    FORMATS,
+    LEVELS,
+    format_in_answer,
+    format_wish,
+    level_in_answer,
+    without_topic_basics,
+)
 from german.vocabulary import no_preference as _no_preference
 
 SKIPPED = "__skipped__"
@@ -50,7 +58,7 @@ def states_wish(text: str, entities: Iterable[dict[str, Any]] = (), with_any: bo
     """The message asks for a format, level, cost or duration limit ("kostenlos?", "lieber online"), in words
     or as an entity the NLU is sure about; with ``with_any`` also "das Format ist mir egal"."""
     fmt = format_wish(text)
-    if cost_wish(text) or duration_wish(text) or level_in_answer(text.lower()):
+    if cost_wish(text) or duration_wish(text) or level_in_answer(without_topic_basics(text).lower()):
         return True
     if fmt is not None and (with_any or fmt != ANY):
         return True

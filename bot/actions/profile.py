@@ -35,7 +35,7 @@ from bot.actions.parsing import (
 )
 from german.folding import fold
 from german.quantities import cost_limit, cost_wish, duration_wish
-from german.vocabulary import LEVELS, format_wish, level_in_answer
+from german.vocabulary import LEVELS, format_wish, level_in_answer, without_topic_basics
 
 REQUESTED_SLOT = "requested_slot"
 # Intents whose message states a need in its own words.
@@ -263,7 +263,9 @@ class ValidateProfileForm(FormValidationAction):
         tagged = tracker.get_slot("level_pref") != slot_before_message(tracker, "level_pref")
         if text.startswith("/") or tagged:
             return {}
-        level = level_in_answer(fold(text), explicit_only=_intent(tracker) != "refine" and not short)
+        level = level_in_answer(
+            fold(without_topic_basics(text)), explicit_only=_intent(tracker) != "refine" and not short
+        )
         return {"level_pref": level} if level else {}
 
     def validate_level_pref(
@@ -331,7 +333,7 @@ def level_said(tracker: Tracker, slot_value: Any) -> Any:
         return level
     # Also when the NLU tagged only part of a level phrase ("keinerlei Vorkenntnisse" -> "Vorkenntnisse") or
     # words that state no level ("die Einführung eines neuen Fachverfahrens"): the sentence decides.
-    in_sentence = level_in_answer(fold(text))
+    in_sentence = level_in_answer(fold(without_topic_basics(text)))
     return in_sentence if in_sentence is not None else normalize_level(before)
 
 

@@ -2,9 +2,10 @@
 
 Rules, each about something the classifier cannot weigh because it reads the sentence as a whole:
 
-- ``membership_faq`` for a message that gives the number of employees ("Wie läuft das mit den
-  Geschäftsanteilen? Wir haben etwa achthundert Leute.") becomes ``ask_membership_cost``: the person wants
-  the calculation for their administration, not the general FAQ answer.
+- ``membership_faq`` for a message that gives the number of employees and asks about money or shares ("Wie
+  läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute.") becomes ``ask_membership_cost``:
+  the person wants the calculation for their administration, not the general FAQ answer. A question about
+  joining or votes that gives the count keeps its FAQ answer.
 - ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
   price of one share is a cost question (answered with 1.000 €), not the FAQ about the cooperative.
 - ``nlu_fallback`` where the classifiers' best intent is a membership intent, or the message asks what
@@ -16,7 +17,9 @@ Rules, each about something the classifier cannot weigh because it reads the sen
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
 - ``membership_faq`` or ``membership_unknown`` for a request for courses on a subject that says nothing of the
-  cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?") becomes ``request_recommendations``.
+  cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?"), or a question about a law ("Welche
+  Pflichten ergeben sich aus dem AI Act für eine Kommune?" is not about a member's duties), becomes
+  ``request_recommendations``.
 - ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``.
 - ``bot_challenge`` for a wish to talk to a person ("Kon i ned mit am echtn Menschn redn?") becomes
   ``request_human``: the person does not ask what the assistant is, they want someone else.
@@ -47,10 +50,17 @@ from bot.actions.membership import (
 )
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
-from german.requests import COURSES_ON_A_SUBJECT, HUMAN_WISH, MEMBERSHIP_WORDS
+from german.requests import COURSES_ON_A_SUBJECT, HUMAN_WISH, MEMBERSHIP_WORDS, NAMES_A_LAW
 
 # What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
 COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
+# A FAQ question that gives the head count is about the calculation only when it asks about money or shares
+# ("Wie läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute."); "Wir sind eine Gemeinde mit
+# 230 Beschäftigten. Wie läuft so ein Beitritt ab?" asks how to join (a follow-up reuses the count).
+ABOUT_MONEY = re.compile(
+    r"\b(?:kost|kosch|zahl|zoin|bezahl|teuer|preis|geld|euro|eur\b|einlage|beitr(?:a|ä)g|finanz)\w*|€|anteil",
+    re.IGNORECASE,
+)
 FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
@@ -61,7 +71,9 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     """The intent the message's words call for instead of ``intent`` (``runner_up``: the best-ranked intent
     after ``nlu_fallback``), or None to keep it."""
     gives_count = names_head_count(text)
-    if intent == "membership_faq" and (gives_count or asks_share_price(text)):
+    if intent == "membership_faq" and (
+        (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)
+    ):
         return "ask_membership_cost"
     if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):
         return "ask_membership_cost"
@@ -71,7 +83,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
-    if intent in FAQ_INTENTS and COURSES_ON_A_SUBJECT.search(text) and not MEMBERSHIP_WORDS.search(text):
+    subject = COURSES_ON_A_SUBJECT.search(text) or NAMES_A_LAW.search(text)
+    if intent in FAQ_INTENTS and subject and not MEMBERSHIP_WORDS.search(text):
         return "request_recommendations"
     if intent == "thank" and not text.startswith("/") and states_wish(text):
         return "refine"

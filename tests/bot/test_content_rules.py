@@ -25,12 +25,28 @@ def test_faq_question_with_the_number_of_employees_is_a_cost_question():
     message = classified(text, "membership_faq")
     assert message.get(INTENT) == {"name": "ask_membership_cost", "confidence": 0.8}
     assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["ask_membership_cost", "membership_faq"]
+    text = "Wir überlegen beizutreten. Wir haben ca. 80 Beschäftigte – was kommt finanziell auf uns zu?"
+    assert classified(text, "membership_faq").get(INTENT)["name"] == "ask_membership_cost"
 
 
 @pytest.mark.parametrize(
     "text", ["Wie viele Stimmen hat jede der 20 Kommunen?", "Wann müssen wir zahlen?", "Seit 2021 dabei?"]
 )
 def test_faq_questions_without_a_head_count_keep_their_intent(text):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == "membership_faq"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guten Tag, wir sind eine Gemeinde mit 230 Beschäftigten und überlegen, Mitglied zu werden. "
+        "Wie läuft so ein Beitritt konkret ab?",
+        "Wir sind eine große Stadt mit rund 3000 Leuten. Haben wir dann in der Generalversammlung auch mehr "
+        "Stimmen als so ein kleines Dorf?",
+    ],
+)
+def test_a_faq_question_that_gives_the_head_count_but_asks_no_price_keeps_its_answer(text):
+    # The person asks how to join or how votes work; the count is reused when they ask for the shares.
     assert classified(text, "membership_faq").get(INTENT)["name"] == "membership_faq"
 
 
@@ -110,6 +126,12 @@ def test_thanks_followed_by_a_wish_refines_the_offers():
         ("Habt ihr Schulungen zum Beschwerdemanagement?", "request_recommendations"),
         ("Sind die Kurse für Mitglieder kostenlos?", "membership_faq"),
         ("Fallen für Kurse Gebühren an?", "membership_faq"),
+        (
+            "Welche Pflichten ergeben sich aus dem AI Act für eine Kommune? Gerne online.",
+            "request_recommendations",
+        ),
+        ("Was müssen wir nach dem Onlinezugangsgesetz bis wann umsetzen?", "request_recommendations"),
+        ("Was steht im Genossenschaftsgesetz zu unseren Pflichten als Mitglied?", "membership_faq"),
     ],
 )
 def test_a_request_for_courses_on_a_subject_is_no_membership_question(text, intent):

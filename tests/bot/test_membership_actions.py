@@ -216,9 +216,12 @@ def test_a_number_without_a_cost_answer_before_it_is_no_employee_count():
     assert responses(dispatcher) == ["utter_membership_unknown"]
 
 
-def test_annual_fees_are_unknown_but_the_one_off_shares_are_said_first():
+@pytest.mark.parametrize(
+    "text", ["Ist das ein jährlicher Betrag oder einmalig?", "Muss das jedes Jahr neu gezahlt werden?"]
+)
+def test_annual_fees_are_unknown_but_the_one_off_shares_are_said_first(text):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("Ist das ein jährlicher Betrag oder einmalig?", "membership_unknown")
+    tracker = make_tracker(text, "membership_unknown")
     ActionMembershipUnknown().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_membership_unknown_topic_known"]
     message = dispatcher.messages[0]

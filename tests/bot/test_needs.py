@@ -126,10 +126,47 @@ def test_a_description_next_to_named_topics_is_their_context():
         "Ich bin Hausmeister an einer Grundschule, hab gehört, hier gibt's Fortbildungen.",
         "Wir sind zu viert",
         "Max. 400 Euro, mehr gibt unser Fortbildungsbudget nicht her.",
+        # A wish for "some course" with nothing to search for: the assistant asks for the topic.
+        "Hallo, ich hätte gern ein paar Kursvorschläge.",
+        "Ich brauch irgendeine Fortbildung, mein Chef sagt, ich muss dieses Jahr was machen.",
+        "Meine Chefin meint, ich soll mal eine Schulung besuchen.",
+        "Keine Ahnung, irgendwas, was mir im Job hilft.",
     ],
 )
 def test_no_need_when_nothing_is_said_to_search_for(text):
     assert needs_in_message(text) == []
+
+
+def test_a_sentence_in_the_past_tense_is_told_not_a_list_of_topics():
+    # "Letzte Woche wurde ein Kollege sogar geschubst" is no topic list that would make the first sentence
+    # mere context of it: both sentences tell the problem.
+    text = (
+        "Bei uns im Ordnungsamt-Außendienst werden die Leute immer aggressiver, wenn wir Knöllchen "
+        "verteilen. Letzte Woche wurde ein Kollege sogar geschubst. Was können wir da lernen?"
+    )
+    [need] = needs_in_message(text)
+    assert "aggressiver" in need and "geschubst" in need
+
+
+def test_every_item_of_a_numbered_list_is_a_need():
+    text = (
+        "Für mein Team im Bürgerbüro suche ich: 1) Outlook-Kalender richtig nutzen, "
+        "2) Umgang mit schwierigen Kunden, 3) Datenschutz am Schalter."
+    )
+    needs = needs_in_message(text)
+    assert len(needs) == 3
+    assert "Outlook" in needs[0] and "Kunden" in needs[1] and "Datenschutz" in needs[2]
+    # A single "2." is no list.
+    assert needs_in_message("Ich bin im 2. Lehrjahr und brauche was zu Excel") == ["Excel"]
+
+
+def test_a_cost_wish_without_a_number_is_no_need():
+    text = "Grüß Gott, i schaff im Standesamt und bräucht ebbes zum Personenstandsrecht. Aber net z'teuer."
+    assert needs_in_message(text) == ["Personenstandsrecht"]
+
+
+def test_a_subject_next_to_vague_words_stays_a_need():
+    assert needs_in_message("Pflichtfortbildung Arbeitsschutz") == ["Pflichtfortbildung Arbeitsschutz"]
 
 
 @pytest.mark.parametrize(

@@ -207,6 +207,27 @@ async def test_a_tagged_level_the_sentence_does_not_say_is_dropped(make_tracker,
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Excel Grundlagen", "inform_skill_gap"),
+        ("Aufenthaltsrecht Grundlagen, bin neu in der ABH", "inform_role"),
+    ],
+)
+async def test_basics_named_with_the_topic_are_the_topic_not_a_level_wish(
+    make_tracker, dispatcher, domain, text, intent
+):
+    # "Excel Grundlagen" names the course the person has in mind; "für Einsteiger*innen wie gewünscht" in the
+    # reasons would be a wish nobody said.
+    tracker = _message(
+        make_tracker, text, intent,
+        entities=[_entity(text, "level", "Grundlagen")], set_now={"level_pref": "einsteiger"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["level_pref"] is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
     ("text", "tagged", "slot_now"),
     [
         # A tagged hint in a long message counts (the slot took the synonym of "Grundlagen").

@@ -15,6 +15,7 @@ from german.vocabulary import (
     level_in_answer,
     level_value,
     no_preference,
+    without_topic_basics,
 )
 
 
@@ -196,6 +197,7 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("Wir bieten kostenlose Beratung für Bürger an", False, "kostenlose"),
         ("Unser Budget für dieses Jahr ist aufgebraucht", True, None),
         ("Des derf aber net meh als 300 Euro koschta", False, "net meh als 300 euro"),
+        ("Aber net z'teuer gell, so 300 Euro höchstens.", True, "300 euro höchstens"),
     ],
 )
 def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
@@ -258,6 +260,8 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("gibt's do ebbes für afänger?", "einsteiger"),
         ("einsteiger, ich fang grad an", "einsteiger"),
         ("ein grundlagenkurs excel", "einsteiger"),
+        ("irgendwas mit computer, word und excel kann ich kaum, also ganz von vorne", "einsteiger"),
+        ("ich fange bei null an", "einsteiger"),
         ("jahresabschluss doppik, für erfahrene prüfer", "fortgeschritten"),
         ("kann ich mehr über kurs 4 erfahren?", None),
     ],
@@ -286,3 +290,20 @@ def test_hints_need_a_short_answer_or_a_refinement():
 def test_a_format_said_on_its_own_or_misspelt_is_a_wish(text, expected):
     assert format_wish(text, cue_needed=True) == expected
 
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Excel Grundlagen", "Excel"),
+        ("Doppik-Grundlagen bitte", "Doppik bitte"),
+        ("Aufenthaltsrecht Grundlagen, bin neu", "Aufenthaltsrecht, bin neu"),
+        # Words before the basics that are no topic: the basics stay a level hint.
+        ("Eher Grundlagen", "Eher Grundlagen"),
+        ("ein paar Grundlagen in Gebärdensprache", "ein paar Grundlagen in Gebärdensprache"),
+        ("Bitte Grundlagen", "Bitte Grundlagen"),
+        ("ich brauche Grundlagen", "ich brauche Grundlagen"),
+    ],
+)
+def test_basics_right_after_a_topic_noun_belong_to_the_topic(text, expected):
+    assert without_topic_basics(text) == expected
