@@ -73,7 +73,7 @@ neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre w�
 toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
 zuständig zustaendig tätig beschäftigt verantwortlich
 dr de d'
-naja tja nun ach achso ähm äh öhm joa jo
+naja tja nun ach achso ähm äh öhm joa jo schade mist ohje oje
 """
 
 
@@ -111,7 +111,8 @@ SUBORDINATORS = _words("damit weil dass da{ss} wenn falls obwohl um die der das 
 ROLE_WORD = re.compile(
     umlaut_regex(
         r"(?:\w*(?:amt|{ae}mter|amts|stelle|beh{oe}rde|verwaltung|b{ue}ro|kasse|abteilung|dienst|hof|"
-        r"center|kammer|referat|fachbereich|sachgebiet|sekretariat|rathaus|kreis|gemeinde|stadt)|"
+        r"center|kammer|referat|fachbereich|sachgebiet|sekretariat|rathaus|kreis|gemeinde|stadt|"
+        r"eingangszone|poststelle|pforte)|"
         r"k{ae}mmerei|k{ae}mmerer\w*|\w*sachbearbeit\w*|\w*leitung|\w*leiter(?:in)?|\w*beauftragte[rn]?|"
         r"\w*koordinator(?:in)?|\w*anw{ae}rter(?:in)?|azubis?|auszubildende[rn]?|\w*fachangestellte[rn]?|"
         r"beamt\w*|\w*beamter|\w*beamtin|admins?|administrator(?:in)?|assistenz|\w*referent(?:in)?|"
@@ -224,6 +225,16 @@ HUMAN_WISH = re.compile(
     r"\b(?:mit|an)\s+(?:\w+\s+){0,3}?(?:mensch|person|mitarbeiter|jemand|kolleg|sachbearbeiter)\w*"
     r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|schnacken|quatschen|verbinden|weiterleiten)\b|"
     r"\b(?:reden|redn|sprechen|schnacken|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
+    re.IGNORECASE,
+)
+# An answer to "Zu welchem Thema möchten Sie sich weiterbilden?" that names none ("Keine Ahnung, irgendwas,
+# was mir im Job hilft", "ist eigentlich egal, was habt ihr denn so?"): the same as the button
+# "Weiß ich noch nicht".
+NO_TOPIC_ANSWER = re.compile(
+    r"\b(?:keine?n?\s+(?:ahnung|plan|idee)|wei(?:ß|ss)\s+(?:ich\s+)?(?:noch\s+)?nicht|irgendwas|irgendetwas|"
+    r"egal|ist\s+mir\s+(?:gleich|wurscht|wumpe)|"
+    r"was\s+(?:habt|haben)\s+(?:ihr|sie)\s+(?:denn\s+)?(?:so|alles)|"
+    r"bin\s+(?:f(?:ü|ue)r\s+alles\s+)?offen|alles\s+m(?:ö|oe)gliche|(?:ü|ue)berrasch\w*\s+mich)\b",
     re.IGNORECASE,
 )
 # Words that only a question about the cooperative uses ("Im Beitrittsformular steht, wir sollen eine

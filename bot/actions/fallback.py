@@ -27,7 +27,7 @@ from bot.actions.membership import (
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
-from german.requests import HUMAN_WISH, MEMBERSHIP_WORDS, MORE_CUE
+from german.requests import HUMAN_WISH, MEMBERSHIP_WORDS, MORE_CUE, NO_TOPIC_ANSWER
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -135,13 +135,19 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     if not ranking or ranking[0].get("name") not in PROFILE_START_INTENTS:
         return None
     best = float(ranking[0].get("confidence") or 0.0)
+    text = str(parse_data.get("text") or "")
+    # A membership intent is no rival for a message that says nothing about the cooperative ("Steueramt:
+    # Grundsteuer, Gewerbesteuer, und wie läuft die Vollstreckung, wenn keiner zahlt?").
+    no_rivals = set(PROFILE_START_INTENTS)
+    if not MEMBERSHIP_WORDS.search(text):
+        no_rivals |= MEMBERSHIP_INTENTS
     other = max(
-        (float(c.get("confidence") or 0.0) for c in ranking if c.get("name") not in PROFILE_START_INTENTS),
+        (float(c.get("confidence") or 0.0) for c in ranking if c.get("name") not in no_rivals),
         default=0.0,
     )
     if best - other < MIN_NEED_MARGIN:
         return None  # "Was kostet ein Kurs für uns?": courses or membership? Ask.
-    needs = needs_in_message(str(parse_data.get("text") or ""))
+    needs = needs_in_message(text)
     if sum(len(content_words(need)) for need in needs) < MIN_NEED_WORDS:
         return None
     return ranking[0]
@@ -198,6 +204,15 @@ def follow_up_count_intent(parse_data: dict[str, Any], events: list[dict[str, An
     if not parse_employee_count(str(parse_data.get("text") or "")).ok:
         return None
     return {"name": "inform_employee_count", "confidence": 1.0}
+
+
+def no_topic_intent(parse_data: dict[str, Any], requested_slot: Any) -> dict[str, Any] | None:
+    """An unsure answer to the topic question that names no topic ("Keine Ahnung, irgendwas, was mir im Job
+    hilft"): the button "Weiß ich noch nicht" (``skip``), which shows offers many colleagues chose."""
+    text = str(parse_data.get("text") or "")
+    if requested_slot != "skill_gaps" or not NO_TOPIC_ANSWER.search(text) or needs_in_message(text):
+        return None
+    return {"name": "skip", "confidence": 1.0}
 
 
 def human_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
@@ -259,6 +274,7 @@ class ActionDefaultAskAffirmation(Action):
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
         intent = (
             confirmation_intent(parse_data, tracker.events)
+            or no_topic_intent(parse_data, tracker.get_slot("requested_slot"))
             or human_intent(parse_data)
             or follow_up_count_intent(parse_data, tracker.events)
         ) or (

@@ -462,12 +462,22 @@ def needs_in_message(
     return unique(([field] if field else []) + found)[:MAX_NEEDS]
 
 
+# "Unsere Software nervt auch, aber das is ne andere Baustelle": the person sets this aside, it is no need.
+_SET_ASIDE = re.compile(
+    r"\b(?:das|des|dis|dat)\s+(?:is|ist|isch)\s+(?:(?:aber|eh|halt|jetzt)\s+)?(?:ne|eine?|en)\s+"
+    r"andere[rs]?\s+(?:baustelle|thema|geschichte|sache)\b",
+    re.IGNORECASE,
+)
+
+
 def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     cased = _is_cased(text)
     named: list[str] = []
     told: list[list[str]] = [[]]
     added: set[int] = set()  # groups opened by "außerdem …": a need of their own, never context
     for sentence in sentences(text):
+        if _SET_ASIDE.search(sentence):
+            continue
         all_clauses = _clauses(sentence, cased)
         clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
         if keywords and _keyword_sentence(clauses, cased):

@@ -35,6 +35,7 @@ from bot.actions.parsing import (
 )
 from german.folding import fold
 from german.quantities import cost_limit, cost_wish, duration_wish
+from german.requests import NO_TOPIC_ANSWER
 from german.vocabulary import LEVELS, format_wish, level_in_answer, without_topic_basics
 
 REQUESTED_SLOT = "requested_slot"
@@ -184,7 +185,8 @@ class ValidateProfileForm(FormValidationAction):
         new = stated_needs(tracker)
         if not new:
             asked = tracker.get_slot(REQUESTED_SLOT) == "skill_gaps"
-            if asked and _intent(tracker) in DECLINE_INTENTS:
+            no_topic = _intent(tracker) in DECLINE_INTENTS or bool(NO_TOPIC_ANSWER.search(_text(tracker)))
+            if asked and no_topic:  # "Weiß ich noch nicht", "keine Ahnung, irgendwas"
                 return {"skill_gaps": [SKIPPED]}
             return {}
         return {"skill_gaps": merged(real_skills(tracker.get_slot("skill_gaps")), new)}

@@ -180,6 +180,24 @@ async def test_an_unsure_message_that_states_a_need_is_taken_as_the_need(
 
 
 @pytest.mark.asyncio
+async def test_a_membership_intent_is_no_rival_for_a_need_that_says_nothing_of_the_cooperative(
+    make_tracker, dispatcher, domain, monkeypatch
+):
+    _catalog(monkeypatch, False, ["Vollstreckung"])
+    text = "Steueramt: Grundsteuer, Gewerbesteuer, und wie läuft die Vollstreckung, wenn keiner zahlt?"
+    ranking = [("nlu_fallback", 0.3), ("inform_skill_gap", 0.43), ("membership_faq", 0.41)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "inform_skill_gap"
+    )
+    # with a word about the cooperative the tie stays a question
+    text = "Grundsteuer und Gewerbesteuer: zahlt die Genossenschaft die auch?"
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.asyncio
 async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispatcher, domain):
     ranking = [("nlu_fallback", 0.3), ("more_like", 0.27), ("refine", 0.12)]
     offers = {"last_results": [{"id": "c1", "title": "Sozialrecht kompakt"}]}
@@ -342,3 +360,27 @@ async def test_an_unsure_second_head_count_right_after_a_calculation_gets_its_ti
     tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
     events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
     assert _reverted_to(events) != "inform_employee_count"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Keine Ahnung, irgendwas, was mir im Job hilft.", "skip"),
+        ("ist eigentlich egal, was habt ihr denn so?", "skip"),
+        # a topic in the answer is no "I don't know"
+        ("Keine Ahnung, vielleicht was zu Excel?", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_unsure_answer_to_the_topic_question_without_a_topic_is_the_skip_button(
+    text, expected, make_tracker, dispatcher, domain
+):
+    ranking = [("nlu_fallback", 0.3), ("chitchat", 0.25), ("deny", 0.2)]
+    tracker = make_tracker(
+        text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking, active_loop="profile_form",
+        slots={"requested_slot": "skill_gaps"},
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == expected
+    # asked for something else, the same words stay unclear
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) != "skip"

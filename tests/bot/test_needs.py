@@ -160,6 +160,21 @@ def test_every_item_of_a_numbered_list_is_a_need():
     assert needs_in_message("Ich bin im 2. Lehrjahr und brauche was zu Excel") == ["Excel"]
 
 
+def test_what_the_person_sets_aside_is_no_need():
+    text = (
+        "Moin, Jobcenter, Eingangszone. Hier wird's manchmal echt ungemütlich, letzte Woche hat einer "
+        "nen Stuhl geschmissen. Unsere Software nervt auch, aber das is ne andere Baustelle."
+    )
+    [need] = needs_in_message(text)  # "Eingangszone" is where the person works
+    assert "ungemütlich" in need and "Software" not in need
+
+
+def test_an_interjection_is_no_topic():
+    assert needs_in_message("Schade. Und was zu Einfacher Sprache? Das würde ja auch helfen.") == [
+        "Einfacher Sprache"
+    ]
+
+
 def test_a_cost_wish_without_a_number_is_no_need():
     text = "Grüß Gott, i schaff im Standesamt und bräucht ebbes zum Personenstandsrecht. Aber net z'teuer."
     assert needs_in_message(text) == ["Personenstandsrecht"]

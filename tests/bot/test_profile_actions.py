@@ -399,6 +399,8 @@ async def test_a_role_without_a_role_word_stays_a_role(make_tracker, dispatcher,
         ("Keine Ahnung ehrlich gesagt... vielleicht was mit Outlook und Word?", "skip", ["Outlook", "Word"]),
         ("was mit ki", "nlu_fallback", ["ki"]),
         ("Weiß ich noch nicht", "skip", [SKIPPED]),
+        # no topic, whatever the NLU made of it: like the button "Weiß ich noch nicht"
+        ("ist eigentlich egal, was habt ihr denn so?", "request_recommendations", [SKIPPED]),
     ],
 )
 async def test_answers_to_the_topic_question_in_any_form(
