@@ -98,6 +98,9 @@ def duration_hours(text: str) -> float | None:
     return None
 
 
+# "Ich zieh dabei meistens den Kürzeren": an idiom (to lose out), no wish for a short course.
+DRAWS_THE_SHORT_STRAW = re.compile(umlaut_regex(r"\bden\s+k{ue}rzeren\b"), re.IGNORECASE)
+
 # -- cost and duration limits asked for in a chat message -------------------------------------------------
 # "max. 400 Euro", "höchstens 300 €", "bis 50 Euro", "nicht mehr als 200 Euro", "Budget max 300 Euro",
 # "300 Euro höchstens".

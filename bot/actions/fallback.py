@@ -192,7 +192,12 @@ def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]
     bitte löschen."): that answer; "Meinten Sie …?" would make deleting one's data a puzzle."""
     if not asked_to_confirm(events):
         return None
-    answer = confirmation_answer(str(parse_data.get("text") or ""))
+    text = str(parse_data.get("text") or "")
+    answer = confirmation_answer(text)
+    if answer is None and "?" in text:
+        # "ähm warte, gehen dann auch meine Kursanmeldungen verloren?": the question is asked again, with what
+        # would be deleted, and the next plain yes or no answers it.
+        answer = "delete_my_data"
     return {"name": answer, "confidence": 1.0} if answer else None
 
 

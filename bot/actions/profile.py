@@ -34,7 +34,7 @@ from bot.actions.parsing import (
     without_unsure,
 )
 from german.folding import fold
-from german.quantities import cost_limit, cost_wish, duration_wish
+from german.quantities import DRAWS_THE_SHORT_STRAW, cost_limit, cost_wish, duration_wish
 from german.requests import NO_TOPIC_ANSWER
 from german.vocabulary import LEVELS, format_wish, level_in_answer, without_topic_basics
 
@@ -298,6 +298,11 @@ class ValidateProfileForm(FormValidationAction):
     def validate_max_duration_hours(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        """"(zieh) den Kürzeren" is no wish for a short course, even when the NLU tagged it."""
+        before = slot_before_message(tracker, "max_duration_hours")
+        text = _text(tracker)
+        if slot_value != before and DRAWS_THE_SHORT_STRAW.search(text) and not duration_wish(text):
+            return {"max_duration_hours": before}
         return {"max_duration_hours": slot_value}
 
     @staticmethod

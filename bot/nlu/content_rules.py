@@ -20,7 +20,9 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?"), or a question about a law ("Welche
   Pflichten ergeben sich aus dem AI Act für eine Kommune?" is not about a member's duties), becomes
   ``request_recommendations``.
-- ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``.
+- ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``, and so does a
+  membership question that states a wish and says nothing of the cooperative ("am liebsten online, dann
+  können alle vom Platz aus teilnehmen").
 - ``bot_challenge`` for a wish to talk to a person ("Kon i ned mit am echtn Menschn redn?") becomes
   ``request_human``: the person does not ask what the assistant is, they want someone else.
 
@@ -87,6 +89,9 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     if intent in FAQ_INTENTS and subject and not MEMBERSHIP_WORDS.search(text):
         return "request_recommendations"
     if intent == "thank" and not text.startswith("/") and states_wish(text):
+        return "refine"
+    about_cooperative = MEMBERSHIP_WORDS.search(text)
+    if intent in FAQ_INTENTS and not text.startswith("/") and states_wish(text) and not about_cooperative:
         return "refine"
     if intent == "bot_challenge" and HUMAN_WISH.search(text):
         return "request_human"

@@ -114,6 +114,17 @@ def test_a_wish_to_talk_to_a_person_is_no_question_about_the_bot(text, intent):
     assert classified(text, "bot_challenge").get(INTENT)["name"] == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("am liebsten online, dann können alle vom platz aus teilnehmen", "refine"),
+        ("Sind die Kurse für Mitglieder kostenlos?", "membership_faq"),
+    ],
+)
+def test_a_wish_about_the_offers_is_no_membership_question(text, intent):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == intent
+
+
 def test_thanks_followed_by_a_wish_refines_the_offers():
     assert classified("Danke! Was davon ist online?", "thank").get(INTENT)["name"] == "refine"
     assert classified("Danke, das war schon alles.", "thank").get(INTENT)["name"] == "thank"

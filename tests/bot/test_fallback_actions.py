@@ -287,7 +287,14 @@ async def test_gibberish_is_never_taken_as_a_need(make_tracker, dispatcher, doma
 
 @pytest.mark.parametrize(
     ("text", "answer"),
-    [("Ja, bitte löschen.", "affirm"), ("Nein, lieber doch nicht", "deny"), ("Bitte nicht löschen", "deny")],
+    [
+        ("Ja, bitte löschen.", "affirm"),
+        ("Nein, lieber doch nicht", "deny"),
+        ("Bitte nicht löschen", "deny"),
+        ("ok, dann lieber doch nicht löschen", "deny"),
+        # a question instead of an answer: the confirmation question again
+        ("ähm warte, gehen dann auch meine kursanmeldungen verloren?", "delete_my_data"),
+    ],
 )
 @pytest.mark.asyncio
 async def test_an_unclear_answer_to_the_delete_confirmation_is_read_as_yes_or_no(

@@ -265,6 +265,17 @@ async def test_a_number_limit_wins_over_a_tagged_short(make_tracker, dispatcher,
 
 
 @pytest.mark.asyncio
+async def test_drawing_the_short_straw_is_no_wish_for_a_short_course(make_tracker, dispatcher, domain):
+    text = "Ich muss mit Bauträgern verhandeln und zieh dabei meistens den Kürzeren."
+    tracker = _message(
+        make_tracker, text, "inform_skill_gap", entities=[_entity(text, "duration", "Kürzeren")],
+        set_now={"max_duration_hours": "Kürzeren"},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["max_duration_hours"] is None  # as before the message: no wish invented
+
+
+@pytest.mark.asyncio
 async def test_problem_told_next_to_the_role_is_the_need(make_tracker, dispatcher, domain):
     text = "Ich bin beim Ordnungsamt, die Leute werden bei Kontrollen oft richtig laut"
     tracker = _message(
