@@ -192,12 +192,7 @@ def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]
     bitte löschen."): that answer; "Meinten Sie …?" would make deleting one's data a puzzle."""
     if not asked_to_confirm(events):
         return None
-    text = str(parse_data.get("text") or "")
-    answer = confirmation_answer(text)
-    if answer is None and "?" in text:
-        # "ähm warte, gehen dann auch meine Kursanmeldungen verloren?": the question is asked again, with what
-        # would be deleted, and the next plain yes or no answers it.
-        answer = "delete_my_data"
+    answer = confirmation_answer(str(parse_data.get("text") or ""))
     return {"name": answer, "confidence": 1.0} if answer else None
 
 
@@ -322,6 +317,13 @@ class ActionDefaultFallback(Action):
         if not in_two_stage_fallback(tracker):
             # Low-confidence prediction outside the fallback loop: just ask to rephrase.
             dispatcher.utter_message(response="utter_ask_rephrase")
+            return [UserUtteranceReverted()]
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if asked_to_confirm(tracker.events) and confirmation_answer(text) == "deny":
+            # "ok, dann lieber doch nicht löschen" after a question in between: nothing is deleted, and the
+            # person is told so instead of "nicht verstanden" (a yes is never taken here: deleting needs a
+            # clear answer to the question itself).
+            dispatcher.utter_message(response="utter_delete_cancelled")
             return [UserUtteranceReverted()]
         dispatcher.utter_message(response="utter_default")
         if "utter_offer_handoff" in (domain.get("responses") or {}):
