@@ -341,6 +341,20 @@ async def test_an_unclear_answer_to_the_delete_confirmation_is_read_as_yes_or_no
 
 
 @pytest.mark.asyncio
+async def test_a_question_during_the_delete_confirmation_is_never_a_yes(make_tracker, dispatcher, domain):
+    # Re-read as "affirm" or as the delete request again, it would delete the person's data.
+    asked = [
+        {"event": "action", "name": "action_delete_my_data"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    text = "ähm warte, gehen dann auch meine kursanmeldungen verloren?"
+    ranking = [("nlu_fallback", 0.3), ("delete_my_data", 0.29), ("affirm", 0.27)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking, events=asked)
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert _reverted_to(events) not in ("affirm", "delete_my_data")
+
+
+@pytest.mark.asyncio
 async def test_an_unsure_faq_question_about_the_cooperative_gets_the_faq(make_tracker, dispatcher, domain):
     text = "Im Beitrittsformular steht, wir sollen eine Vertreterin benennen. Was macht die Person?"
     ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.47), ("inform_skill_gap", 0.46)]
