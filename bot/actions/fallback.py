@@ -269,6 +269,11 @@ class ActionDefaultAskAffirmation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
+        if asked_to_confirm(tracker.events) and not confirmation_answer(str(parse_data.get("text") or "")):
+            # A question instead of yes or no ("ähm warte, gehen dann auch meine Kursanmeldungen verloren?"):
+            # the confirmation question again, which says what would be deleted; never read as a yes.
+            dispatcher.utter_message(response="utter_ask_delete_confirm")
+            return [UserUtteranceReverted()]
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
         offers_shown = bool(tracker.get_slot("last_results"))
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
