@@ -283,6 +283,27 @@ class OfferText:
             name = "utter_offer_why_related"
         return render_response(self.domain, name, **values)
 
+    def deviations(self, course: dict[str, Any], filters: dict[str, Any]) -> list[str]:
+        """How this offer departs from the person's constraints ("online und in Präsenz statt online")."""
+        pairs = []
+        if filters.get("format") and course.get("format") not in filters["format"]:
+            wished = self.and_join([self.label("format_wish", f) for f in filters["format"]])
+            pairs.append((self.label("format", course.get("format")), wished))
+        if filters.get("level") and course.get("level") not in filters["level"]:
+            wished = self.and_join([self.label("level_wish", lv) for lv in filters["level"]])
+            pairs.append((self.label("level", course.get("level")), wished))
+        if "max_cost_eur" in filters and not _within(course.get("cost_eur"), filters["max_cost_eur"]):
+            limit = fill(str(self.labels.get("max_cost", "")), amount=_amount_text(filters["max_cost_eur"]))
+            pairs.append((self.cost(course.get("cost_eur")), limit))
+        if "max_duration_hours" in filters and not _within(
+            course.get("duration_hours"), filters["max_duration_hours"]
+        ):
+            hours = _number_text(filters["max_duration_hours"])
+            limit = fill(str(self.labels.get("max_time", "")), hours=hours)
+            pairs.append((self.duration(course.get("duration_hours")), limit))
+        template = str(self.labels.get("deviation", "{actual} / {wish}"))
+        return [fill(template, actual=actual, wish=wish) for actual, wish in pairs]
+
     def item_values(
         self,
         number: int,
@@ -329,6 +350,22 @@ class OfferText:
             "title": fill(str(spec.get("title", key)), **values),
             "payload": fill(str(spec.get("payload", "")), **values),
         }
+
+
+def _within(value: Any, limit: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value <= limit
+
+
+def violated_constraints(course: dict[str, Any], filters: dict[str, Any]) -> int:
+    """How many of the hard constraints this offer misses (near misses are shown fewest first)."""
+    misses = 0
+    for key in ("format", "level"):
+        misses += bool(filters.get(key)) and course.get(key) not in filters[key]
+    misses += "max_cost_eur" in filters and not _within(course.get("cost_eur"), filters["max_cost_eur"])
+    misses += "max_duration_hours" in filters and not _within(
+        course.get("duration_hours"), filters["max_duration_hours"]
+    )
+    return int(misses)
 
 
 def result_summary(course: dict[str, Any]) -> dict[str, Any]:

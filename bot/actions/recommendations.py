@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import search_client
+from bot.actions import render_response, search_client
 from bot.actions.needs import is_description
 from bot.actions.offers import (
     MIN_OFFERS,
@@ -25,6 +25,7 @@ from bot.actions.offers import (
     interleave,
     relevant_results,
     result_summary,
+    violated_constraints,
 )
 from bot.actions.parsing import (
     ANY,
@@ -47,6 +48,8 @@ OFFER_CARD_KEY = "kc_offer"
 MAX_OFFERS = 5
 # Candidates asked from the search: more than shown, so that offers matching only the role can be skipped.
 CANDIDATES = 10
+# Offers shown when nothing met all of the person's constraints (each says how it departs from them).
+NEAR_MISSES = 3
 # Search query when the user skipped both role and topics (not shown to users).
 GENERIC_QUERY = "Weiterbildung für Mitarbeitende der Kommunalverwaltung"
 
@@ -209,6 +212,13 @@ class ActionRecommend(Action):
             for (need, _), answer in zip(searches, answers, strict=True)
         ]
         chosen = interleave(found, MAX_OFFERS)
+        near_miss = False
+        if not chosen and filters and not exclude and not similar:
+            try:
+                chosen = await _near_misses(searches, role, filters)
+            except search_client.SearchUnavailable as exc:
+                logger.warning("Search without the constraints failed: %s", exc)
+            near_miss = bool(chosen)
         if not chosen:
             self._utter_nothing_found(dispatcher, text, filters, needs, more=bool(exclude))
             return events
@@ -221,7 +231,16 @@ class ActionRecommend(Action):
                 MIN_OFFERS,
             )
         records = await _records([course for _, course in chosen])
-        if len(chosen) == 1:
+        if near_miss:
+            topics = text.and_join([text.topic(n) for n in needs]) or str(text.labels.get("your_topic", ""))
+            dispatcher.utter_message(
+                response="utter_no_results_constraints_near_one"
+                if len(chosen) == 1
+                else "utter_no_results_constraints_near",
+                topics=topics,
+                constraints=text.and_join(constraint_phrases(text, filters)),
+            )
+        elif len(chosen) == 1:
             dispatcher.utter_message(response="utter_offers_intro_one")
         else:
             dispatcher.utter_message(response="utter_offers_intro", count=len(chosen))
@@ -229,15 +248,22 @@ class ActionRecommend(Action):
         for number, ((index, course), record) in enumerate(zip(chosen, records, strict=True), start=1):
             need = None if similar else searches[index][0]
             why = text.why(course, role, need, filters, record, several=several, similar=similar)
+            if near_miss:
+                why += render_response(
+                    domain,
+                    "utter_offer_why_deviation_suffix",
+                    deviations=text.and_join(text.deviations(course, filters)),
+                )
             values = text.item_values(number, course, why)
             card = {OFFER_CARD_KEY: text.card(values, course)}
             dispatcher.utter_message(response="utter_offer_item", json_message=card, **values)
         missing = [text.topic(n) for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
-        if missing and not similar:
+        if missing and not similar and not near_miss:
             dispatcher.utter_message(response="utter_need_not_found", topics=text.and_join(missing))
-        dispatcher.utter_message(
-            response="utter_offers_followup", buttons=followup_buttons(text, prefs, role, len(chosen))
-        )
+        buttons = followup_buttons(text, prefs, role, len(chosen))
+        if near_miss:
+            buttons.insert(1, text.button("no_filters"))
+        dispatcher.utter_message(response="utter_offers_followup", buttons=buttons)
 
         new_ids = [str(course["id"]) for _, course in chosen]
         shown_ids = (exclude + [i for i in new_ids if i not in exclude]) if exclude else new_ids
@@ -271,6 +297,20 @@ class ActionRecommend(Action):
             )
         else:
             dispatcher.utter_message(response="utter_no_results", topics=topics, buttons=buttons)
+
+
+async def _near_misses(
+    searches: list[tuple[str | None, str]], role: Any, filters: dict[str, Any]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Nothing met all constraints: the offers about the needs searched without them, those that miss the
+    fewest constraints first (a human advisor says "rein online gibt es das nicht, aber teils online …")."""
+    answers = await asyncio.gather(*(search_client.search(query, k=CANDIDATES) for _, query in searches))
+    found = [relevant(answer, role, need) for (need, _), answer in zip(searches, answers, strict=True)]
+    ranked = [
+        sorted(hits, key=lambda course: violated_constraints(course, filters))  # stable: search rank next
+        for hits in found
+    ]
+    return interleave(ranked, NEAR_MISSES)
 
 
 def relevant(answer: dict[str, Any], role: Any, need: str | None, more: bool = False) -> list[dict[str, Any]]:

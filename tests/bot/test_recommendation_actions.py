@@ -418,6 +418,43 @@ async def test_nothing_fits_with_constraints_names_them_and_offers_to_drop_them(
     assert any(p.startswith("/refine") and '"any"' in p for p in payloads)
 
 
+@pytest.mark.asyncio
+async def test_nothing_within_the_constraints_shows_the_nearest_offer_with_how_it_departs(
+    search_service, make_tracker, dispatcher, domain
+):
+    profile = {**PROFILE, "skill_gaps": ["Datenschutz"], "format_pref": "online", "max_cost_eur": 100.0}
+    tracker = make_tracker(slots=profile, text="nur online und höchstens 100 Euro", intent="refine")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+
+    intro, offer = dispatcher.messages[0], dispatcher.messages[1]
+    assert intro["response"] == "utter_no_results_constraints_near_one"
+    assert "online" in intro["constraints"] and "100 €" in intro["constraints"]
+    assert "Datenschutz" in render(domain, intro)
+    assert offer["course_title"] == "Datenschutz im Bürgeramt"
+    assert offer["why"].endswith(
+        "Abweichend von Ihren Vorgaben: in Präsenz statt online und 250 € statt höchstens 100 €."
+    )
+    # searched first with the constraints, then without them
+    assert [bool(r.get("filters")) for r in search_service.requests if "query" in r] == [True, False]
+    assert slots_of(events)["shown_course_ids"] == ["c2"]
+
+
+@pytest.mark.asyncio
+async def test_near_misses_missing_fewer_constraints_come_first(
+    search_service, make_tracker, dispatcher, domain
+):
+    profile = {**PROFILE, "skill_gaps": ["Excel"], "format_pref": "praesenz", "max_cost_eur": 85.0}
+    tracker = make_tracker(slots=profile, text="lieber in Präsenz, bis 85 Euro", intent="refine")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_no_results_constraints_near"
+    # c1 (0 €) and c6 (80 €) miss only the format, c3 (90 €) the format and the budget
+    assert slots_of(events)["shown_course_ids"] == ["c1", "c6", "c3"]
+    offers = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    assert "online statt in Präsenz." in offers[0]["why"]
+    assert "online statt in Präsenz und 90 € statt höchstens 85 €." in offers[2]["why"]
+
+
 @pytest.mark.parametrize("mode", ["slow", "error"])
 @pytest.mark.asyncio
 async def test_search_down_or_slow_apologises_with_retry(
