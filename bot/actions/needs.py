@@ -470,6 +470,20 @@ _SET_ASIDE = re.compile(
 )
 
 
+# "…, hat mein Chef im Mitarbeitergespräch gesagt", "…, sagt meine Teamleiterin": who asked for it, no need.
+_SUPERIOR = (
+    r"(?:chef|chefin|vorgesetzte[rn]?|teamleit\w*|amtsleit\w*|abteilungsleit\w*|fachbereichsleit\w*|"
+    r"bereichsleit\w*|bürgermeister\w*|buergermeister\w*|personalabteilung|personalamt|personalrat|leitung|boss)"
+)
+_REPORTED_BY = re.compile(
+    r"^(?:(?:hat|hatte|haben|hätte)\s+(?:mein|meine|unser|unsere|der|die)\s+" + _SUPERIOR
+    + r"\b(?:\s+\w+){0,4}?\s+(?:gesagt|gemeint|empfohlen|vorgeschlagen|angeregt|verlangt|gewollt)"
+    r"|(?:sagt|sagte|meint|meinte|findet|fand|will|wollte|möchte)\s+(?:mein|meine|unser|unsere|der|die)\s+"
+    + _SUPERIOR + r"\b(?:\s+\w+){0,3}?)\s*[.!]*$",
+    re.IGNORECASE,
+)
+
+
 def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     cased = _is_cased(text)
     named: list[str] = []
@@ -493,7 +507,7 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
                 told.append([])
             if clause.additive and content_words(core):
                 added.add(len(told) - 1)
-            if not content_words(core):
+            if not content_words(core) or _REPORTED_BY.match(core.strip()):
                 continue
             if leading and not clause.additive:
                 continue  # the topics that open the sentence, and what it tells about them

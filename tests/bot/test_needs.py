@@ -131,10 +131,24 @@ def test_a_description_next_to_named_topics_is_their_context():
         "Ich brauch irgendeine Fortbildung, mein Chef sagt, ich muss dieses Jahr was machen.",
         "Meine Chefin meint, ich soll mal eine Schulung besuchen.",
         "Keine Ahnung, irgendwas, was mir im Job hilft.",
+        # Who asked for it is no topic ("Mitarbeitergespräch" is where it was said).
+        "Hallo, ich brauche eine Fortbildung, hat mein Chef im Mitarbeitergespräch gesagt.",
     ],
 )
 def test_no_need_when_nothing_is_said_to_search_for(text):
     assert needs_in_message(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("ich soll Excel lernen, sagt meine Chefin", "Excel"),
+        ("Ich soll was zu Konfliktmanagement machen, hat meine Teamleiterin gemeint", "Konfliktmanagement"),
+        ("Mitarbeitergespräche führen lernen, das will meine Chefin", "Mitarbeitergespräche führen"),
+    ],
+)
+def test_who_asked_for_it_is_no_part_of_the_need(text, need):
+    assert needs_in_message(text) == [need]
 
 
 def test_a_sentence_in_the_past_tense_is_told_not_a_list_of_topics():
