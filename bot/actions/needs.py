@@ -456,10 +456,38 @@ def needs_in_message(
     marked = standard_function_words(_mark_roles(text or "", role_spans))
     reference = ROLE_REFERENCE.search(marked)
     if reference is None:
-        return _needs_in_words(marked, keywords, min_told)
+        return _with_roles_restored(_needs_in_words(marked, keywords, min_told), text or "", role_spans)
     field = role_field(stated_role(standard_function_words(text or "")) or role)
     found = _needs_in_words(marked[: reference.start()] + marked[reference.end():], keywords, min_told)
+    found = _with_roles_restored(found, text or "", role_spans)
     return unique(([field] if field else []) + found)[:MAX_NEEDS]
+
+
+def _with_roles_restored(needs: list[str], text: str, spans: Iterable[tuple[int, int]]) -> list[str]:
+    """A told problem keeps the person's words: "Im Bauamt sitzen wir oft Bauträgern gegenüber" is searched
+    with "Bauamt", not with the placeholder that stood in for the role ("Dienststelle" found courses on the
+    Personalrat and the Dienststelle). Each placeholder gets the role whose place in the message is followed
+    by the same words."""
+    if fold(ROLE_PLACEHOLDER) in fold(text):
+        return needs  # the person wrote the word: leave it
+    roles = [(start, end) for start, end in sorted(set(spans)) if reads_as_role(text, start, end)]
+    if not roles:
+        return needs
+    followers = [_first_words(text[end:]) for _, end in roles]
+    restored = []
+    for need in needs:
+        parts = need.split(ROLE_PLACEHOLDER)
+        for position in range(1, len(parts)):
+            after = _first_words(parts[position])
+            index = followers.index(after) if after in followers else min(position - 1, len(roles) - 1)
+            start, end = roles[index]
+            parts[position] = text[start:end] + parts[position]
+        restored.append("".join(parts))
+    return restored
+
+
+def _first_words(text: str) -> tuple[str, ...]:
+    return tuple(fold(w) for w in _words(text)[:2])
 
 
 # "Unsere Software nervt auch, aber das is ne andere Baustelle": the person sets this aside, it is no need.

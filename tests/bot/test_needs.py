@@ -220,6 +220,21 @@ def test_role_spans_of_the_nlu_are_no_part_of_the_need():
     assert needs_in_message(text, role_spans=[(0, 12)]) == ["Konflikten im Team"]
 
 
+def spans_of(text: str, *roles: str) -> list[tuple[int, int]]:
+    return [(text.index(role), text.index(role) + len(role)) for role in roles]
+
+
+def test_a_told_problem_keeps_the_role_words_it_was_told_with():
+    # The NLU tags "Bauamt" as the role; the problem told around it is searched with the person's words.
+    text = "Im Bauamt sitzen wir oft Bauträgern gegenüber, die sehr gut verhandeln können."
+    [need] = needs_in_message(text, role_spans=spans_of(text, "Bauamt"))
+    assert need.startswith("Im Bauamt sitzen wir") and "Dienststelle" not in need
+    # two roles: each place keeps its own
+    text = "Ich arbeite im Bürgeramt und im Standesamt haben wir Ärger mit Akten, die verschwinden"
+    [need] = needs_in_message(text, role_spans=spans_of(text, "Bürgeramt", "Standesamt"))
+    assert need.startswith("im Standesamt haben wir Ärger mit Akten")
+
+
 @pytest.mark.parametrize(
     ("text", "role"),
     [
