@@ -76,7 +76,11 @@ PREFERENCE_PATTERNS: list[tuple[re.Pattern[str], str, str, Any]] = [
     ),
     (word_regex(_FOR + r"(?:expert(?:en|innen|\*innen)|profis)"), "soft", "level", "experte"),
     (
-        word_regex(r"(?:kostenlos\w*|kostenfrei\w*|gratis|umsonst|geb{ue}hrenfrei|ohne\s+kosten)"),
+        word_regex(
+            r"(?:kostenlos\w*|kostenfrei\w*|gratis|umsonst|geb{ue}hrenfrei|ohne\s+kosten|kein(?:en)?\s+geld|"
+            r"geld\s+(?:hab|habe|haben|hab'|hamm?)\s+(?:ich|i|wir|mir)\s+(?:keins|keines|kein|keen|nicht|net|nich)|"
+            r"(?:kein|ohne)\s+budget)"
+        ),
         "soft",
         "max_cost_eur",
         0.0,

@@ -119,7 +119,7 @@ ROLE_WORD = re.compile(
         r"hausmei(?:s|sch)ter(?:in)?|\w*meister(?:in)?|sekret{ae}r(?:in)?|\w*ausbilder(?:in)?|erzieher(?:in)?|"
         r"\w*berater(?:in)?|\w*planer(?:in)?|f{ue}hrungskr{ae}fte|f{ue}hrungskraft|"
         r"pr{ue}fer(?:in)?|\w*feuerwehr|\w*arbeiter(?:in)?|\w*managerin|\w*manager|verwaltungswirt\w*|\w*fachwirt\w*|"
-        r"\w*lehrjahr|praxisabschnitt\w*|\w*semester)"
+        r"\w*lehrjahr|praxisabschnitt\w*|\w*semester|studierende[rn]?|student(?:in)?|praktikant(?:in)?)"
     ),
     re.IGNORECASE,
 )
@@ -177,6 +177,19 @@ TOPIC_FRAME = re.compile(
         r"\s+(?:zu\s+den|zu\s+dem|zu\s+der|zu|zum|zur|{ue}ber|f{ue}r|bei|beim|im|in|mit|von|vom|gegen|"
         r"rund\s+um)|interessier\w*\s+(?:mich|uns)\s+(?:f{ue}r|an)|(?:mein|unser)\s+thema\s+(?:ist|w{ae}re)|"
         r"thema|themen|schwerpunkt)\s+(?P<topic>\S.*)$"
+    ),
+    re.IGNORECASE,
+)
+
+# "(will) mich in Power BI und Datenanalyse fitter machen", "mich in die Vergabe einarbeiten": the words
+# around the topic when a person wants to get better at it.
+TOPIC_IMPROVE = re.compile(
+    umlaut_regex(
+        r"\b(?:mich|uns)\s+(?:(?:neben|nach|w{ae}hrend|vor)\s+\w+(?:\s+\w+)?\s+)?(?:(?:mal|noch|etwas|bisschen|"
+        r"ein\s+bisschen|endlich|besser|mehr)\s+)*(?:in|ins|bei|im|mit)\s+(?:das\s+thema\s+|die\s+|der\s+|dem\s+|das\s+)?"
+        r"(?P<topic>\S.*?)(?:\s+(?:besser|mehr|gut|richtig|endlich))?\s+(?:fit|fitter|sicherer|sicher|besser|schlau|schlauer|weiterbilden|fortbilden|"
+        r"einarbeiten|einlesen|reinarbeiten|reinfuchsen|einfuchsen|verbessern|auskennen|qualifizieren)"
+        r"(?:\s+(?:machen|werden|zu\s+machen|zu\s+werden|kommen))?\s*[.!?]*$"
     ),
     re.IGNORECASE,
 )

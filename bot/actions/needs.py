@@ -35,6 +35,7 @@ from german.requests import (
     SUBORDINATORS,
     THANKS,
     TOPIC_FRAME,
+    TOPIC_IMPROVE,
     TOPIC_WISH,
     UNIT_HERE,
     is_function_word,
@@ -361,6 +362,11 @@ def _framed_topics(clause: str, cased: bool) -> list[str]:
     wish = TOPIC_WISH.match(clause)
     if wish:
         topic = _strip_ends(_without_preferences(wish.group("topic")))
+        if topic and _has_noun(topic, cased) and len(_words(topic)) <= MAX_TOPIC_WORDS:
+            return split_topics(topic, cased)
+    improve = TOPIC_IMPROVE.search(clause)
+    if improve:
+        topic = _strip_ends(_without_preferences(improve.group("topic")))
         if topic and _has_noun(topic, cased) and len(_words(topic)) <= MAX_TOPIC_WORDS:
             return split_topics(topic, cased)
     for match in TOPIC_FRAME.finditer(clause):

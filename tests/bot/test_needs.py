@@ -194,6 +194,26 @@ def test_a_cost_wish_without_a_number_is_no_need():
     assert needs_in_message(text) == ["Personenstandsrecht"]
 
 
+def test_no_money_is_a_cost_wish_not_a_need():
+    text = (
+        "Ich bin dual Studierende (Public Management) und will mich neben dem Studium in Power BI und "
+        "Datenanalyse fitter machen. Aber es müsste kostenlos sein, Geld hab ich keins 😄"
+    )
+    assert needs_in_message(text) == ["Power BI", "Datenanalyse"]
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("ich will mich in Excel fit machen", ["Excel"]),
+        ("Ich möchte mich in das Thema Vergabe einarbeiten", ["Vergabe"]),
+        ("ich muss mich mit der E-Akte besser auskennen", ["E-Akte"]),
+    ],
+)
+def test_the_topic_a_person_wants_to_get_better_at(text, needs):
+    assert needs_in_message(text) == needs
+
+
 def test_a_subject_next_to_vague_words_stays_a_need():
     assert needs_in_message("Pflichtfortbildung Arbeitsschutz") == ["Pflichtfortbildung Arbeitsschutz"]
 
