@@ -392,18 +392,22 @@ def _keyword_sentence(clauses: list[_Clause], cased: bool) -> bool:
 def _leading_topics(clauses: list[_Clause], cased: bool) -> list[str]:
     """Topic words that open a sentence going on with a told problem: "agiles Arbeiten / Scrum, wir führen
     das gerade ein" -> [agiles Arbeiten, Scrum] (what follows is their context). Only the first clause counts:
-    inside a told problem a few nouns are part of it ("…, Arbeitsaufträge und so, …")."""
+    inside a told problem a few nouns are part of it ("…, Arbeitsaufträge und so, …"). A list of topics
+    separated by commas opens the sentence as a whole: "Radverkehr, Mobilitätskonzepte, Verkehrswende – was
+    gibt's da für uns?" -> all three."""
     if len(clauses) < 2 or not any(c.told for c in clauses[1:]):
         return []
-    first = clauses[0]
-    if first.told or first.subordinate or first.had_role or first.greeted or first.additive:
-        return []
-    core = _without_preferences(first.text)
-    words = _words(core)
-    # "Für Afänger, …", "Des Ganze dann …": a clause opening with a function word is no list of topics.
-    if not words or len(words) > MAX_TOPIC_WORDS or not _is_content(words[0]) or not _has_noun(core, cased):
-        return []
-    return split_topics(_strip_ends(core), cased)
+    topics: list[str] = []
+    for clause in clauses[:-1]:
+        if clause.told or clause.subordinate or clause.had_role or clause.greeted or clause.additive:
+            break
+        core = _without_preferences(clause.text)
+        words = _words(core)
+        # "Für Afänger, …", "Des Ganze dann …": a clause opening with a function word is no list of topics.
+        if not words or len(words) > MAX_TOPIC_WORDS or not _is_content(words[0]) or not _has_noun(core, cased):
+            break
+        topics.extend(split_topics(_strip_ends(core), cased))
+    return topics
 
 
 # "1) Outlook-Kalender richtig nutzen, 2) Umgang mit schwierigen Kunden, 3) …", "a) … b) …": list items.

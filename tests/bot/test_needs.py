@@ -194,6 +194,11 @@ def test_a_cost_wish_without_a_number_is_no_need():
     assert needs_in_message(text) == ["Personenstandsrecht"]
 
 
+def test_a_list_of_topics_before_a_question_gives_each_topic():
+    text = "Radverkehr, Mobilitätskonzepte, Verkehrswende – was gibt's da für uns in der Stadtplanung?"
+    assert needs_in_message(text) == ["Radverkehr", "Mobilitätskonzepte", "Verkehrswende"]
+
+
 def test_no_money_is_a_cost_wish_not_a_need():
     text = (
         "Ich bin dual Studierende (Public Management) und will mich neben dem Studium in Power BI und "
