@@ -404,7 +404,9 @@ def _leading_topics(clauses: list[_Clause], cased: bool) -> list[str]:
         core = _without_preferences(clause.text)
         words = _words(core)
         # "Für Afänger, …", "Des Ganze dann …": a clause opening with a function word is no list of topics.
-        if not words or len(words) > MAX_TOPIC_WORDS or not _is_content(words[0]) or not _has_noun(core, cased):
+        if not words or len(words) > MAX_TOPIC_WORDS or not _is_content(words[0]):
+            break
+        if not _has_noun(core, cased):
             break
         topics.extend(split_topics(_strip_ends(core), cased))
     return topics
