@@ -209,6 +209,20 @@ class Analyzer:
         return out
 
 
+def nominalisation(term: str, surface: str) -> str | None:
+    """The -ung noun term of a verb in the infinitive ("ausschreiben" -> "ausschreibung", "verhandeln" ->
+    "verhandlung", "verbessern" -> "verbesserung"): people describe what they must do, courses name the task."""
+    if not surface.islower():
+        return None
+    if surface.endswith("eln") and term.endswith("el"):
+        return term[:-2] + "lung"
+    if surface.endswith("ern") and term == _stem(surface):
+        return term + "erung"
+    if surface.endswith("en") and not surface.endswith(("ern", "eln")) and term == _stem(surface):
+        return term + "ung"
+    return None
+
+
 def build_vocabulary(term_lists: Iterable[list[str]], min_df: int = 1, min_len: int = _MIN_PART) -> set[str]:
     """Compound-splitting vocabulary: every non-trivial base term seen in the catalog."""
     df: dict[str, int] = {}

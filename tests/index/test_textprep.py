@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.textprep import Analyzer, build_vocabulary, fold, get_nlp
+from index.textprep import Analyzer, build_vocabulary, fold, get_nlp, nominalisation
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,20 @@ def test_query_words_get_the_catalog_spelling(speller, typed, expected):
 )
 def test_speller_leaves_known_words_and_unclear_cases_alone(speller, typed):
     assert speller.normalize(typed) == typed
+
+
+@pytest.mark.parametrize(
+    ("verb", "noun"),
+    [
+        ("ausschreiben", "ausschreibung"),
+        ("verhandeln", "verhandlung"),
+        ("verbessern", "verbesserung"),
+        ("digitalisieren", "digitalisierung"),
+    ],
+)
+def test_a_verb_in_the_infinitive_leads_to_its_noun(verb, noun):
+    [(term, surface)] = Analyzer().terms_with_surface(verb)
+    assert nominalisation(term, surface) == noun
+    # a noun, or a capitalised word, is not turned into another noun
+    [(term, surface)] = Analyzer().terms_with_surface(noun.capitalize())
+    assert nominalisation(term, surface) is None
