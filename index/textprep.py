@@ -211,7 +211,7 @@ class Analyzer:
 
 def nominalisation(term: str, surface: str) -> str | None:
     """The -ung noun term of a verb in the infinitive ("ausschreiben" -> "ausschreibung", "verhandeln" ->
-    "verhandlung", "verbessern" -> "verbesserung"): people describe what they must do, courses name the task."""
+    "verhandlung", "verbessern" -> "verbesserung"): people say what they must do, courses name the task."""
     if not surface.islower():
         return None
     if surface.endswith("eln") and term.endswith("el"):
