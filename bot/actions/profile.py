@@ -298,12 +298,7 @@ class ValidateProfileForm(FormValidationAction):
     def validate_max_duration_hours(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """"(zieh) den Kürzeren" is no wish for a short course, even when the NLU tagged it."""
-        before = slot_before_message(tracker, "max_duration_hours")
-        text = _text(tracker)
-        if slot_value != before and DRAWS_THE_SHORT_STRAW.search(text) and not duration_wish(text):
-            return {"max_duration_hours": before}
-        return {"max_duration_hours": slot_value}
+        return {"max_duration_hours": duration_said(tracker, slot_value)}
 
     @staticmethod
     def _said_in_words(
@@ -342,6 +337,16 @@ def level_said(tracker: Tracker, slot_value: Any) -> Any:
     # words that state no level ("die Einführung eines neuen Fachverfahrens"): the sentence decides.
     in_sentence = level_in_answer(fold(without_topic_basics(text)))
     return in_sentence if in_sentence is not None else normalize_level(before)
+
+
+def duration_said(tracker: Tracker, value: Any) -> Any:
+    """The duration wish without "(zieh) den Kürzeren", which the NLU may tag: no wish for a short course
+    ("… und zieh dabei meistens den Kürzeren") keeps what the slot held before the message."""
+    before = slot_before_message(tracker, "max_duration_hours")
+    text = _text(tracker)
+    if value != before and DRAWS_THE_SHORT_STRAW.search(text) and not duration_wish(text):
+        return before
+    return value
 
 
 def slot_before_message(tracker: Tracker, name: str) -> Any:

@@ -39,7 +39,7 @@ from bot.actions.parsing import (
     real_skills,
     shown_values,
 )
-from bot.actions.profile import level_said, without_unsure_entities
+from bot.actions.profile import duration_said, level_said, without_unsure_entities
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +146,8 @@ def _normalised_preferences(
     }
     for slot, parser in parsers.items():
         raw = without_unsure_entities(tracker, PREFERENCE_ENTITIES[slot], tracker.get_slot(slot))
+        if slot == "max_duration_hours":
+            raw = duration_said(tracker, raw)
         value = parser(raw) if raw is not None else None
         # A tagged level the sentence does not state is no wish (``level_said``), not a misunderstanding.
         if raw is not None and value is None and slot != "level_pref":

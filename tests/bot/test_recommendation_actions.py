@@ -419,6 +419,22 @@ async def test_nothing_fits_with_constraints_names_them_and_offers_to_drop_them(
 
 
 @pytest.mark.asyncio
+async def test_drawing_the_short_straw_is_no_wish_for_a_short_course(
+    search_service, make_tracker, dispatcher, domain
+):
+    text = "Beim Excel-Reporting zieh ich gegen die Kämmerei meistens den Kürzeren."
+    start = text.index("Kürzeren")
+    entity = {"entity": "duration", "value": "Kürzeren", "start": start, "end": start + 8}
+    profile = {**PROFILE, "skill_gaps": ["Excel"], "max_duration_hours": "Kürzeren"}
+    tracker = make_tracker(slots=profile, text=text, intent="inform_skill_gap", entities=[entity])
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+
+    assert not any("max_duration_hours" in (r.get("filters") or {}) for r in search_service.requests)
+    assert not any("Stunden" in m.get("why", "") for m in dispatcher.messages)
+    assert slots_of(events)["max_duration_hours"] is None
+
+
+@pytest.mark.asyncio
 async def test_nothing_within_the_constraints_shows_the_nearest_offer_with_how_it_departs(
     search_service, make_tracker, dispatcher, domain
 ):
