@@ -242,6 +242,10 @@ class WishReader:
         labels = matcher.custom("utter_offer_labels")
         suffix = matcher.text("utter_offer_why_prefs_suffix")
         self.marker = fold(suffix.split("{", 1)[0]).strip(" ,") if "{" in suffix else ""
+        # A near miss says how it departs from the wishes ("Abweichend von Ihren Vorgaben: in Präsenz statt
+        # online"): that names what the offer is and what was wished, it claims no wish.
+        deviation = matcher.text("utter_offer_why_deviation_suffix")
+        self.deviation_marker = fold(deviation.split("{", 1)[0]).strip(" ,:") if "{" in deviation else ""
         phrases: list[tuple[str, Any, re.Pattern[str]]] = []
         for key, table in (("format", "format_wish"), ("level", "level_wish")):
             for value, label in sorted((labels.get(table) or {}).items(), key=lambda kv: -len(str(kv[1]))):
@@ -271,6 +275,8 @@ class WishReader:
 
     def in_reason(self, why: str) -> list[tuple[str, Any]]:
         folded = fold(why)
+        if self.deviation_marker:
+            folded = folded.split(self.deviation_marker, 1)[0]
         if not self.marker or self.marker not in folded:
             return []
         return self.named(folded.split(self.marker, 1)[1])
