@@ -50,6 +50,9 @@ MAX_OFFERS = 5
 CANDIDATES = 10
 # Offers shown when nothing met all of the person's constraints (each says how it departs from them).
 NEAR_MISSES = 3
+# A constrained offer for a told problem counts only if, without the constraints, it scores at least this
+# share of the best offer (the search marks results far below its best as weak in the same way).
+TOLD_MIN_SHARE = 0.5
 # Search query when the user skipped both role and topics (not shown to users).
 GENERIC_QUERY = "Weiterbildung für Mitarbeitende der Kommunalverwaltung"
 
@@ -213,11 +216,23 @@ class ActionRecommend(Action):
             relevant(answer, role, need, more=bool(exclude))
             for (need, _), answer in zip(searches, answers, strict=True)
         ]
+        plain: list[dict[str, Any]] | None = None  # the same searches without the constraints
+        if filters and not exclude and not similar and any(_told(need) for need, _ in searches):
+            try:
+                plain = await _unconstrained(searches)
+            except search_client.SearchUnavailable as exc:
+                logger.warning("Search without the constraints failed: %s", exc)
+            if plain is not None:
+                found = [
+                    among_the_best(hits, answer) if _told(need) else hits
+                    for (need, _), hits, answer in zip(searches, found, plain, strict=True)
+                ]
         chosen = interleave(found, MAX_OFFERS)
         near_miss = False
         if not chosen and filters and not exclude and not similar:
             try:
-                chosen = await _near_misses(searches, role, filters)
+                plain = plain or await _unconstrained(searches)
+                chosen = near_misses(searches, role, filters, plain)
             except search_client.SearchUnavailable as exc:
                 logger.warning("Search without the constraints failed: %s", exc)
             near_miss = bool(chosen)
@@ -301,17 +316,39 @@ class ActionRecommend(Action):
             dispatcher.utter_message(response="utter_no_results", topics=topics, buttons=buttons)
 
 
-async def _near_misses(
-    searches: list[tuple[str | None, str]], role: Any, filters: dict[str, Any]
-) -> list[tuple[int, dict[str, Any]]]:
-    """Nothing met all constraints: the offers about the needs searched without them, those that miss the
-    fewest constraints first (a human advisor says "rein online gibt es das nicht, aber teils online …")."""
-    answers = await asyncio.gather(*(search_client.search(query, k=CANDIDATES) for _, query in searches))
-    found = [relevant(answer, role, need) for (need, _), answer in zip(searches, answers, strict=True)]
-    ranked = [
-        sorted(hits, key=lambda course: violated_constraints(course, filters))  # stable: search rank next
-        for hits in found
+def _told(need: str | None) -> bool:
+    return bool(need) and is_description(need or "")
+
+
+async def _unconstrained(searches: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
+    return list(await asyncio.gather(*(search_client.search(query, k=CANDIDATES) for _, query in searches)))
+
+
+def among_the_best(hits: list[dict[str, Any]], plain: dict[str, Any]) -> list[dict[str, Any]]:
+    """The offers of a constrained search for a told problem that are also among the best without the
+    constraints. A constraint narrows the ranking to whatever is left: "Bauträger verhandeln besser" within
+    400 € ranked "Digitale Souveränität" first (a third of the best score without the budget)."""
+    results = [
+        r for r in plain.get("results", []) if isinstance(r, dict) and isinstance(r.get("score"), int | float)
     ]
+    best = max((float(r["score"]) for r in results), default=0.0)
+    good = {r.get("id") for r in results if best > 0 and float(r["score"]) >= TOLD_MIN_SHARE * best}
+    return [h for h in hits if h.get("id") in good]
+
+
+def near_misses(
+    searches: list[tuple[str | None, str]], role: Any, filters: dict[str, Any], plain: list[dict[str, Any]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Nothing met all constraints: the offers about the needs found without them (``plain``), those that
+    miss the fewest constraints first (a human advisor says "rein online gibt es das nicht, aber teils
+    online …")."""
+    ranked = []
+    for (need, _), answer in zip(searches, plain, strict=True):
+        hits = relevant(answer, role, need)
+        hits = among_the_best(hits, answer) if _told(need) else hits
+        # an offer that meets every constraint was judged no fit already; the search rank decides next
+        misses = [(violated_constraints(course, filters), course) for course in hits]
+        ranked.append([course for count, course in sorted(misses, key=lambda m: m[0]) if count])
     return interleave(ranked, NEAR_MISSES)
 
 

@@ -23,6 +23,7 @@ from bot.actions.recommendations import (
     GENERIC_QUERY,
     ActionRecommend,
     ActionShowDetails,
+    among_the_best,
     build_filters,
     build_query,
 )
@@ -111,6 +112,10 @@ class FakeSearch:
             answer["results"] = [{**c, "weak": True} for c in answer["results"]]
         if self.mode == "weak_tail":  # the last two offers only fill the list
             answer["results"] = [{**c, "weak": c["id"] in ("c5", "c6")} for c in answer["results"]]
+        if self.mode == "steep" and not body.get("filters"):  # without constraints one offer stands out
+            answer["results"] = [
+                {**c, "score": 0.95 if i == 0 else 0.3} for i, c in enumerate(answer["results"])
+            ]
         if self.mode == "two_on_topic":
             answer["results"] = [
                 {**c, "matched": c["matched"] if i < 2 else []} for i, c in enumerate(results)
@@ -453,6 +458,29 @@ async def test_nothing_within_the_constraints_shows_the_nearest_offer_with_how_i
     # searched first with the constraints, then without them
     assert [bool(r.get("filters")) for r in search_service.requests if "query" in r] == [True, False]
     assert slots_of(events)["shown_course_ids"] == ["c2"]
+
+
+@pytest.mark.asyncio
+async def test_a_told_problem_gets_no_leftovers_of_a_constraint_but_its_best_offer_as_a_near_miss(
+    search_service, make_tracker, dispatcher, domain
+):
+    # Told: "Excel" offers first (c1, online), "Datenschutz im Bürgeramt" (c2, Präsenz) far behind. Within
+    # "nur Präsenz" only c2 is left: a leftover, not a fit. The best offer is shown as a near miss.
+    search_service.mode = "steep"
+    told = "Excel-Tabellen und Datenschutz machen mir am Schalter Sorgen"
+    profile = {**PROFILE, "skill_gaps": [told], "format_pref": "praesenz"}
+    tracker = make_tracker(slots=profile, text="nur Präsenz bitte", intent="refine")
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_no_results_constraints_near_one"
+    assert slots_of(events)["shown_course_ids"] == ["c1"]
+    assert dispatcher.messages[1]["why"].endswith("Abweichend von Ihren Vorgaben: online statt in Präsenz.")
+
+
+def test_among_the_best_keeps_constrained_offers_that_also_rank_high_without_the_constraint():
+    plain = {"results": [{"id": "a", "score": 0.9}, {"id": "b", "score": 0.5}, {"id": "c", "score": 0.2}]}
+    constrained = [{"id": "c"}, {"id": "b"}]
+    assert [h["id"] for h in among_the_best(constrained, plain)] == ["b"]
 
 
 @pytest.mark.asyncio
