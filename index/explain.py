@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from index import catalog as cat
+from index import textprep
 from index.loaded_index import LoadedIndex
 
 MAX_MATCHED = 8
@@ -46,7 +47,10 @@ class MatchExplainer:
             if surface in judged:  # compound parts follow their word; the word was judged already
                 continue
             judged.add(surface)
-            if self._evident(term, present) and term not in covered and surface not in matched:
+            evident = self._evident(term, present) or any(
+                t in present for t in textprep.related_terms(term, surface)
+            )
+            if evident and term not in covered and surface not in matched:
                 matched.append(surface)
                 covered.add(term)
         return matched[:MAX_MATCHED]

@@ -78,9 +78,10 @@ class SparseRetriever:
             if tid is not None:
                 counts[tid] = counts.get(tid, 0) + 1
         for term, surface in self.analyzer.terms_with_surface(text):
-            noun_id = self.term_ids.get(textprep.nominalisation(term, surface) or "")
-            if noun_id is not None and noun_id not in counts:
-                counts[noun_id] = 1  # "ausschreiben" also finds "Ausschreibung"
+            for related in textprep.related_terms(term, surface):
+                tid = self.term_ids.get(related)
+                if tid is not None and tid not in counts:
+                    counts[tid] = 1  # "ausschreiben" also finds "Ausschreibung", "Ausbilderinnen" "Ausbilder"
         return counts
 
     def scores(self, counts: dict[int, int]) -> np.ndarray | None:

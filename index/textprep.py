@@ -223,6 +223,22 @@ def nominalisation(term: str, surface: str) -> str | None:
     return None
 
 
+def masculine_base(term: str, surface: str) -> str | None:
+    """The term of the base form of a gendered word ("Ausbilderinnen" -> "ausbild", as "Ausbilder";
+    "Sachbearbeiterin" -> "sachbearbeit"): courses often name the group as "Ausbilder*innen"."""
+    word = fold(surface)
+    for suffix in ("innen", "in"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 5:
+            base = _stem(word[: -len(suffix)])
+            return base if base != term else None
+    return None
+
+
+def related_terms(term: str, surface: str) -> list[str]:
+    """Terms a query word also stands for: its -ung noun, the base of a gendered form."""
+    return [t for t in (nominalisation(term, surface), masculine_base(term, surface)) if t]
+
+
 def build_vocabulary(term_lists: Iterable[list[str]], min_df: int = 1, min_len: int = _MIN_PART) -> set[str]:
     """Compound-splitting vocabulary: every non-trivial base term seen in the catalog."""
     df: dict[str, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.textprep import Analyzer, build_vocabulary, fold, get_nlp, nominalisation
+from index.textprep import Analyzer, build_vocabulary, fold, get_nlp, nominalisation, related_terms
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +113,20 @@ def test_a_verb_in_the_infinitive_leads_to_its_noun(verb, noun):
     # a noun, or a capitalised word, is not turned into another noun
     [(term, surface)] = Analyzer().terms_with_surface(noun.capitalize())
     assert nominalisation(term, surface) is None
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [("Ausbilderinnen", "Ausbilder"), ("Sachbearbeiterin", "Sachbearbeiter"), ("Kolleginnen", "Kollegen")],
+)
+def test_a_gendered_word_also_stands_for_its_base_form(word, base):
+    analyzer = Analyzer()
+    [(term, surface)] = analyzer.terms_with_surface(word)
+    assert analyzer.base_terms(base)[0] in related_terms(term, surface)
+
+
+def test_words_ending_in_in_that_are_not_gendered_stand_for_nothing_else():
+    analyzer = Analyzer()
+    for word in ("Termin", "Benzin", "Kaminen"):
+        [(term, surface)] = analyzer.terms_with_surface(word)
+        assert related_terms(term, surface) == []
