@@ -175,6 +175,16 @@ def _without_preferences(text: str) -> str:
     return _clean(_NOT_TOO_EXPENSIVE.sub(" ", text))
 
 
+# "(ich bin in) Excel echt ne Niete", "(bin bei) Outlook total überfordert": a person rating their skill.
+_SELF_ASSESSMENT = re.compile(
+    r"^\s*(?P<subject>[\w.-]+(?:\s+[\w.-]+)?)\s+(?:(?:echt|total|voll|ziemlich|eher|noch|nicht\s+so|net\s+so|"
+    r"nich\s+so|gar\s+nicht|überhaupt\s+nicht|nicht|richtig|absolut|a|ne|eine|ein|so)\s+)*"
+    r"(?:niete|null|schlecht|schwach|unsicher|fit|überfordert|anfänger\w*|neuling|laie|blutige[rn]?|mies|"
+    r"sicher|firm|lost|verloren|überfragt)\b",
+    re.IGNORECASE,
+)
+
+
 def split_role(clause: str, cased: bool = True) -> tuple[str, str | None]:
     """The clause without the statement of the person's role, and the role it stated (or None).
 
@@ -187,11 +197,14 @@ def split_role(clause: str, cased: bool = True) -> tuple[str, str | None]:
         return _unit_alone(clause, cased)
     by_unit = bool(match.group("unit")) and match.group("verb") is not None
     rest = clause[match.end():]
+    assessed = _SELF_ASSESSMENT.match(rest)
+    if by_unit and assessed and not is_role_word(assessed.group("subject").split()[0]):
+        return clause, None  # "ich bin in Excel echt ne Niete": how good one is at a topic, no unit
     cut, named_role, head, phrase, before_head = 0, False, False, False, 0
     for word in _WORD.finditer(rest):
         token, folded = word.group(), fold(word.group())
         noun = token[:1].isupper() or token[:1].isdigit() or not cased
-        if folded in _ROLE_STOP or folded in _CLAUSE_WORDS:
+        if folded in _ROLE_STOP or folded in _CLAUSE_WORDS or _RATES_A_SKILL.fullmatch(token):
             break
         if is_role_word(token):
             named_role = head = True
@@ -280,7 +293,15 @@ def _goes_on(rest: str) -> bool:
     Schalter rumschreit, …", "Bei uns im Jugendamt gibt es viele Fälle von …"): it is part of what the person
     tells, not of the role ("… am Schalter", "… für Gewerbeangelegenheiten zuständig")."""
     words = _words(_LEADING_AND.sub("", rest))
+    if _RATES_A_SKILL.search(rest):  # "… nicht so fit mit Excel", "… und in Excel eine Niete"
+        return True
     return bool(words) and (fold(words[0]) in SUBORDINATORS or any(fold(w) in _CLAUSE_WORDS for w in words))
+
+
+_RATES_A_SKILL = re.compile(
+    r"\b(?:niete|schlecht|schwach|unsicher|fit|überfordert|blutige[rn]?\s+anfänger\w*|laie|firm|überfragt)\b",
+    re.IGNORECASE,
+)
 
 
 def _has_noun(text: str, cased: bool) -> bool:

@@ -194,6 +194,25 @@ def test_a_cost_wish_without_a_number_is_no_need():
     assert needs_in_message(text) == ["Personenstandsrecht"]
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        # "bin in Excel …" rates a skill, it names no unit
+        (
+            "ich bin in excel echt ne niete, brauch was ganz einfaches für anfänger. sverweis versteh ich null",
+            "excel",
+        ),
+        ("Ich bin bei Outlook total überfordert", "Outlook"),
+        # after a real role, the rating is the need, not part of the role
+        ("ich bin im Bürgeramt nicht so fit mit Excel", "Excel"),
+        ("Ich bin im Bürgeramt und nicht so fit mit Excel", "Excel"),
+    ],
+)
+def test_a_person_rating_their_skill_states_a_need(text, word):
+    [need] = needs_in_message(text)
+    assert word in need
+
+
 def test_a_list_of_topics_before_a_question_gives_each_topic():
     text = "Radverkehr, Mobilitätskonzepte, Verkehrswende – was gibt's da für uns in der Stadtplanung?"
     assert needs_in_message(text) == ["Radverkehr", "Mobilitätskonzepte", "Verkehrswende"]
