@@ -199,7 +199,8 @@ def test_a_cost_wish_without_a_number_is_no_need():
     [
         # "bin in Excel …" rates a skill, it names no unit
         (
-            "ich bin in excel echt ne niete, brauch was ganz einfaches für anfänger. sverweis versteh ich null",
+            "ich bin in excel echt ne niete, brauch was ganz einfaches für anfänger. "
+            "sverweis versteh ich null",
             "excel",
         ),
         ("Ich bin bei Outlook total überfordert", "Outlook"),
