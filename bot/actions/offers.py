@@ -356,6 +356,18 @@ def _within(value: Any, limit: float) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value <= limit
 
 
+def met_constraints(course: dict[str, Any], filters: dict[str, Any]) -> dict[str, Any]:
+    """The constraints this offer meets (a near miss names only these as met wishes)."""
+    met: dict[str, Any] = {}
+    for key in ("format", "level"):
+        if filters.get(key) and course.get(key) in filters[key]:
+            met[key] = filters[key]
+    for key, field in (("max_cost_eur", "cost_eur"), ("max_duration_hours", "duration_hours")):
+        if key in filters and _within(course.get(field), filters[key]):
+            met[key] = filters[key]
+    return met
+
+
 def violated_constraints(course: dict[str, Any], filters: dict[str, Any]) -> int:
     """How many of the hard constraints this offer misses (near misses are shown fewest first)."""
     misses = 0

@@ -23,6 +23,7 @@ from bot.actions.offers import (
     OfferText,
     constraint_phrases,
     interleave,
+    met_constraints,
     relevant_results,
     result_summary,
     violated_constraints,
@@ -264,7 +265,8 @@ class ActionRecommend(Action):
         several = len({index for index, _ in chosen}) > 1
         for number, ((index, course), record) in enumerate(zip(chosen, records, strict=True), start=1):
             need = None if similar else searches[index][0]
-            why = text.why(course, role, need, filters, record, several=several, similar=similar)
+            met = met_constraints(course, filters) if near_miss else filters
+            why = text.why(course, role, need, met, record, several=several, similar=similar)
             if near_miss:
                 why += render_response(
                     domain,

@@ -477,6 +477,22 @@ async def test_a_told_problem_gets_no_leftovers_of_a_constraint_but_its_best_off
     assert dispatcher.messages[1]["why"].endswith("Abweichend von Ihren Vorgaben: online statt in Präsenz.")
 
 
+@pytest.mark.asyncio
+async def test_a_near_miss_claims_only_the_wishes_it_meets(search_service, make_tracker, dispatcher, domain):
+    profile = {**PROFILE, "skill_gaps": ["Excel"], "format_pref": "praesenz", "max_duration_hours": 5.0}
+    tracker = make_tracker(slots=profile, text="in Präsenz, höchstens 5 Stunden", intent="refine")
+    await ActionRecommend().run(dispatcher, tracker, domain)
+
+    offers = [m for m in dispatcher.messages if m.get("response") == "utter_offer_item"]
+    whys = {m["course_title"]: m["why"] for m in offers}
+    # c1 (online, 6 h) meets neither wish; c3 (online, 4 h) meets the time limit and says so
+    assert "wie gewünscht" not in whys["Excel für Einsteiger*innen"]
+    assert whys["Excel für Einsteiger*innen"].endswith(
+        "Abweichend von Ihren Vorgaben: online statt in Präsenz und 6 Std. statt höchstens 5 Stunden."
+    )
+    assert "wie gewünscht höchstens 5 Stunden lang" in whys["Tabellen und Diagramme"]
+
+
 def test_among_the_best_keeps_constrained_offers_that_also_rank_high_without_the_constraint():
     plain = {"results": [{"id": "a", "score": 0.9}, {"id": "b", "score": 0.5}, {"id": "c", "score": 0.2}]}
     constrained = [{"id": "c"}, {"id": "b"}]
