@@ -66,7 +66,8 @@ OFFER_CARD_KEY = "kc_offer"
 
 # Which domain responses answer an ``expect``/``asks`` of the set. Prefixes end with "*".
 ASKS = {
-    "topic": {"utter_ask_skill_gaps", "utter_ask_need"},
+    # The greeting ends by asking for a topic ("Nennen Sie mir zum Beispiel ein Thema, …").
+    "topic": {"utter_ask_skill_gaps", "utter_ask_need", "utter_greet"},
     "role": {"utter_ask_role"},
     "format": {"utter_ask_format_pref"},
     "level": {"utter_ask_level_pref"},
