@@ -489,38 +489,27 @@ def needs_in_message(
     marked = standard_function_words(_mark_roles(text or "", role_spans))
     reference = ROLE_REFERENCE.search(marked)
     if reference is None:
-        return _with_roles_restored(_needs_in_words(marked, keywords, min_told), text or "", role_spans)
+        return _without_role_placeholders(_needs_in_words(marked, keywords, min_told), text or "")
     field = role_field(stated_role(standard_function_words(text or "")) or role)
     found = _needs_in_words(marked[: reference.start()] + marked[reference.end():], keywords, min_told)
-    found = _with_roles_restored(found, text or "", role_spans)
+    found = _without_role_placeholders(found, text or "")
     return unique(([field] if field else []) + found)[:MAX_NEEDS]
 
 
-def _with_roles_restored(needs: list[str], text: str, spans: Iterable[tuple[int, int]]) -> list[str]:
-    """A told problem keeps the person's words: "Im Bauamt sitzen wir oft Bauträgern gegenüber" is searched
-    with "Bauamt", not with the placeholder that stood in for the role ("Dienststelle" found courses on the
-    Personalrat and the Dienststelle). Each placeholder gets the role whose place in the message is followed
-    by the same words."""
+def _without_role_placeholders(needs: list[str], text: str) -> list[str]:
+    """A told problem is searched without the role the NLU found in it: "Im Sozialamt explodieren die
+    Fallzahlen und ich schlaf schlecht" found "Sozialhilfe nach SGB XII" by the word "Sozialamt" (and the
+    placeholder "Dienststelle" found Personalrat courses); without it, courses on exhaustion come first."""
     if fold(ROLE_PLACEHOLDER) in fold(text):
         return needs  # the person wrote the word: leave it
-    roles = [(start, end) for start, end in sorted(set(spans)) if reads_as_role(text, start, end)]
-    if not roles:
-        return needs
-    followers = [_first_words(text[end:]) for _, end in roles]
-    restored = []
-    for need in needs:
-        parts = need.split(ROLE_PLACEHOLDER)
-        for position in range(1, len(parts)):
-            after = _first_words(parts[position])
-            index = followers.index(after) if after in followers else min(position - 1, len(roles) - 1)
-            start, end = roles[index]
-            parts[position] = text[start:end] + parts[position]
-        restored.append("".join(parts))
-    return restored
+    return [_clean(_ROLE_PLACE.sub(" ", need)) for need in needs]
 
 
-def _first_words(text: str) -> tuple[str, ...]:
-    return tuple(fold(w) for w in _words(text)[:2])
+_ROLE_PLACE = re.compile(
+    r"(?:\b(?:bei\s+uns\s+)?(?:im|in\s+der|in\s+dem|in\s+einer|in\s+einem|beim|bei\s+der|bei\s+dem|"
+    r"aus\s+dem|aus\s+der|vom|von\s+der|als)\s+)?" + ROLE_PLACEHOLDER + r"\b",
+    re.IGNORECASE,
+)
 
 
 # "Unsere Software nervt auch, aber das is ne andere Baustelle": the person sets this aside, it is no need.
