@@ -66,6 +66,21 @@ def _stopwords() -> frozenset[str]:
         "bitte",
         "gibt",
         "wie",
+        # colloquial intensifiers and fillers ("hab voll Schiss", "echt ne Niete", "irgendwie total nervig")
+        "voll",
+        "echt",
+        "total",
+        "mega",
+        "krass",
+        "halt",
+        "irgendwie",
+        "ziemlich",
+        "komplett",
+        "bisschen",
+        "bissl",
+        "ne",
+        "nen",
+        "mal",
     }
     return frozenset(fold(w) for w in words)
 
