@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from german.folding import fold
 
-TEXTPREP_VERSION = "4"
+TEXTPREP_VERSION = "5"
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-ZÄÖÜ]){2})[A-ZÄÖÜa-zäöüß0-9]{2,8}$")
 _LINKERS = ("s", "es", "n", "en", "er", "e")

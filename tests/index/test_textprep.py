@@ -134,6 +134,6 @@ def test_words_ending_in_in_that_are_not_gendered_stand_for_nothing_else():
 
 def test_colloquial_intensifiers_are_no_search_terms():
     # "hab voll Schiss" matched a course on objection procedures by "voll"
-    assert Analyzer().base_terms("soll was präsentieren, hab voll Schiss, echt ne Katastrophe") == [
-        term for term in Analyzer().base_terms("soll was präsentieren, hab Schiss, Katastrophe")
-    ]
+    analyzer = Analyzer()
+    with_fillers = analyzer.base_terms("soll was präsentieren, hab voll Schiss, echt ne Katastrophe")
+    assert with_fillers == analyzer.base_terms("soll was präsentieren, hab Schiss, Katastrophe")
