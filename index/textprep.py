@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from german.folding import fold
 
-TEXTPREP_VERSION = "5"
+TEXTPREP_VERSION = "6"
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-ZÄÖÜ]){2})[A-ZÄÖÜa-zäöüß0-9]{2,8}$")
 _LINKERS = ("s", "es", "n", "en", "er", "e")
@@ -66,9 +66,9 @@ def _stopwords() -> frozenset[str]:
         "bitte",
         "gibt",
         "wie",
-        # colloquial intensifiers and fillers ("hab voll Schiss", "echt ne Niete", "irgendwie total nervig")
+        # colloquial intensifiers and fillers ("hab voll Schiss", "ne Niete", "irgendwie total nervig"); not "echt":
+        # the compound splitter needs it ("Personenstandsr|echt", while "recht" is a spaCy stopword)
         "voll",
-        "echt",
         "total",
         "mega",
         "krass",
