@@ -66,8 +66,8 @@ def _stopwords() -> frozenset[str]:
         "bitte",
         "gibt",
         "wie",
-        # colloquial intensifiers and fillers ("hab voll Schiss", "ne Niete", "irgendwie total nervig"); not "echt":
-        # the compound splitter needs it ("Personenstandsr|echt", while "recht" is a spaCy stopword)
+        # colloquial intensifiers and fillers ("hab voll Schiss", "ne Niete", "irgendwie total nervig"); not
+        # "echt": the compound splitter needs it ("Personenstandsr|echt", while "recht" is a spaCy stopword)
         "voll",
         "total",
         "mega",
