@@ -165,7 +165,7 @@ def test_int8_is_the_default_only_where_it_passed(monkeypatch, tmp_path, caplog)
     failed = _export_with_check(tmp_path / "b", passed=False, reason="int8 changes search results here")
     kind, why = choose_query_encoder(None, MODEL_DIR, failed)
     assert kind == "onnx" and "changes search results" in why
-    # The other CPU has the opposite int8 kernels of this one, so the check holds on VNNI and non-VNNI machines alike.
+    # The other CPU has the opposite int8 kernels of this one: the case holds on VNNI and non-VNNI machines.
     here = int8_check.cpu_signature()
     here_has_vnni = ", VNNI," in int8_check.describe_cpu(here)
     other_flags = ["avx2"] if here_has_vnni else ["avx2", "avx512_vnni"]
