@@ -336,7 +336,8 @@ def test_nothing_within_the_wishes_is_said_honestly_with_the_nearest_offers(stac
         stack, sender, "Ich bin im Bauamt und brauche was zu Excel, nur Präsenz, kostenlos und für Experten"
     )
     chat = joined(replies)
-    courses = shown_courses(stack, sender, replies) if shows_offers(replies) else []
+    near_misses_shown = "Abweichend von Ihren Vorgaben" in chat  # their intro is not the usual offers intro
+    courses = shown_courses(stack, sender, replies) if shows_offers(replies) or near_misses_shown else []
     meets = [c["format"] == "praesenz" and c["cost_eur"] == 0 and c["level"] == "experte" for c in courses]
     if courses and all(meets):  # the catalog happens to have such offers
         return
