@@ -77,7 +77,7 @@ LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
 # A level word that is denied or already behind the person: "kein Anfänger", "nichts für Einsteiger",
 # "die Grundlagen haben wir", "Grundlagen kenne ich schon", "über die Grundlagen hinaus".
 _DENIED_BEFORE = re.compile(
-    umlaut_regex(r"\b(?:kein\w*|nicht(?:s)?(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$")
+    umlaut_regex(r"\b(?:kein\w*|(?:nicht(?:s)?|nix)(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$")
 )
 _DENIED_AFTER = re.compile(
     umlaut_regex(
@@ -145,11 +145,11 @@ def _named_levels(text: str, which: int) -> list[str]:
     return [level for _, level in sorted(found)]
 
 
-# "aber nicht für Anfänger", "nichts für Einsteiger", "Grundlagen brauche ich keine": more than the basics
-# is wished.
+# "aber nicht für Anfänger", "nichts für Einsteiger", "nix für anfänger", "Grundlagen brauche ich keine": more
+# than the basics is wished.
 _NOT_FOR_BEGINNERS = re.compile(
     umlaut_regex(
-        r"\bnicht(?:s)?\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)|"
+        r"\b(?:nicht(?:s)?|nix)\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)|"
         r"\b(?:grundlagen|basics|einf{ue}hrung\w*)\s+brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+"
         r"(?:nicht|keine?|ned|net|nimmer)\b|"
         r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b"

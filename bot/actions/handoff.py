@@ -100,6 +100,13 @@ def parse_contact(intent: str | None, text: str) -> str | None:
     return None
 
 
+def _is_deletion_request(tracker: Tracker) -> bool:
+    """"Bitte löschen Sie meine Daten" while the form asks for consent or contact is no answer: the form
+    rejects the turn and a rule stops it and starts the deletion (bot/data/rules/privacy.yml). Read as an
+    answer, the "Ja, bitte löschen" that follows would have been consent to store the conversation."""
+    return _intent(tracker.latest_message) == "delete_my_data"
+
+
 class ValidateHandoffForm(FormValidationAction):
     def name(self) -> str:
         return "validate_handoff_form"
@@ -114,7 +121,7 @@ class ValidateHandoffForm(FormValidationAction):
     async def extract_handoff_consent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != CONSENT:
+        if tracker.get_slot("requested_slot") != CONSENT or _is_deletion_request(tracker):
             return {}
         consent = parse_consent(_intent(tracker.latest_message), tracker.latest_message.get("text") or "")
         if consent is None:
@@ -146,7 +153,7 @@ class ValidateHandoffForm(FormValidationAction):
     async def extract_handoff_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != CONTACT:
+        if tracker.get_slot("requested_slot") != CONTACT or _is_deletion_request(tracker):
             return {}
         contact = parse_contact(_intent(tracker.latest_message), tracker.latest_message.get("text") or "")
         if contact is None:

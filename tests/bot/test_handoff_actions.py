@@ -94,6 +94,7 @@ async def _run_validation(tracker):
 
 IN_FORM = {"active_loop": "handoff_form"}
 ASKING_CONSENT = {"requested_slot": "handoff_consent", "handoff_question": "Kündigungsfrist?"}
+ASKING_CONTACT = {**ASKING_CONSENT, "requested_slot": "handoff_contact", "handoff_consent": True}
 
 
 @pytest.mark.parametrize(
@@ -132,6 +133,22 @@ ASKING_CONSENT = {"requested_slot": "handoff_consent", "handoff_question": "Kün
             id="unclear consent is asked again",
         ),
         pytest.param(
+            "Und noch etwas: Bitte löschen Sie anschließend meine Daten aus diesem Chat.",
+            "delete_my_data",
+            {**IN_FORM, "slots": ASKING_CONSENT},
+            {"asked": "handoff_consent"},
+            [],
+            id="a deletion request is no answer to the consent question (a rule starts the deletion)",
+        ),
+        pytest.param(
+            "Löschen Sie bitte alles, was Sie über mich gespeichert haben",
+            "delete_my_data",
+            {**IN_FORM, "slots": ASKING_CONTACT},
+            {"asked": "handoff_contact"},
+            [],
+            id="a deletion request is no contact (a rule starts the deletion)",
+        ),
+        pytest.param(
             "ja",
             "affirm",
             {
@@ -149,6 +166,8 @@ ASKING_CONSENT = {"requested_slot": "handoff_consent", "handoff_question": "Kün
 async def test_form_takes_and_asks_what_it_needs(text, intent, context, expected, said):
     slots, uttered = await _run_validation(make_tracker(text, intent, **context))
     assert {name: slots[name] for name in expected} == expected
+    if intent == "delete_my_data":
+        assert "handoff_consent" not in slots and "handoff_contact" not in slots
     if said is not None:
         assert uttered == said
 

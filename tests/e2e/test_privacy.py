@@ -211,3 +211,21 @@ def test_export_writes_everything_stored_for_one_sender(stack, tmp_path):
     [request] = data["support_requests"]["requests"]
     assert request["contact"] == "standesamt@example.org"
     assert len(data["conversation"]["events"]) == len(stored_events(stack.tracker_db, sender))
+
+
+def test_a_deletion_request_while_the_handoff_asks_for_consent_deletes_and_stores_nothing(stack):
+    """ "Bitte löschen Sie meine Daten" is no answer to the consent question: the "Ja" confirming the deletion
+    must not become consent to store the conversation for the support team."""
+    sender = f"handoff-delete-{uuid.uuid4().hex[:8]}"
+    _, replies = rest(stack, sender, "Gibt es einen jährlichen Mitgliedsbeitrag?")
+    _, replies = rest(stack, sender, "ja bitte")
+    assert "einverstanden" in json.dumps(replies, ensure_ascii=False)  # the consent question
+    _, replies = rest(stack, sender, "Und noch etwas: Bitte löschen Sie meine Daten aus diesem Chat.")
+    assert "wirklich löschen" in json.dumps(replies, ensure_ascii=False)
+    _, replies = rest(stack, sender, "Ja, bitte löschen.")
+    chat = json.dumps(replies, ensure_ascii=False)
+    assert "gelöscht" in chat and "Vorgangsnummer" not in chat
+    pseudonym = hashlib.sha256(sender.encode()).hexdigest()
+    with sqlite3.connect(stack.support_db) as connection:
+        query = "SELECT id FROM support_requests WHERE sender_hash = ?"
+        assert connection.execute(query, (pseudonym,)).fetchall() == []

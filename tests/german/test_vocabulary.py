@@ -91,6 +91,8 @@ def test_an_introduction_is_a_level_a_rollout_is_not(text, expected):
          "fortgeschritten"),
         ("etwas vertiefendes zum aufenthaltsrecht. grundlagen brauche ich keine.", "fortgeschritten"),
         ("keine grundlagen bitte", "fortgeschritten"),
+        ("bitte nix für anfänger, wir sind da schon drin", "fortgeschritten"),
+        ("nichts für einsteiger bitte", "fortgeschritten"),
         ("ich brauche die grundlagen im personenstandsrecht", "einsteiger"),
     ],
 )
