@@ -217,7 +217,7 @@ def test_a_deletion_request_while_the_handoff_asks_for_consent_deletes_and_store
     """ "Bitte löschen Sie meine Daten" is no answer to the consent question: the "Ja" confirming the deletion
     must not become consent to store the conversation for the support team."""
     sender = f"handoff-delete-{uuid.uuid4().hex[:8]}"
-    _, replies = rest(stack, sender, "Gibt es einen jährlichen Mitgliedsbeitrag?")
+    rest(stack, sender, "Gibt es einen jährlichen Mitgliedsbeitrag?")
     _, replies = rest(stack, sender, "ja bitte")
     assert "einverstanden" in json.dumps(replies, ensure_ascii=False)  # the consent question
     _, replies = rest(stack, sender, "Und noch etwas: Bitte löschen Sie meine Daten aus diesem Chat.")
