@@ -231,7 +231,23 @@ _NEGATED_AFTER = re.compile(
 )
 _NO_FORMAT_PREFERENCE = re.compile(
     umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b.{0,30}\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
-                 r"\b(?:format|online|pr{ae}senz)\b.{0,30}\b(?:egal|gleich|wurscht|beliebig)\b")
+                 r"\b(?:format|online|pr{ae}senz|vor\s+ort)\b[^.!?]{0,45}\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b")
+)
+# A format that describes the offers shown, not a wish: "das ist fast alles online", "die sind ja alle in
+# Präsenz" (unless a wish follows: "das wäre online besser" has its own cue).
+_OBSERVED_BEFORE = re.compile(
+    umlaut_regex(
+        r"\b(?:das|die|es|sie|dies|alle|die\s+meisten)\s+(?:ist|sind|war|waren|is|san)\s+"
+        r"(?:(?:ja|doch|fast|eh|leider|nur|alles|alle|lauter|aber|halt|fast\s+nur|ausschlie{ss}lich)\s+)*"
+        r"(?:in\s+|im\s+|als\s+)?$"
+    )
+)
+# "Angebote, die online stattfinden", "nur Kurse, die in Präsenz sind": the format of the offers asked for.
+_OFFER_CLAUSE_BEFORE = re.compile(
+    umlaut_regex(
+        r"(?:kurs|seminar|schulung|fortbildung|weiterbildung|angebot|veranstaltung|workshop)\w*"
+        r"(?:\s+zeigen)?\s*,?\s+(?:die|das|welche|der)\s+(?:\w+\s+)?(?:in\s+|im\s+|als\s+)?$"
+    )
 )
 # A format word that describes something else is part of the topic: "hybride Besprechungen",
 # "Online-Terminvergabe", "digitale Abläufe" (an inflected adjective or the first part of a compound before a
@@ -287,9 +303,12 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
                 continue
             if describes_other_noun(match.group(), after):
                 continue
+            if _OBSERVED_BEFORE.search(before) and not _WISH_AFTER.search(after):
+                continue
             unambiguous = fmt in _UNAMBIGUOUS and _UNAMBIGUOUS[fmt].fullmatch(match.group())
-            cued = (
+            cued = bool(
                 _WISH_BEFORE.search(before)
+                or _OFFER_CLAUSE_BEFORE.search(before)
                 or _WISH_AFTER.search(after)
                 or (_LIST_ITEM_BEFORE.search(before) and _LIST_ITEM_AFTER.match(after))
             )
@@ -297,10 +316,14 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
                 continue
             if cue_needed and not _FORMAT_WORD_PATTERNS[fmt].fullmatch(match.group()):
                 continue  # "Wir sollen alles digital machen": answer-only words are the topic in a message
-            found.append((match.start(), fmt))
+            found.append((match.start(), fmt, cued))
     if not found:
         return None
-    kinds = {fmt for _, fmt in found}
+    # A format asked for in words ("nur Angebote, die online stattfinden") wins over one merely mentioned
+    # ("… schwer einen Tag für eine Präsenzschulung freinehmen").
+    if any(cued for _, _, cued in found):
+        found = [item for item in found if item[2]]
+    kinds = {fmt for _, fmt, _ in found}
     if "blended" in kinds:
         return "blended"
     return min(found)[1]

@@ -180,6 +180,18 @@ def test_filler_words_leave_no_topic():
         ("Wir stellen gerade auf Online-Terminvergabe um", False, None),
         ("gerne hybride Kurse", True, "blended"),
         ("Online-Seminar zu Excel bitte", True, "online"),
+        # the format the person asks for wins over one merely mentioned or seen in the offers
+        (
+            "Wäre es möglich, dass Sie mir nur Angebote zeigen, die online stattfinden? Ich kann nur schwer "
+            "einen ganzen Tag für eine Präsenzschulung außer Haus sein.",
+            True,
+            "online",
+        ),
+        ("hmm das ist fast alles online. Gibts das auch in Präsenz?", True, "praesenz"),
+        ("hmm das ist fast alles online. Gibts das auch in Präsenz?", False, "praesenz"),
+        ("Die sind ja alle in Präsenz, lieber online", False, "online"),
+        ("Ob online oder vor Ort ist mir ehrlich gesagt ziemlich egal.", True, ANY),
+        ("Die Kontrollen vor Ort sind mir gleich wichtig wie das Büro.", True, None),
     ],
 )
 def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
