@@ -108,7 +108,7 @@ _COST_LIMIT = re.compile(
     umlaut_regex(
         r"(?:unter|bis(?:\s+zu)?|max\.?|maximal|h{oe}chstens|n(?:icht|et|ed|it)\s+meh?r?\s+als|weniger\s+als|"
         r"budget(?:\s+von)?)"
-        r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\b|"
+        r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|(?:euro|eur)\b)|"
         # "so 300 Euro höchstens", "200 € max.": the limit word after the amount.
         r"\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\s+(?:max\.?|maximal|h{oe}chstens)(?!\w)"
     )
@@ -150,6 +150,9 @@ def cost_wish(text: str, cue_needed: bool = False) -> str | None:
     if limit:
         return limit
     low = text.lower()
+    denied = _COST_LIMIT_DENIED.search(low)
+    if denied:
+        return f"höchstens {denied.group('amount')}"
     for free in _FREE_WORD.finditer(low):
         cued = _FREE_CUE.search(low[free.end():]) or _FREE_CUE_BEFORE.search(low[: free.start()])
         if not cue_needed or cued:
@@ -157,12 +160,21 @@ def cost_wish(text: str, cue_needed: bool = False) -> str | None:
     return None
 
 
-# "Mehr als 8 Stunden kann ich dafür nicht freimachen": the limit said the other way round.
+# "Mehr als 8 Stunden kann ich dafür nicht freimachen", "länger ois drei Stund hob i ned Zeit", "nix, was
+# länger als 4 Std. geht": the limit said the other way round.
+_DENIAL = r"(?:nicht|nich|net|ned|nit|kaum|keine?|koa|nix|nichts)"
+_DURATION_UNIT = (
+    r"(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:stund(?:en?)?|std\.?|tage?n?|wochen?|minuten?)"
+)
 _DURATION_LIMIT_DENIED = re.compile(
     umlaut_regex(
-        r"(?:mehr|l{ae}nger)\s+als\s+(?P<amount>(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?"
-        r"(?:stund(?:en?)?|std\.?|tage?n?|wochen?|minuten?))(?=[^.!?]{0,50}\b(?:nicht|nich|net|kaum|keine?)\b)"
+        rf"(?:mehr|l{{ae}}nger)\s+(?:als|ois|wie)\s+(?P<amount>{_DURATION_UNIT})(?=[^.!?]{{0,50}}\b{_DENIAL}\b)|"
+        rf"\b{_DENIAL}\s*,?\s+(?:was|das)?\s*(?:mehr|l{{ae}}nger)\s+(?:als|ois|wie)\s+(?P<amount2>{_DURATION_UNIT})"
     )
+)
+# "mehr als 200 Euro pro Kurs wird man mir nicht genehmigen": a cost limit said the other way round.
+_COST_LIMIT_DENIED = re.compile(
+    rf"(?:mehr|teurer)\s+als\s+(?P<amount>\d+(?:[.,]\d+)?\s*(?:€|(?:euro|eur)\b))(?=[^.!?]{{0,60}}\b{_DENIAL}\b)"
 )
 
 
@@ -174,4 +186,6 @@ def duration_wish(text: str) -> str | None:
     if limit:
         return limit.group(0)
     denied = _DURATION_LIMIT_DENIED.search(low)
-    return f"höchstens {denied.group('amount')}" if denied else None
+    if denied is None:
+        return None
+    return f"höchstens {denied.group('amount') or denied.group('amount2')}"

@@ -25,7 +25,7 @@ ANY = "any"
 
 # Words that name a format wherever they stand (catalog cell, form answer, search query).
 FORMAT_WORDS: dict[str, str] = {
-    "online": r"online|onlin|webinare?|e[-\s]?learning",
+    "online": r"online|onlin|onlien|webinare?|e[-\s]?learning",
     "praesenz": r"pr{ae}senz\w*|vor\s+ort",
     "blended": r"blended(?:[-\s]?learning)?|hybrid\w*",
 }
@@ -57,10 +57,11 @@ _FORMAT_WORD_PATTERNS = {fmt: re.compile(umlaut_regex(FORMAT_WORDS[fmt])) for fm
 _LEVEL_CUES: list[tuple[str, str, str]] = [
     (
         "einsteiger",
-        r"einsteig|einstieg|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
+        r"einsteig|einstieg|neueinsteig|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
+        r"(?<=ganz )basic|(?<=eher )basic|(?<=nur )basic|"
         r"(?:keine\w*|ohne)\s+vorkenntnis|ganz\s+von\s+vorn|(?:bei|von)\s+null\b",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
-        r"grundlage|basis|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
+        r"grundlage|basis|basic|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
         r"einf{ue}hrung\b(?!\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?)\b)|ohne vorkenntnis",
     ),
     (
@@ -84,7 +85,8 @@ _DENIED_AFTER = re.compile(
         r"^\w*\s+(?:haben wir|habe ich|hab ich|hab i|kenne? ich|kennen wir|kann ich|k{oe}nnen wir|"
         r"sitzen|sitzt|sind (?:da|bekannt|vorhanden|nicht n{oe}tig)|hinaus|mehr\b|bin ich nicht|"
         r"sind wir nicht|"
-        r"brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+(?:nicht|keine?|ned|net|nimmer)\b)"
+        r"brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+(?:also\s+|eigentlich\s+|wirklich\s+)?"
+        r"(?:nicht|keine?|ned|net|nimmer)\b)"
     )
 )
 
@@ -151,7 +153,7 @@ _NOT_FOR_BEGINNERS = re.compile(
     umlaut_regex(
         r"\b(?:nicht(?:s)?|nix)\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)|"
         r"\b(?:grundlagen|basics|einf{ue}hrung\w*)\s+brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+"
-        r"(?:nicht|keine?|ned|net|nimmer)\b|"
+        r"(?:also\s+|eigentlich\s+|wirklich\s+)?(?:nicht|keine?|ned|net|nimmer)\b|"
         r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b"
     )
 )
@@ -209,7 +211,8 @@ def no_preference(text: str) -> bool:
 _WISH_BEFORE = re.compile(
     umlaut_regex(
         r"(?:lieber|gerne?|am\s+liebsten|am\s+bes+ten|nur|bevorzugt|m{oe}glichst|ausschlie{ss}lich|als|bitte|"
-        r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibts\s+das|geht\s+das)"
+        r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibts\s+das|geht\s+das|"
+        r"wenn'?s\s+geht,?|wenn\s+es\s+geht,?|wenn\s+m{oe}glich,?)"
         r"(?:\s+(?:als|in|im|per|auch|awwer|aber|was|etwas|ein(?:en|e)?))*\s*$"
     )
 )

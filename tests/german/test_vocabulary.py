@@ -212,6 +212,11 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("Unser Budget für dieses Jahr ist aufgebraucht", True, None),
         ("Des derf aber net meh als 300 Euro koschta", False, "net meh als 300 euro"),
         ("Aber net z'teuer gell, so 300 Euro höchstens.", True, "300 euro höchstens"),
+        # the euro sign at the end of a message, and the limit said the other way round
+        ("bitte nur sachen bis max. 100 €", True, "bis max. 100 €"),
+        ("und nicht mehr als 250 € pro Kurs", True, "nicht mehr als 250 €"),
+        ("mehr als 200 Euro pro Kurs wird man mir vermutlich nicht genehmigen.", True, "höchstens 200 euro"),
+        ("Der Kurs kostet mehr als 200 Euro, das ist okay.", True, None),
     ],
 )
 def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
@@ -229,6 +234,8 @@ def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
         # the limit said the other way round
         ("Mehr als 8 Stunden kann ich dafür nicht freimachen.", "höchstens 8 stunden"),
         ("Ich habe mehr als 10 Jahre Erfahrung", None),
+        ("aber länger ois drei stund hob i ned zeit", "höchstens drei stund"),
+        ("aber bitte nix was länger als 4 std geht", "höchstens 4 std"),
         ("Kurse mit mehr als 8 Stunden sind mir recht", None),
         # dialect unit, a range, a limit word after the unit
         ("Oba ned z'lang bittschön, höchstens vier Stund, mia ham koa Zeit ned.", "höchstens vier stund"),
@@ -278,6 +285,9 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("ich fange bei null an", "einsteiger"),
         ("jahresabschluss doppik, für erfahrene prüfer", "fortgeschritten"),
         ("kann ich mehr über kurs 4 erfahren?", None),
+        ("am besten ganz basic", "einsteiger"),
+        ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
+        ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
     ],
 )
 def test_level_read_in_its_sentence(text, level):
@@ -298,6 +308,8 @@ def test_hints_need_a_short_answer_or_a_refinement():
         ("outlook + teams, online, einsteiger", "online"),
         ("Wir wollen Leistungen online anbieten", None),
         ("Excel online", None),
+        ("wenns geht onlien, ich kann hier nich weg", "online"),
+        ("Aufenthaltsrecht. Wenn es geht online, wir haben kaum Personal für Dienstreisen", "online"),
         ("Online bringt das ja eher wenig bei so einem Thema, oder? Dann lieber Präsenz.", "praesenz"),
     ],
 )
