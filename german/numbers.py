@@ -27,7 +27,7 @@ _DIALECT_PARTS = (
     ("fuchzg", "fuenfzig"), ("fuchzig", "fuenfzig"), ("fuffzig", "fuenfzig"), ("fuffzich", "fuenfzig"),
     ("zwanzg", "zwanzig"), ("dreissg", "dreissig"), ("vierzg", "vierzig"), ("sechzg", "sechzig"),
     ("siebzg", "siebzig"), ("achtzg", "achtzig"), ("neunzg", "neunzig"), ("hundat", "hundert"),
-    ("dausnd", "tausend"), ("dausend", "tausend"), ("zwoa", "zwei"),
+    ("dausnd", "tausend"), ("dausend", "tausend"), ("zwoa", "zwei"), ("oans", "eins"), ("oa", "ein"),
 )
 # Standalone articles are not counts ("eine kleine Gemeinde").
 ARTICLES = frozenset({"ein", "eine", "einen", "einem", "einer", "eines"})
@@ -51,7 +51,8 @@ def _below_1000(s: str) -> int | None:
     if "hundert" not in s:
         return _below_100(s)
     left, right = s.split("hundert", 1)
-    hundreds = 1 if left in ("", "ein") else _UNITS.get(left)
+    # "zwölfhundert", "fünfzehnhundert": hundreds counted past ten, the usual way to say 1.100-1.999
+    hundreds = 1 if left in ("", "ein") else _UNITS.get(left) or _SMALL.get(left) if left != "null" else None
     right = right.removeprefix("und")
     rest = 0 if right == "" else _below_100(right)
     if hundreds is None or rest is None:

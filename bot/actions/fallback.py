@@ -310,6 +310,24 @@ def in_two_stage_fallback(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "action_two_stage_fallback"
 
 
+class ActionOutOfScope(Action):
+    """Out of scope, except a head count right after a share calculation ("ok angenommen 2001, was dann?"):
+    that count's tier. Anything else gets ``utter_out_of_scope``."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        parse_data = tracker.latest_message or {}
+        intent = follow_up_count_intent(parse_data, tracker.events)
+        if intent is not None:
+            return clarified_message(parse_data, intent)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
 class ActionDefaultFallback(Action):
     """Give up politely; inside the two-stage fallback also offer to hand over to a person."""
 

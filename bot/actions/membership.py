@@ -187,6 +187,11 @@ _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(�
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
 
 _WORD = re.compile(r"[a-zäöüß]+")
+# Words that lead to the resulting head count after a change ("zwei Stellen weniger, also 499").
+_RESULT_BEFORE = re.compile(
+    r"(?:\balso|\bdann|\bsprich|\binsgesamt|\bzusammen|\bmacht|\bd\.\s?h\.|=)"
+    r"(?:\s+(?:sind|w(?:ä|ae)ren|h(?:ä|ae)tten|haben|k(?:ä|ae)men|kommen|wir|es|bei|auf|genau|ca\.?|rund)\b)*\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,13 @@ def parse_employee_count(text: str | None) -> CountParse:
     if not cands:
         return CountParse(None, "missing")
     keyed = [c for c in cands if c.near_keyword]
-    chosen = keyed[0] if keyed else cands[-1]
+    # "wenn wir zwei Stellen abbauen, also 499?": the count the sentence arrives at, not the change
+    result = [
+        c
+        for c in cands
+        if (c is cands[-1] or c.near_keyword) and _RESULT_BEFORE.search(norm[max(0, c.start - 40):c.start])
+    ]
+    chosen = result[-1] if result else keyed[0] if keyed else cands[-1]
     before = APPROX_BEFORE.sub("", norm[:chosen.start]).rstrip() + " "
     value = chosen.value
     if NEGATIVE_BEFORE.search(norm[:chosen.start]) or NEGATIVE_BEFORE.search(before.rstrip()):

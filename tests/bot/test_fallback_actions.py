@@ -9,6 +9,7 @@ import pytest
 from bot.actions.fallback import (
     ActionDefaultAskAffirmation,
     ActionDefaultFallback,
+    ActionOutOfScope,
     affirmation_buttons,
     entity_payload,
 )
@@ -407,6 +408,27 @@ async def test_an_unsure_second_head_count_right_after_a_calculation_gets_its_ti
     tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
     events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
     assert _reverted_to(events) != "inform_employee_count"
+
+
+@pytest.mark.asyncio
+async def test_a_head_count_taken_as_out_of_scope_right_after_a_calculation_gets_its_tier(
+    make_tracker, dispatcher, domain
+):
+    answered = [
+        {"event": "user", "text": "wir sind ca. zweitausend beschäftigte"},
+        {"event": "action", "name": "action_membership_cost"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    text = "ok angenommen 2001, was dann?"
+    tracker = make_tracker(text=text, intent="out_of_scope", confidence=0.9, events=answered)
+    tracker.events.append({"event": "user", "text": text, "parse_data": tracker.latest_message})
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert _reverted_to(events) == "inform_employee_count"
+    assert dispatcher.messages == []
+    # anything else out of scope is said to be so
+    tracker = make_tracker(text="Wie wird das Wetter morgen?", intent="out_of_scope", confidence=0.9)
+    assert await ActionOutOfScope().run(dispatcher, tracker, domain) == []
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
 
 
 @pytest.mark.parametrize(

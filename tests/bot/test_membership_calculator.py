@@ -113,6 +113,13 @@ def test_large_counts_use_thousands_dots(terms):
         ("so ungefähr fuchzg Leid im Rathaus", 50),
         ("zwoahundat Leit", 200),
         ("fuffzich Kollegen", 50),
+        ("so um die zwölfhundert Leute denke ich", 1200),
+        ("fünfzehnhundert Beschäftigte", 1500),
+        ("Ok und bei zwoatausendoans?", 2001),
+        # the count a change arrives at, not the change
+        ("Und wenn wir bis zum Beitritt zwei Stellen abbauen, also 499?", 499),
+        ("zwei Stellen mehr, dann sind wir bei 502", 502),
+        ("also wir haben 2 Standorte mit 300 Beschäftigten", 300),
     ],
 )
 def test_german_number_formats(text, expected):

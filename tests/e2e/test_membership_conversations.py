@@ -77,6 +77,16 @@ def test_two_step_with_number_word_and_follow_up_boundaries(stack, sender):
     assert "Stufe 5" in answer and "5.000 €" in answer, answer
 
 
+def test_counts_in_everyday_words_and_hypothetical_follow_ups(stack, sender):
+    assert ASK_COUNT in say(stack, sender, "Mein Chef will wissen, was uns eine Mitgliedschaft kostet.")
+    answer = say(stack, sender, "weiß ich grad nicht genau, so um die zwölfhundert Leute denke ich")
+    assert "Stufe 5" in answer and "5.000 €" in answer, answer
+    answer = say(stack, sender, "ok angenommen 2001, was dann?")
+    assert "Stufe 6" in answer and "6.000 €" in answer, answer
+    answer = say(stack, sender, "Und wenn wir bis dahin zwei Stellen abbauen, also 1.999?")
+    assert "Stufe 5" in answer and "1.999 Beschäftigten" in answer, answer
+
+
 def test_nonsense_counts_are_asked_again(stack, sender):
     assert ASK_COUNT in say(stack, sender, "Was kostet die Mitgliedschaft?")
     answer = say(stack, sender, "viele")
