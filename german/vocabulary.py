@@ -62,6 +62,7 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         r"(?:keine\w*|ohne)\s+vorkenntnis|ganz\s+von\s+vorn|(?:bei|von)\s+null\b",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
         r"grundlage|basis|basic|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
+        r"f{ue}r neue (?:f{ue}hrungskr|kolleg|mitarbeit)|"
         r"einf{ue}hrung\b(?!\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?)\b)|ohne vorkenntnis",
     ),
     (
@@ -133,6 +134,13 @@ def format_in_answer(text: str) -> str | None:
     return _first(text, FORMAT_ANSWER_PATTERNS)
 
 
+# "Die ersten beiden klingen eher nach Auffrischung für erfahrene Kolleginnen": what the offers shown seem to
+# be, not a wish.
+_OFFERS_SOUND_LIKE = re.compile(r"\b(?:klingt|klingen|wirkt|wirken|scheint|scheinen)\b[^.!?]{0,45}$")
+# "keine Ahnung, ob Einsteiger oder Fortgeschritten": undecided, no wish.
+_UNDECIDED = re.compile(r"\bob\b[^.!?]{0,40}\boder\b")
+
+
 def _named_levels(text: str, which: int) -> list[str]:
     """Levels named outright (``which`` 1) or hinted at (2), in text order, without denied ones."""
     found: list[tuple[int, str]] = []
@@ -142,6 +150,8 @@ def _named_levels(text: str, which: int) -> list[str]:
             before = text[max(0, match.start() - 24) : match.start()]
             after = text[match.start() :][:48]
             if _DENIED_BEFORE.search(before) or _DENIED_AFTER.search(after):
+                continue
+            if _OFFERS_SOUND_LIKE.search(text[max(0, match.start() - 60) : match.start()]):
                 continue
             found.append((match.start(), level))
     return [level for _, level in sorted(found)]
@@ -170,20 +180,27 @@ _NO_TOPIC = frozenset({
     "eher", "nur", "lieber", "gern", "gerne", "bitte", "erst", "erstmal", "mal", "ein", "eine", "einige",
     "paar", "die", "der", "das", "etwas", "was", "auch", "am", "so", "ganz", "reine", "ich", "wir", "i",
     "mir", "uns", "erstmals", "zuerst", "zunächst", "zunaechst", "vor", "allem", "nochmal", "noch", "einmal",
-    "solide",
+    "solide", "zur", "als", "kurze", "kleine", "kurzen", "kleinen", "erste", "ersten", "einer", "einen",
     "gute", "gründliche", "gruendliche", "ordentliche", "wirklich", "absolute", "echte",
 })
 
 
+# "E-Akte-Einführung", "e-akte einführung": the rollout of something (a topic), in any spelling.
+_ROLLOUT_AFTER_TOPIC = re.compile(
+    r"(?P<topic>\b[\wäöüß][\wäöüß-]*)(?:\s+|-)(?:Einführung|Einfuehrung)\b(?!\s+(?:in|ins|zu|zum|zur)\b)",
+    re.IGNORECASE,
+)
+
+
 def without_topic_basics(text: str) -> str:
-    """``text`` without basics words that belong to a topic ("Excel Grundlagen" -> "Excel"), so that they are
-    not read as a level wish."""
+    """``text`` without basics words that belong to a topic ("Excel Grundlagen" -> "Excel", "e-akte
+    einführung" -> "e-akte"), so that they are not read as a level wish."""
 
     def keep_topic(match: re.Match[str]) -> str:
         topic = match.group("topic")
         return match.group(0) if topic.lower() in _NO_TOPIC else topic
 
-    return _BASICS_AFTER_TOPIC.sub(keep_topic, text)
+    return _ROLLOUT_AFTER_TOPIC.sub(keep_topic, _BASICS_AFTER_TOPIC.sub(keep_topic, text))
 
 
 def level_in_answer(text: str, explicit_only: bool = False) -> str | None:
@@ -191,6 +208,8 @@ def level_in_answer(text: str, explicit_only: bool = False) -> str | None:
     otherwise a hint ("Grundlagen", "Aufbaukurs") unless ``explicit_only``; denied words do not count, but
     "nicht für Anfänger" asks for Fortgeschrittene."""
     named = _named_levels(text, 1)
+    if len(set(named)) > 1 and _UNDECIDED.search(text):
+        return None
     if not named and _NOT_FOR_BEGINNERS.search(text):
         return "fortgeschritten"
     if not named and not explicit_only:

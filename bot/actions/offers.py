@@ -203,6 +203,13 @@ class OfferText:
             return str(self.labels.get("your_description") or need_label(need))
         return need_label(need)
 
+    def topics(self, needs: list[str]) -> str:
+        """Several needs in a sentence, each once; told problems (all "dem, was Sie schildern,") last, so
+        that the phrase's comma closes the list: "Zu Excel und dem, was Sie schildern, habe ich …"."""
+        named = [self.topic(n) for n in needs if not is_description(n)]
+        told = [self.topic(n) for n in needs if is_description(n)]
+        return self.and_join(list(dict.fromkeys(named + told)))
+
     def and_join(self, items: list[str]) -> str:
         return _join(items, str(self.labels.get("and", "und")))
 

@@ -250,7 +250,7 @@ class ActionRecommend(Action):
             )
         records = await _records([course for _, course in chosen])
         if near_miss:
-            topics = text.and_join([text.topic(n) for n in needs]) or str(text.labels.get("your_topic", ""))
+            topics = text.topics(needs) or str(text.labels.get("your_topic", ""))
             dispatcher.utter_message(
                 response="utter_no_results_constraints_near_one"
                 if len(chosen) == 1
@@ -276,9 +276,9 @@ class ActionRecommend(Action):
             values = text.item_values(number, course, why)
             card = {OFFER_CARD_KEY: text.card(values, course)}
             dispatcher.utter_message(response="utter_offer_item", json_message=card, **values)
-        missing = [text.topic(n) for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
+        missing = [n for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
         if missing and not similar and not near_miss:
-            dispatcher.utter_message(response="utter_need_not_found", topics=text.and_join(missing))
+            dispatcher.utter_message(response="utter_need_not_found", topics=text.topics(missing))
         buttons = followup_buttons(text, prefs, role, len(chosen))
         if near_miss:
             buttons.insert(1, text.button("no_filters"))
@@ -299,7 +299,7 @@ class ActionRecommend(Action):
         needs: list[str],
         more: bool,
     ) -> None:
-        topics = text.and_join([text.topic(n) for n in needs]) or str(text.labels.get("your_topic", ""))
+        topics = text.topics(needs) or str(text.labels.get("your_topic", ""))
         constraints = constraint_phrases(text, filters)
         buttons = []
         if constraints:

@@ -702,6 +702,17 @@ def test_why_sentence_for_a_described_problem(domain):
     )
 
 
+def test_several_needs_are_named_once_each_in_a_sentence(domain):
+    from bot.actions.offers import OfferText
+
+    text = OfferText(domain)
+    told = "Die Leute beschweren sich, dass sie alles auf Papier einreichen müssen"
+    other = "Ich verliere ständig den Überblick über meine Mails und Termine"
+    assert text.topics([told, other]) == "dem, was Sie schildern,"
+    assert text.topics([told, "Excel", "Datenschutz"]) == "Excel, Datenschutz und dem, was Sie schildern,"
+    assert text.topics(["Excel"]) == "Excel"
+
+
 def test_five_offers_on_one_topic_do_not_read_the_same(domain):
     from bot.actions.offers import OfferText
 

@@ -286,6 +286,9 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("jahresabschluss doppik, für erfahrene prüfer", "fortgeschritten"),
         ("kann ich mehr über kurs 4 erfahren?", None),
         ("am besten ganz basic", "einsteiger"),
+        # what the offers seem to be, and an undecided answer, are no wish
+        ("die ersten beiden klingen eher nach auffrischung für erfahrene kolleginnen.", None),
+        ("keine ahnung ob einsteiger oder fortgeschritten, ich kenn mich technisch aus", None),
         ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
         ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
     ],
@@ -322,6 +325,8 @@ def test_a_format_said_on_its_own_or_misspelt_is_a_wish(text, expected):
     ("text", "expected"),
     [
         ("Excel Grundlagen", "Excel"),
+        ("e-akte einführung, ersetzendes scannen", "e-akte, ersetzendes scannen"),
+        ("Eine Einführung in Excel", "Eine Einführung in Excel"),
         ("Doppik-Grundlagen bitte", "Doppik bitte"),
         ("Aufenthaltsrecht Grundlagen, bin neu", "Aufenthaltsrecht, bin neu"),
         # Words before the basics that are no topic: the basics stay a level hint.
