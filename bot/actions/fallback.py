@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,6 +28,7 @@ from bot.actions.membership import (
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
+from german.dialect import standard_function_words
 from german.requests import HUMAN_WISH, MEMBERSHIP_WORDS, MORE_CUE, NO_TOPIC_ANSWER
 
 MAX_SUGGESTIONS = 3
@@ -153,6 +155,23 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return ranking[0]
 
 
+# "gibts no mehr?", "noch weitere?": a few words that ask for more and name nothing else.
+MAX_MORE_WORDS = 5
+
+
+_NO_MORE = re.compile(r"\bno\s+(?=mehr|meh|weitere|was)", re.IGNORECASE)  # Bairisch "no mehr": "noch mehr"
+
+
+def _asks_only_for_more(text: str) -> bool:
+    standard = standard_function_words(_NO_MORE.sub("noch ", text))
+    return (
+        len(text.split()) <= MAX_MORE_WORDS
+        and bool(MORE_CUE.search(standard))
+        and not states_wish(text)
+        and not content_words(standard)
+    )
+
+
 def after_offers_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[str, Any] | None:
     """After offers, an unsure message that asks for more of them or narrows them ("Gibt's aach noch
     annere?", "Das Format ist mir gleich … Gibt es noch mehr?"): taken as that, since those intents only make
@@ -164,6 +183,8 @@ def after_offers_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[
     for candidate in ranking:
         if candidate.get("name") == "more_like" and MORE_CUE.search(text):
             return candidate
+    if _asks_only_for_more(text):
+        return {"name": "more_like", "confidence": 1.0}
     if ranking and ranking[0].get("name") in AFTER_OFFERS_INTENTS:
         if float(ranking[0].get("confidence") or 0.0) >= MIN_AFTER_OFFERS_CONFIDENCE:
             return ranking[0]

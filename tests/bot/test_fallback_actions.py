@@ -240,6 +240,22 @@ async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispa
     assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
 
 
+@pytest.mark.parametrize("text", ["gibts no mehr?", "Noch weitere?"])
+@pytest.mark.asyncio
+async def test_after_offers_a_few_words_asking_for_more_are_taken_whatever_the_ranking(
+    text, make_tracker, dispatcher, domain
+):
+    ranking = [("nlu_fallback", 0.3), ("chitchat", 0.25), ("deny", 0.2)]
+    offers = {"last_results": [{"id": "c1", "title": "Professionell am Telefon"}]}
+    tracker = make_tracker(slots=offers, text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == "more_like"
+    # a topic after "mehr" is a new need, not more of the same
+    tracker = make_tracker(
+        slots=offers, text="mehr zu Excel?", intent="nlu_fallback", confidence=0.3, ranking=ranking
+    )
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) != "more_like"
+
+
 @pytest.mark.parametrize(
     ("text", "ranking"),
     [
