@@ -59,6 +59,8 @@ def amount_eur(text: str) -> float | None:
     for word, amount in SMALL_NUMBER_WORDS.items():
         if re.search(rf"\b{word}\s*hundert\b", text):
             return float(amount * 100)
+    if re.search(r"\b(?:ein)?hundert\b", text):  # "mehr wie hundert Euro"
+        return 100.0
     return None
 
 
@@ -174,7 +176,8 @@ _DURATION_LIMIT_DENIED = re.compile(
 )
 # "mehr als 200 Euro pro Kurs wird man mir nicht genehmigen": a cost limit said the other way round.
 _COST_LIMIT_DENIED = re.compile(
-    rf"(?:mehr|teurer)\s+als\s+(?P<amount>\d+(?:[.,]\d+)?\s*(?:€|(?:euro|eur)\b))(?=[^.!?]{{0,60}}\b{_DENIAL}\b)"
+    rf"(?:mehr|teurer)\s+(?:als|wie|wia)\s+(?P<amount>(?:\d+(?:[.,]\d+)?|[a-zäöüß]*hundert)\s*(?:€|(?:euro|eur)\b))"
+    rf"(?=[^.!?]{{0,60}}\b{_DENIAL}\b)"
 )
 
 

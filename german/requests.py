@@ -265,6 +265,12 @@ NAMES_A_LAW = re.compile(
     r"tv(?:ö|oe)d|uvgo|vgv|vob|gwb|baugb|sgb\s*[ivx\d]+|egovg|bitv)\b",
     re.IGNORECASE,
 )
+# A request for offers on what was just said ("Gibt's dazu was?", "Habts ihr do wos?").
+ASKS_FOR_OFFERS_ON_IT = re.compile(
+    r"\b(?:gibt(?:'?s|\s+es)|habt\s+ihr|habts(?:\s+ihr)?|h(?:ä|ae)ttet\s+ihr|haben\s+sie)\s+"
+    r"(?:da|dazu|hierzu|do|dafür|dafuer)\s+(?:auch\s+|vielleicht\s+)?(?:was|etwas|ebbes|wos|angebote?|kurse?)\b",
+    re.IGNORECASE,
+)
 # A request for courses on a subject ("Gibt es Kurse für professionelle Telefonkommunikation?").
 COURSES_ON_A_SUBJECT = re.compile(
     r"\b(?:kurse?n?|schulung(?:en)?|fortbildung(?:en)?|weiterbildung(?:en)?|seminare?n?|workshops?|"

@@ -449,7 +449,14 @@ def answered_cost_last_turn(events: list[dict[str, Any]]) -> bool:
                 return False
         elif users == 1 and event.get("event") == "action" and event.get("name") == "action_membership_cost":
             return True
+        elif users == 1 and event.get("event") == "bot" and _is_cost_answer(event):
+            return True  # a calculation by another action ("… sind wir 2001, zählen die mit?")
     return False
+
+
+def _is_cost_answer(event: dict[str, Any]) -> bool:
+    metadata = event.get("metadata") or {}
+    return str(metadata.get("utter_action") or "").startswith("utter_membership_cost")
 
 
 def _answer_cost(dispatcher: CollectingDispatcher, count: int) -> None:

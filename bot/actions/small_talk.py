@@ -4,7 +4,8 @@ After offers, a message that states a wish in words the assistant knows ("Isch d
 in Präsenz?") narrows those offers, whatever intent the NLU gave it: it is handed on as ``refine``. Anything
 else gets the best small-talk answer of the response selector. The selector also serves the membership FAQ,
 so its overall best answer may be a FAQ answer, which is no reply to small talk: only ``chitchat/*`` answers
-are taken, and without one the person is asked to rephrase.
+are taken, and without one the person is asked to rephrase. A plain yes or no to the delete question ("ja
+freilich, alles weg damit") is that answer, whatever the classifier thought.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.fallback import clarified_message
 from bot.actions.membership import asks_membership_cost
 from bot.actions.parsing import states_wish
+from bot.actions.privacy import asked_to_confirm, confirmation_answer
 
 SMALL_TALK_PREFIX = "chitchat/"
 REFINE_INTENT = "refine"
@@ -50,6 +52,9 @@ class ActionSmallTalk(Action):
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         text = str(parse_data.get("text") or "")
+        answer = confirmation_answer(text) if asked_to_confirm(tracker.events) else None
+        if answer is not None:  # "ja freilich, alles weg damit" to "Soll ich … wirklich löschen?"
+            return clarified_message(parse_data, {"name": answer, "confidence": 1.0})
         form_active = (tracker.active_loop or {}).get("name") is not None
         offers_shown = bool(tracker.get_slot("last_results"))
         if offers_shown and not form_active and states_wish(text) and not asks_membership_cost(text):

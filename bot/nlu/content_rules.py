@@ -17,7 +17,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
 - ``restart`` for a message that states a wish about the offers ("Ganz von vorn bitte, Anfänger.") becomes
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
 - ``membership_faq`` or ``membership_unknown`` for a request for courses on a subject that says nothing of the
-  cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?"), or a question about a law ("Welche
+  cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?", "Wir müssen die Friedhofsgebühren
+  neu kalkulieren. Gibt's dazu was?"), or a question about a law ("Welche
   Pflichten ergeben sich aus dem AI Act für eine Kommune?" is not about a member's duties), becomes
   ``request_recommendations``.
 - ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``, and so does a
@@ -52,7 +53,13 @@ from bot.actions.membership import (
 )
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
-from german.requests import COURSES_ON_A_SUBJECT, HUMAN_WISH, MEMBERSHIP_WORDS, NAMES_A_LAW
+from german.requests import (
+    ASKS_FOR_OFFERS_ON_IT,
+    COURSES_ON_A_SUBJECT,
+    HUMAN_WISH,
+    MEMBERSHIP_WORDS,
+    NAMES_A_LAW,
+)
 
 # What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
 COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
@@ -85,7 +92,9 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
-    subject = COURSES_ON_A_SUBJECT.search(text) or NAMES_A_LAW.search(text)
+    subject = (
+        COURSES_ON_A_SUBJECT.search(text) or NAMES_A_LAW.search(text) or ASKS_FOR_OFFERS_ON_IT.search(text)
+    )
     if intent in FAQ_INTENTS and subject and not MEMBERSHIP_WORDS.search(text):
         return "request_recommendations"
     if intent == "thank" and not text.startswith("/") and states_wish(text):

@@ -143,6 +143,11 @@ def test_thanks_followed_by_a_wish_refines_the_offers():
         ),
         ("Was müssen wir nach dem Onlinezugangsgesetz bis wann umsetzen?", "request_recommendations"),
         ("Was steht im Genossenschaftsgesetz zu unseren Pflichten als Mitglied?", "membership_faq"),
+        (
+            "Außerdem müssen wir die Friedhofsgebühren neu kalkulieren. Gibt's dazu was?",
+            "request_recommendations",
+        ),
+        ("Wer finanziert das? Gibt's dazu was Schriftliches von der Genossenschaft?", "membership_faq"),
     ],
 )
 def test_a_request_for_courses_on_a_subject_is_no_membership_question(text, intent):

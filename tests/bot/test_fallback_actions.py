@@ -430,9 +430,11 @@ async def test_an_unsure_second_head_count_right_after_a_calculation_gets_its_ti
 async def test_a_head_count_taken_as_out_of_scope_right_after_a_calculation_gets_its_tier(
     make_tracker, dispatcher, domain
 ):
+    # the calculation came from the unknown-topic action ("… sind wir 2001, zählen die mit?")
     answered = [
-        {"event": "user", "text": "wir sind ca. zweitausend beschäftigte"},
-        {"event": "action", "name": "action_membership_cost"},
+        {"event": "user", "text": "mit den eigenbetrieben sind wir 2001, zählen die mit?"},
+        {"event": "action", "name": "action_membership_unknown"},
+        {"event": "bot", "text": "Bei 2.001 …", "metadata": {"utter_action": "utter_membership_cost"}},
         {"event": "action", "name": "action_listen"},
     ]
     text = "ok angenommen 2001, was dann?"

@@ -435,6 +435,17 @@ def test_delete_my_data_forgets_the_profile(stack, sender):
     assert "Zu welchem Thema" in joined(replies)  # the needs are forgotten: asked again
 
 
+def test_a_plain_yes_in_dialect_deletes_and_a_no_thanks_after_offers_is_understood(stack, sender):
+    turns_to_offers(stack, sender, ["Ich brauche eine Fortbildung zu Word, vor allem Serienbriefe."])
+    replies = say(stack, sender, "nein danke")
+    assert "In Ordnung" in joined(replies) and "nicht verstanden" not in joined(replies)
+    replies = say(stack, sender, "Bitte löschen Sie alles, was Sie über mich haben")
+    assert "wirklich löschen" in joined(replies)
+    replies = say(stack, sender, "ja freilich, alles weg damit")
+    assert "gelöscht" in joined(replies)
+    assert "noch keine Angebote" in joined(say(stack, sender, "Details zu Nr. 1"))
+
+
 def test_restart_starts_over(stack, sender):
     turns_to_offers(stack, sender, ["Ich bin Azubi und brauche Excel, online"])
     replies = say(stack, sender, "Nochmal von vorne")

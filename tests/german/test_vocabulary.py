@@ -133,6 +133,7 @@ def test_duration_hours(text, hours):
         ("bis 1.200 euro", 1200.0),
         ("höchstens 2 tsd. euro", 2000.0),
         ("zweihundert euro", 200.0),
+        ("höchstens hundert euro", 100.0),
         ("so mittel", None),
     ],
 )
@@ -217,6 +218,7 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("und nicht mehr als 250 € pro Kurs", True, "nicht mehr als 250 €"),
         ("mehr als 200 Euro pro Kurs wird man mir vermutlich nicht genehmigen.", True, "höchstens 200 euro"),
         ("Der Kurs kostet mehr als 200 Euro, das ist okay.", True, None),
+        ("was koschted des? mehr wie hundert Euro zahlt mei Chef net", True, "höchstens hundert euro"),
     ],
 )
 def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
