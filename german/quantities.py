@@ -138,8 +138,12 @@ _DURATION_LIMIT = re.compile(
 
 def cost_limit(text: str) -> str | None:
     """An amount with a limit word ("max. 400 Euro", "höchstens 200 Euro"), or None."""
-    limit = _COST_LIMIT.search(text.lower())
-    return limit.group(0) if limit else None
+    low = text.lower()
+    limit = _COST_LIMIT.search(low)
+    if limit:
+        return limit.group(0)
+    denied = _COST_LIMIT_DENIED.search(low)  # "mehr als 200 Euro … nicht genehmigen"
+    return f"höchstens {denied.group('amount')}" if denied else None
 
 
 def cost_wish(text: str, cue_needed: bool = False) -> str | None:
@@ -152,9 +156,6 @@ def cost_wish(text: str, cue_needed: bool = False) -> str | None:
     if limit:
         return limit
     low = text.lower()
-    denied = _COST_LIMIT_DENIED.search(low)
-    if denied:
-        return f"höchstens {denied.group('amount')}"
     for free in _FREE_WORD.finditer(low):
         cued = _FREE_CUE.search(low[free.end():]) or _FREE_CUE_BEFORE.search(low[: free.start()])
         if not cue_needed or cued:

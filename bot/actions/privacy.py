@@ -63,8 +63,14 @@ def asked_to_confirm(events: list[dict[str, Any]]) -> bool:
     users = [i for i, event in enumerate(events) if event.get("event") == "user"]
     if not users:
         return False
+    reverted = False  # a rewind undid the steps back to the user message before it (a re-read message)
     for event in reversed(events[: users[-1]]):
-        if event.get("event") == "action" and event.get("name") not in _FALLBACK_STEPS:
+        kind = event.get("event")
+        if kind == "rewind":
+            reverted = True
+        elif reverted:
+            reverted = kind != "user"
+        elif kind == "action" and event.get("name") not in _FALLBACK_STEPS:
             return event.get("name") == "action_delete_my_data"
     return False
 

@@ -194,3 +194,14 @@ def test_an_answer_re_read_by_the_two_stage_fallback_still_answers_the_confirmat
     # a different question in between: the answer is not to the confirmation
     other = {"event": "action", "name": "action_recommend"}
     assert not asked_to_confirm([asked, listen, user, other, *fallback])
+
+
+def test_an_answer_re_read_after_small_talk_still_answers_the_confirmation():
+    # action_small_talk hands "ja freilich, alles weg damit" back as a yes: rewind, then the message again
+    asked = {"event": "action", "name": "action_delete_my_data"}
+    listen = {"event": "action", "name": "action_listen"}
+    user = {"event": "user", "text": "ja freilich, alles weg damit"}
+    small_talk = {"event": "action", "name": "action_small_talk"}
+    events = [asked, listen, user, small_talk, {"event": "rewind"}, listen, user]
+    assert asked_to_confirm(events)
+    assert not asked_to_confirm([asked, listen, user, small_talk, listen, user])
