@@ -265,6 +265,15 @@ NAMES_A_LAW = re.compile(
     r"tv(?:ö|oe)d|uvgo|vgv|vob|gwb|baugb|sgb\s*[ivx\d]+|egovg|bitv)\b",
     re.IGNORECASE,
 )
+# Words that give the reason for a wish about offers, not a need ("unser Budget ist begrenzt", "ich kann hier
+# nicht weg", "wir haben kaum Personal für Dienstreisen", "mag nicht am Bildschirm sitzen"); word starts.
+WISH_REASON_WORD = re.compile(
+    r"^(?:budget|fortbildungsbudget|ausbildungsbudget|geld|kost|teuer|euro|genehmig|chef|zahl|bezahl|leider|"
+    r"vermutlich|begrenzt|knapp|pro|zeit|weg|reise|dienstreise|fahr|anfahrt|personal|besetzt|kaum|samstag|"
+    r"wochenend|bildschirm|homeoffice|rechner|vertretung|jahr|nich|ned|net|au(?:ß|ss)enstell|tag|stund|"
+    r"haus|b(?:ü|ue)ro|drau(?:ß|ss)en)",
+    re.IGNORECASE,
+)
 # A request for offers on what was just said ("Gibt's dazu was?", "Habts ihr do wos?").
 ASKS_FOR_OFFERS_ON_IT = re.compile(
     r"\b(?:gibt(?:'?s|\s+es)|habt\s+ihr|habts(?:\s+ihr)?|h(?:ä|ae)ttet\s+ihr|haben\s+sie)\s+"

@@ -38,6 +38,7 @@ from german.requests import (
     TOPIC_IMPROVE,
     TOPIC_WISH,
     UNIT_HERE,
+    WISH_REASON_WORD,
     is_function_word,
     is_request_word,
     is_role_word,
@@ -638,6 +639,14 @@ def merged(previous: Iterable[str], new: Iterable[str], limit: int = MAX_NEEDS) 
     return unique([*new, *previous])[:limit]
 
 
+def only_gives_wish_reasons(need: str) -> bool:
+    """A told "need" that only explains a wish ("unser Fortbildungsbudget ist begrenzt", "wir haben kaum
+    Personal für Dienstreisen"): more than half of its content words are such reasons."""
+    words = content_words(need)
+    reasons = [w for w in words if WISH_REASON_WORD.match(fold(w, compose=True))]
+    return bool(words) and len(reasons) * 2 > len(words)
+
+
 def is_description(need: str) -> bool:
     """A problem told in a sentence ("die Leute werden bei Kontrollen oft laut"), not a named topic."""
     words = _words(need)
@@ -649,6 +658,7 @@ def is_description(need: str) -> bool:
 __all__ = [
     "content_words",
     "is_description",
+    "only_gives_wish_reasons",
     "merged",
     "needs_in_message",
     "reads_as_role",

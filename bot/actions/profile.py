@@ -19,7 +19,15 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.needs import is_description, merged, needs_in_message, reads_as_role, stated_role, unique
+from bot.actions.needs import (
+    is_description,
+    merged,
+    needs_in_message,
+    only_gives_wish_reasons,
+    reads_as_role,
+    stated_role,
+    unique,
+)
 from bot.actions.parsing import (
     MIN_ENTITY_CONFIDENCE,
     SKIPPED,
@@ -104,6 +112,10 @@ def stated_needs(tracker: Tracker) -> list[str]:
         # After a wish about offers already on the table, what a person tells is the reason for the wish
         # ("Für Anfänger, ich bin erst seit einem halben Jahr da"), not a need; a named topic still is.
         found = [need for need in found if not is_description(need)]
+    if found and refining and states_wish(text):
+        # "… Fortbildungsbudget begrenzt; mehr als 200 Euro wird man mir nicht genehmigen": the reason for the
+        # wish, not a further need.
+        found = [need for need in found if not (is_description(need) and only_gives_wish_reasons(need))]
     return found or (unique(_sure_values(tracker, "skill")) if intent in NEED_INTENTS else [])
 
 

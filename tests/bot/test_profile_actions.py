@@ -380,6 +380,21 @@ async def test_a_further_told_need_with_a_wish_word_later_is_kept(make_tracker, 
     assert slots["skill_gaps"][1:] == ["Wohngeld"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich muss noch dazu sagen, dass unser Fortbildungsbudget sehr begrenzt ist; mehr als 200 Euro pro "
+        "Kurs wird man mir vermutlich nicht genehmigen.",
+        "wenns geht online, ich kann hier nich weg, samstags sind ja auch noch trauungen",
+    ],
+)
+@pytest.mark.asyncio
+async def test_a_told_reason_for_a_later_wish_is_no_further_need(text, make_tracker, dispatcher, domain):
+    tracker = _message(make_tracker, text, "inform_skill_gap", [], slots={"skill_gaps": ["Doppik"]})
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots.get("skill_gaps", ["Doppik"]) == ["Doppik"]
+
+
 @pytest.mark.asyncio
 async def test_a_named_topic_next_to_a_wish_is_a_further_need(make_tracker, dispatcher, domain):
     text = "Gern online, und außerdem was zum Datenschutz"
