@@ -315,7 +315,7 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
     low = fold(text)
     if _NO_FORMAT_PREFERENCE.search(low):
         return ANY
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, bool]] = []
     for fmt, pattern in FORMAT_ANSWER_PATTERNS:
         for match in pattern.finditer(low):
             if not _word_at(low, match.start(), match.end()):
