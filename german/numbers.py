@@ -54,7 +54,8 @@ def _below_1000(s: str) -> int | None:
     # "zwölfhundert", "fünfzehnhundert": hundreds counted past ten, the usual way to say 1.100-1.999
     hundreds = 1 if left in ("", "ein") else _UNITS.get(left) or _SMALL.get(left) if left != "null" else None
     right = right.removeprefix("und")
-    rest = 0 if right == "" else _below_100(right)
+    # "fünfhundertein(s)": the unit after hundred, where "ein" is no article
+    rest = 0 if right == "" else 1 if right == "ein" else _below_100(right)
     if hundreds is None or rest is None:
         return None
     return hundreds * 100 + rest

@@ -236,10 +236,31 @@ NEGATION = re.compile(r"\b(nicht|nichts|nein|keine?|doch nicht|lieber nicht)\b",
 # as opposed to asking whether the assistant is one ("Bist du ein Mensch?").
 HUMAN_WISH = re.compile(
     r"\b(?:mit|an)\s+(?:\w+\s+){0,3}?(?:mensch|person|mitarbeiter|jemand|kolleg|sachbearbeiter)\w*"
-    r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|schnacken|quatschen|verbinden|weiterleiten)\b|"
+    r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|schnacken|quatschen|verbinden|weiterleiten|"
+    r"besprechen|kl(?:ä|ae)ren|gschw(?:ä|ae)tzt|schw(?:ä|ae)tzen|babbeln|snacken)\b|"
     r"\b(?:reden|redn|sprechen|schnacken|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
     re.IGNORECASE,
 )
+# A wish for a person said so plainly that it overrides any intent: a real person ("mit nem echten Menschen
+# schnacken") or a question of one's own ("Kann ich das mal mit nem Menschen besprechen?"), in a sentence that
+# is not about learning ("Kann ich lernen, besser mit Menschen zu sprechen?").
+_REAL_PERSON = re.compile(r"\b(?:echte[nmrs]?|richtige[nmrs]?)\s+(?:mensch|person)", re.IGNORECASE)
+_OWN_QUESTION = re.compile(r"\b(?:kann|k(?:ö|oe)nnte|darf|kon)\s+(?:ich|i)\b[^.!?]*\?", re.IGNORECASE)
+_ABOUT_LEARNING = re.compile(
+    r"\b(?:lern\w*|kurs\w*|schulung\w*|seminar\w*|fortbildung\w*|umgang|training)\b", re.IGNORECASE
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """The message plainly asks to talk to a person (see ``_REAL_PERSON`` and ``_OWN_QUESTION``)."""
+    for sentence in re.findall(r"[^.!?]+[.!?]*", text):
+        if not HUMAN_WISH.search(sentence) or _ABOUT_LEARNING.search(sentence):
+            continue
+        if _REAL_PERSON.search(sentence) or _OWN_QUESTION.search(sentence):
+            return True
+    return False
+
+
 # An answer to "Zu welchem Thema möchten Sie sich weiterbilden?" that names none ("Keine Ahnung, irgendwas,
 # was mir im Job hilft", "ist eigentlich egal, was habt ihr denn so?"): the same as the button
 # "Weiß ich noch nicht".

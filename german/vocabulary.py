@@ -139,6 +139,10 @@ def format_in_answer(text: str) -> str | None:
 _OFFERS_SOUND_LIKE = re.compile(r"\b(?:klingt|klingen|wirkt|wirken|scheint|scheinen)\b[^.!?]{0,45}$")
 # "keine Ahnung, ob Einsteiger oder Fortgeschritten": undecided, no wish.
 _UNDECIDED = re.compile(r"\bob\b[^.!?]{0,40}\boder\b")
+# "Ist das eher für Einsteiger oder muss man da schon was können?": a question about an offer, no wish.
+_LEVEL_OR_QUESTION = re.compile(
+    umlaut_regex(r"(?:einsteig|anf{ae}nger|fortgeschr)\w*\s+oder\s+(?:muss|m{ue}ssen|braucht|brauche|sollte)\b")
+)
 
 
 def _named_levels(text: str, which: int) -> list[str]:
@@ -208,7 +212,7 @@ def level_in_answer(text: str, explicit_only: bool = False) -> str | None:
     otherwise a hint ("Grundlagen", "Aufbaukurs") unless ``explicit_only``; denied words do not count, but
     "nicht für Anfänger" asks for Fortgeschrittene."""
     named = _named_levels(text, 1)
-    if len(set(named)) > 1 and _UNDECIDED.search(text):
+    if (len(set(named)) > 1 and _UNDECIDED.search(text)) or _LEVEL_OR_QUESTION.search(text):
         return None
     if not named and _NOT_FOR_BEGINNERS.search(text):
         return "fortgeschritten"
@@ -243,7 +247,9 @@ _WISH_AFTER = re.compile(
 # online, einsteiger") is a wish.
 _LIST_ITEM_BEFORE = re.compile(r"(?:^|[.!?:;,]\s*)$")
 _LIST_ITEM_AFTER = re.compile(r"\s*(?:[.!?,;]|$)")
-_NEGATED_BEFORE = re.compile(umlaut_regex(r"(?:kein\w*|nicht|ungern|ohne)(?:\s+\w+)?\s*$"))
+_NEGATED_BEFORE = re.compile(
+    umlaut_regex(r"(?:kein\w*|koa|nicht|ned|net|nit|nimmer|ungern|ohne)(?:\s+\w+)?\s*$")
+)
 _NEGATED_AFTER = re.compile(
     umlaut_regex(
         r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b|"

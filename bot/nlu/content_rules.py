@@ -6,6 +6,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute.") becomes ``ask_membership_cost``:
   the person wants the calculation for their administration, not the general FAQ answer. A question about
   joining or votes that gives the count keeps its FAQ answer.
+- ``membership_faq`` for "Was koschd des eigentlich?" after a question about joining becomes
+  ``ask_membership_cost`` (not for course fees: "Was kosten die Kurse für Mitglieder?").
 - ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
   price of one share is a cost question (answered with 1.000 €), not the FAQ about the cooperative.
 - ``nlu_fallback`` where the classifiers' best intent is a membership intent, or the message asks what
@@ -21,9 +23,13 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   neu kalkulieren. Gibt's dazu was?"), or a question about a law ("Welche
   Pflichten ergeben sich aus dem AI Act für eine Kommune?" is not about a member's duties), becomes
   ``request_recommendations``.
-- ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") becomes ``refine``, and so does a
+- ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") or ``goodbye`` for a wish ("liaba
+  in Präsenz, i mog ned scho wieder vorm Bildschirm hocka") becomes ``refine``, and so does a
   membership question that states a wish and says nothing of the cooperative ("am liebsten online, dann
   können alle vom Platz aus teilnehmen").
+- any intent for a plain wish to talk to a person ("Kann ich da mal mit nem echten Menschen schnacken?" after
+  a need, "Kann ich das mal mit nem Menschen besprechen? Wir bräuchten eine Inhouse-Schulung") becomes
+  ``request_human``: the hand-over asks for consent first, so a wrong guess costs one question.
 - ``bot_challenge`` for a wish to talk to a person ("Kon i ned mit am echtn Menschn redn?") becomes
   ``request_human``: the person does not ask what the assistant is, they want someone else.
 
@@ -59,6 +65,7 @@ from german.requests import (
     HUMAN_WISH,
     MEMBERSHIP_WORDS,
     NAMES_A_LAW,
+    asks_for_a_person,
 )
 
 # What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
@@ -71,6 +78,14 @@ ABOUT_MONEY = re.compile(
     re.IGNORECASE,
 )
 FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
+# "Was koschd des eigentlich?", "was würd uns dat denn kosten, wenn wir Mitglied werden?": what joining costs
+# (the calculator asks for the head count), unless the question is about course fees.
+WHAT_DOES_IT_COST = re.compile(
+    r"\bwas\s+(?:\w+\s+){0,4}?(?:kost\w*|koscht\w*|koschd\w*|kosch)\b", re.IGNORECASE
+)
+ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
+# Intents a plain wish for a person keeps: it already is one, or deleting one's data comes first.
+PERSON_INTENTS = frozenset({"request_human", "delete_my_data"})
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
 ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_employee_count"})
@@ -79,10 +94,14 @@ ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_em
 def corrected_intent(intent: str | None, text: str, runner_up: str | None = None) -> str | None:
     """The intent the message's words call for instead of ``intent`` (``runner_up``: the best-ranked intent
     after ``nlu_fallback``), or None to keep it."""
+    if intent not in PERSON_INTENTS and not text.startswith("/") and asks_for_a_person(text):
+        return "request_human"
     gives_count = names_head_count(text)
     if intent == "membership_faq" and (
         (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)
     ):
+        return "ask_membership_cost"
+    if intent == "membership_faq" and WHAT_DOES_IT_COST.search(text) and not ABOUT_COURSES.search(text):
         return "ask_membership_cost"
     if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):
         return "ask_membership_cost"
@@ -97,7 +116,7 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     )
     if intent in FAQ_INTENTS and subject and not MEMBERSHIP_WORDS.search(text):
         return "request_recommendations"
-    if intent == "thank" and not text.startswith("/") and states_wish(text):
+    if intent in ("thank", "goodbye") and not text.startswith("/") and states_wish(text):
         return "refine"
     about_cooperative = MEMBERSHIP_WORDS.search(text)
     if intent in FAQ_INTENTS and not text.startswith("/") and states_wish(text) and not about_cooperative:

@@ -127,6 +127,9 @@ def test_a_wish_about_the_offers_is_no_membership_question(text, intent):
 
 def test_thanks_followed_by_a_wish_refines_the_offers():
     assert classified("Danke! Was davon ist online?", "thank").get(INTENT)["name"] == "refine"
+    text = "liaba in Präsenz, i mog ned scho wieder vorm bildschirm hocka"
+    assert classified(text, "goodbye").get(INTENT)["name"] == "refine"
+    assert classified("Tschüss, bis dann", "goodbye").get(INTENT)["name"] == "goodbye"
     assert classified("Danke, das war schon alles.", "thank").get(INTENT)["name"] == "thank"
 
 
@@ -158,3 +161,34 @@ def test_a_low_german_cost_question_with_a_head_count_is_a_cost_question():
     text = "Moin, wi sünd 251 Lüüd in de Verwaltung. Wat kost dat, wenn wi bi jo mitmoken?"
     message = classified(text, "nlu_fallback", runner_up="chitchat")
     assert message.get(INTENT)["name"] == "ask_membership_cost"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("Die Rechnung kam zweimal. Kann ich da mal mit nem echten Menschen schnacken?", "inform_skill_gap",
+         "request_human"),
+        ("Kann ich das mal mit nem Menschen besprechen? Wir bräuchten eine Inhouse-Schulung.", "refine",
+         "request_human"),
+        ("i hätt gern mit am echte Mensch gschwätzt, net mit so am Computer. Goht des?", "bot_challenge",
+         "request_human"),
+        # learning to talk to people is a need, not a wish for a person
+        ("Kann ich lernen, besser mit Menschen zu sprechen?", "inform_skill_gap", "inform_skill_gap"),
+    ],
+)
+def test_a_plain_wish_for_a_person_is_the_hand_over_whatever_the_classifier_said(text, intent, expected):
+    assert classified(text, intent).get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mir überleget, ob unser Gmoind bei dr KommunalCampus eG mitmacht. Was koschd des eigentlich?",
+         "ask_membership_cost"),
+        ("Moin, was würd uns dat denn kosten, wenn wir bei euch Mitglied werden?", "ask_membership_cost"),
+        ("Was kosten die Kurse für Mitglieder?", "membership_faq"),
+        ("Wer finanziert die Genossenschaft?", "membership_faq"),
+    ],
+)
+def test_what_joining_costs_is_the_cost_question_not_a_faq(text, expected):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == expected

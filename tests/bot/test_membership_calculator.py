@@ -116,6 +116,7 @@ def test_large_counts_use_thousands_dots(terms):
         ("so um die zwölfhundert Leute denke ich", 1200),
         ("fünfzehnhundert Beschäftigte", 1500),
         ("Ok und bei zwoatausendoans?", 2001),
+        ("Wir haben fünfhundertein Beschäftigte, Stand letzte Woche.", 501),
         # the count a change arrives at, not the change
         ("Und wenn wir bis zum Beitritt zwei Stellen abbauen, also 499?", 499),
         ("zwei Stellen mehr, dann sind wir bei 502", 502),

@@ -191,6 +191,7 @@ def test_filler_words_leave_no_topic():
         ("hmm das ist fast alles online. Gibts das auch in Präsenz?", True, "praesenz"),
         ("hmm das ist fast alles online. Gibts das auch in Präsenz?", False, "praesenz"),
         ("Die sind ja alle in Präsenz, lieber online", False, "online"),
+        ("owa bittschee ned online, des bringt nix. I mog des in echt üben", False, "praesenz"),
         ("Ob online oder vor Ort ist mir ehrlich gesagt ziemlich egal.", True, ANY),
         ("Die Kontrollen vor Ort sind mir gleich wichtig wie das Büro.", True, None),
     ],
@@ -291,6 +292,7 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         # what the offers seem to be, and an undecided answer, are no wish
         ("die ersten beiden klingen eher nach auffrischung für erfahrene kolleginnen.", None),
         ("keine ahnung ob einsteiger oder fortgeschritten, ich kenn mich technisch aus", None),
+        ("und is das dann eher für einsteiger oder muss man da schon was können?", None),
         ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
         ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
     ],
