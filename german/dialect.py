@@ -50,6 +50,8 @@ _STANDARD = {
     "mol": "mal",
     "oba": "aber",
     "meh": "mehr",
+    "hend": "haben",
+    "send": "sind",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")

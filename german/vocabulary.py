@@ -26,7 +26,7 @@ ANY = "any"
 # Words that name a format wherever they stand (catalog cell, form answer, search query).
 FORMAT_WORDS: dict[str, str] = {
     "online": r"online|onlin|onlien|webinare?|e[-\s]?learning",
-    "praesenz": r"pr{ae}senz\w*|vor\s+ort",
+    "praesenz": r"pr{ae}senz\w*|br{ae}senz\w*|vor\s+ort",
     "blended": r"blended(?:[-\s]?learning)?|hybrid\w*",
 }
 # Spellings of catalog exports (umlaut dropped, English).
@@ -68,7 +68,8 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
     (
         "fortgeschritten",
         r"fortgeschr|f{ue}r\s+erfahrene",
-        r"aufbau(?:kurs|seminar|modul|stufe|end)|vertiefung|mittelstufe|mittlere[ns]? (?:niveau|stufe|level)",
+        r"aufbau(?:kurs|seminar|modul|stufe|end)|vertiefung|mittelstufe|mittlere[ns]? (?:niveau|stufe|level)|"
+        r"(?:stufe|level|niveau)\s+h{oe}her|h{oe}here[sn]?\s+(?:stufe|level|niveau)|anspruchsvoller|weiterf{ue}hrend",
     ),
     ("experte", r"expert(?!ise)|profis?\b|spezialist", r"vertieft"),
 ]
@@ -234,9 +235,9 @@ def no_preference(text: str) -> bool:
 _WISH_BEFORE = re.compile(
     umlaut_regex(
         r"(?:lieber|gerne?|am\s+liebsten|am\s+bes+ten|nur|bevorzugt|m{oe}glichst|ausschlie{ss}lich|als|bitte|"
-        r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibts\s+das|geht\s+das|"
+        r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibb?t'?s\s+das|geht\s+das|"
         r"wenn'?s\s+geht,?|wenn\s+es\s+geht,?|wenn\s+m{oe}glich,?)"
-        r"(?:\s+(?:als|in|im|per|auch|awwer|aber|was|etwas|ein(?:en|e)?))*\s*$"
+        r"(?:\s+(?:als|in|im|per|auch|au|ooch|och|aach|awwer|aber|was|etwas|ein(?:en|e)?))*\s*$"
     )
 )
 _WISH_AFTER = re.compile(
@@ -258,8 +259,10 @@ _NEGATED_AFTER = re.compile(
     )
 )
 _NO_FORMAT_PREFERENCE = re.compile(
-    umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b.{0,30}\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
-                 r"\b(?:format|online|pr{ae}senz|vor\s+ort)\b[^.!?]{0,45}\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b")
+    umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b(?:(?!aber|sondern|doch)[^.!?]){0,30}"
+                 r"\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
+                 r"\b(?:format|online|pr{ae}senz|vor\s+ort)\b(?:(?!aber|sondern|doch)[^.!?]){0,45}"
+                 r"\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b")
 )
 # A format that describes the offers shown, not a wish: "das ist fast alles online", "die sind ja alle in
 # Präsenz" (unless a wish follows: "das wäre online besser" has its own cue).
@@ -311,6 +314,13 @@ _UNAMBIGUOUS = {
 }
 
 
+_OTHER_FORMAT = {"online": "praesenz", "praesenz": "online"}
+# Words that name a format and nothing else ("kein Webinar"; "keine Präsenzpflicht" is about something else).
+_FORMAT_NOUN = re.compile(
+    umlaut_regex(r"online|webinare?|[pb]r{ae}senz(?:kurs|schulung|seminar|veranstaltung|termin|format)?(?:e|en|s)?")
+)
+
+
 def format_wish(text: str, cue_needed: bool = False) -> str | None:
     """The learning format a chat message asks for, ``ANY`` for "ist mir egal", or None.
 
@@ -322,12 +332,15 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
     if _NO_FORMAT_PREFERENCE.search(low):
         return ANY
     found: list[tuple[int, str, bool]] = []
+    negated: set[str] = set()
     for fmt, pattern in FORMAT_ANSWER_PATTERNS:
         for match in pattern.finditer(low):
             if not _word_at(low, match.start(), match.end()):
                 continue
             before, after = low[max(0, match.start() - 40): match.start()], low[match.end(): match.end() + 30]
             if _NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after):
+                if _FORMAT_NOUN.fullmatch(match.group()) and not describes_other_noun(match.group(), after):
+                    negated.add(fmt)
                 continue
             if describes_other_noun(match.group(), after):
                 continue
@@ -346,7 +359,8 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
                 continue  # "Wir sollen alles digital machen": answer-only words are the topic in a message
             found.append((match.start(), fmt, cued))
     if not found:
-        return None
+        # "bloß kein Webinar", "ned online": the other format is wished ("kein Präsenzkurs" asks for online)
+        return _OTHER_FORMAT.get(negated.pop()) if len(negated) == 1 else None
     # A format asked for in words ("nur Angebote, die online stattfinden") wins over one merely mentioned
     # ("… schwer einen Tag für eine Präsenzschulung freinehmen").
     if any(cued for _, _, cued in found):

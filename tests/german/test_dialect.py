@@ -19,6 +19,7 @@ from german.dialect import standard_function_words
         ("Gebbt's do was? Un wie fiehrt ma so e Team?", "Gibt's da was? Und wie fiehrt man so e Team?"),
         ("ebbes zur Baumkontrolle, on au wie mr d'Leit", "etwas zur Baumkontrolle, und auch wie man d'Leit"),
         ("Teams on-demand", "Teams on-demand"),
+        ("mir send blutige afänger, mir hend koi Ahnung", "mir sind blutige afänger, mir haben koi Ahnung"),
     ],
 )
 def test_dialect_function_words(text, standard):

@@ -192,6 +192,11 @@ def test_filler_words_leave_no_topic():
         ("hmm das ist fast alles online. Gibts das auch in Präsenz?", False, "praesenz"),
         ("Die sind ja alle in Präsenz, lieber online", False, "online"),
         ("owa bittschee ned online, des bringt nix. I mog des in echt üben", False, "praesenz"),
+        # a format refused asks for the other one; a wish about something else does not
+        ("Bitte bloß kein Webinar, das bringt mir bei so einem Thema gar nichts.", True, "praesenz"),
+        ("Wir wollen keine Präsenzpflicht mehr im Bürgerbüro", True, None),
+        ("des Niveau isch mir wurscht, aber lieber in Präsenz", True, "praesenz"),
+        ("gibbts das ooch in Bräsenz? is mir ehrlisch lieber", True, "praesenz"),
         ("Ob online oder vor Ort ist mir ehrlich gesagt ziemlich egal.", True, ANY),
         ("Die Kontrollen vor Ort sind mir gleich wichtig wie das Büro.", True, None),
     ],
@@ -217,6 +222,7 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         # the euro sign at the end of a message, and the limit said the other way round
         ("bitte nur sachen bis max. 100 €", True, "bis max. 100 €"),
         ("und nicht mehr als 250 € pro Kurs", True, "nicht mehr als 250 €"),
+        ("und nich mehr als 150 euro pro nase", True, "nich mehr als 150 euro"),
         ("mehr als 200 Euro pro Kurs wird man mir vermutlich nicht genehmigen.", True, "höchstens 200 euro"),
         ("Der Kurs kostet mehr als 200 Euro, das ist okay.", True, None),
         ("was koschted des? mehr wie hundert Euro zahlt mei Chef net", True, "höchstens hundert euro"),
@@ -293,6 +299,7 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("die ersten beiden klingen eher nach auffrischung für erfahrene kolleginnen.", None),
         ("keine ahnung ob einsteiger oder fortgeschritten, ich kenn mich technisch aus", None),
         ("und is das dann eher für einsteiger oder muss man da schon was können?", None),
+        ("gibt es das auch eine stufe höher? die grundlagen haben wir eigentlich drauf.", "fortgeschritten"),
         ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
         ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
     ],
