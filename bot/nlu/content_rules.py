@@ -6,6 +6,9 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute.") becomes ``ask_membership_cost``:
   the person wants the calculation for their administration, not the general FAQ answer. A question about
   joining or votes that gives the count keeps its FAQ answer.
+- ``membership_faq`` or ``membership_unknown`` for another head count supposed ("und wenn wir mit den
+  Eigenbetrieben zusammen auf 2.001 kommen?") becomes ``ask_membership_cost``; for "weitere zur vergabe?"
+  (more offers, not a word about the cooperative) ``more_like``.
 - ``membership_faq`` for "Was koschd des eigentlich?" after a question about joining becomes
   ``ask_membership_cost`` (not for course fees: "Was kosten die Kurse für Mitglieder?").
 - ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
@@ -55,6 +58,7 @@ from bot.actions.membership import (
     asks_share_price,
     compared_counts,
     names_head_count,
+    parse_employee_count,
     shares_asked,
 )
 from bot.actions.parsing import states_wish
@@ -83,6 +87,10 @@ FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
 WHAT_DOES_IT_COST = re.compile(
     r"\bwas\s+(?:\w+\s+){0,4}?(?:kost\w*|koscht\w*|koschd\w*|kosch)\b", re.IGNORECASE
 )
+# "und wenn wir mit den Eigenbetrieben zusammen auf 2.001 kommen?", "Und bei 501?": another head count.
+COUNT_SUPPOSED = re.compile(r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d", re.IGNORECASE)
+# "weitere zur vergabe?", "mehr zum Absichern?": more offers, which no membership question starts with.
+MORE_FIRST = re.compile(r"\s*(?:noch\s+)?(?:weitere\w*|mehr)\b", re.IGNORECASE)
 ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
 # Intents a plain wish for a person keeps: it already is one, or deleting one's data comes first.
 PERSON_INTENTS = frozenset({"request_human", "delete_my_data"})
@@ -103,6 +111,10 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "membership_faq" and WHAT_DOES_IT_COST.search(text) and not ABOUT_COURSES.search(text):
         return "ask_membership_cost"
+    if intent in ASKS_ABOUT_TIERS and COUNT_SUPPOSED.search(text) and parse_employee_count(text).ok:
+        return "ask_membership_cost"
+    if intent in FAQ_INTENTS and MORE_FIRST.match(text) and not MEMBERSHIP_WORDS.search(text):
+        return "more_like"
     if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):
         return "ask_membership_cost"
     if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and gives_count and (

@@ -192,3 +192,17 @@ def test_a_plain_wish_for_a_person_is_the_hand_over_whatever_the_classifier_said
 )
 def test_what_joining_costs_is_the_cost_question_not_a_faq(text, expected):
     assert classified(text, "membership_faq").get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("und wenn wir mit den Eigenbetrieben zusammen auf 2.001 kommen?", "ask_membership_cost"),
+        ("weitere zur vergabe?", "more_like"),
+        ("weitere zum absichra?", "more_like"),
+        ("Mehr Infos zur Generalversammlung bitte", "membership_faq"),
+        ("Wie lange dauert der Beitritt bei uns?", "membership_faq"),
+    ],
+)
+def test_a_supposed_head_count_or_a_wish_for_more_is_no_faq(text, expected):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == expected
