@@ -430,10 +430,15 @@ def earlier_count(events: list[dict[str, Any]]) -> int | None:
     """The head count this conversation gave before the latest message ("Wir sind eine Gemeinde mit 230
     Beschäftigten …" -> "und wie viele Anteile wären das bei uns?"): the latest earlier user message that
     names one next to a word for staff; None if none did."""
-    users = [e for e in events if e.get("event") == "user"]
-    for event in reversed(users[:-1]):
-        text = str(event.get("text") or "")
-        if not text.startswith("/") and names_head_count(text):
+    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in reversed(events[:latest_user]):
+        if event.get("event") == "bot" and _is_cost_answer(event):
+            # the count of the latest calculation ("… sind wir 51. Was dann?" names no staff word)
+            count = parse_employee_count(str((event.get("metadata") or {}).get("count") or ""))
+            if count.ok:
+                return count.value
+        text = str(event.get("text") or "") if event.get("event") == "user" else ""
+        if text and not text.startswith("/") and names_head_count(text):
             return parse_employee_count(text).value
     return None
 

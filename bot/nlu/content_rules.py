@@ -9,8 +9,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
 - ``membership_faq`` or ``membership_unknown`` for another head count supposed ("und wenn wir mit den
   Eigenbetrieben zusammen auf 2.001 kommen?") becomes ``ask_membership_cost``; for "weitere zur vergabe?"
   (more offers, not a word about the cooperative) ``more_like``.
-- ``membership_faq`` for "Was koschd des eigentlich?" after a question about joining becomes
-  ``ask_membership_cost`` (not for course fees: "Was kosten die Kurse für Mitglieder?").
+- ``membership_faq`` for "Was koschd des eigentlich?" in a question about joining becomes
+  ``ask_membership_cost`` (not for course fees, "Was kosten die Kurse für Mitglieder?", nor annual costs).
 - ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
   price of one share is a cost question (answered with 1.000 €), not the FAQ about the cooperative.
 - ``nlu_fallback`` where the classifiers' best intent is a membership intent, or the message asks what
@@ -91,6 +91,10 @@ WHAT_DOES_IT_COST = re.compile(
 COUNT_SUPPOSED = re.compile(r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d", re.IGNORECASE)
 # "weitere zur vergabe?", "mehr zum Absichern?": more offers, which no membership question starts with.
 MORE_FIRST = re.compile(r"\s*(?:noch\s+)?(?:weitere\w*|mehr)\b", re.IGNORECASE)
+# "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
+RECURRING = re.compile(
+    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obendrauf|zus(?:ä|ae)tzlich|laufend", re.IGNORECASE
+)
 ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
 # Intents a plain wish for a person keeps: it already is one, or deleting one's data comes first.
 PERSON_INTENTS = frozenset({"request_human", "delete_my_data"})
@@ -109,7 +113,13 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)
     ):
         return "ask_membership_cost"
-    if intent == "membership_faq" and WHAT_DOES_IT_COST.search(text) and not ABOUT_COURSES.search(text):
+    if (
+        intent == "membership_faq"
+        and WHAT_DOES_IT_COST.search(text)
+        and MEMBERSHIP_WORDS.search(text)
+        and not ABOUT_COURSES.search(text)
+        and not RECURRING.search(text)
+    ):
         return "ask_membership_cost"
     if intent in ASKS_ABOUT_TIERS and COUNT_SUPPOSED.search(text) and parse_employee_count(text).ok:
         return "ask_membership_cost"

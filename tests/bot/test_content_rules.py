@@ -187,6 +187,9 @@ def test_a_plain_wish_for_a_person_is_the_hand_over_whatever_the_classifier_said
          "ask_membership_cost"),
         ("Moin, was würd uns dat denn kosten, wenn wir bei euch Mitglied werden?", "ask_membership_cost"),
         ("Was kosten die Kurse für Mitglieder?", "membership_faq"),
+        ("Jo. Und was kostet uns die Mitgliedschaft jedes Jahr noch obendrauf?", "membership_faq"),
+        # after offers, without a word about the cooperative, it is the price of the offers
+        ("was koschted des? mehr wie hundert Euro zahlt mei Chef net", "refine"),
         ("Wer finanziert die Genossenschaft?", "membership_faq"),
     ],
 )

@@ -290,3 +290,19 @@ async def test_a_follow_up_question_uses_the_head_count_given_earlier():
     )
     slots, said = await _validate(tracker)
     assert slots.get("employee_count") == 230 and said == []
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_question_uses_the_count_of_the_latest_calculation():
+    # "… sind wir 51. Was dann?" names no word for staff, but it was calculated: that count, not the 50 before
+    earlier = user_event("Wir sind genau 50 Leute. Wie viele Anteile?", "ask_membership_cost")
+    calculated = {
+        "event": "bot",
+        "text": "Bei 51 Beschäftigten gilt Stufe 2 …",
+        "metadata": {"utter_action": "utter_membership_cost", "count": "51"},
+    }
+    tracker = make_tracker(
+        "und wie viele anteile wären das dann genau?", "ask_membership_cost", history=[earlier, calculated]
+    )
+    slots, said = await _validate(tracker)
+    assert slots.get("employee_count") == 51 and said == []
