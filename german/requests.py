@@ -73,7 +73,8 @@ neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre w�
 toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
 zuständig zustaendig tätig beschäftigt verantwortlich
 dr de d'
-naja tja nun ach achso ähm äh öhm joa jo schade mist ohje oje
+naja tja nun ach achso ähm äh öhm joa jo schade mist ohje oje ei
+zwei drei vier f{ue}nf
 """
 
 
@@ -99,7 +100,7 @@ VAGUE_WORDS = _words(
     "pflichtfortbildungen pflichtschulung pflichtschulungen chef chefin chefs vorgesetzte vorgesetzter "
     "vorgesetzten boss sagt gesagt meint gemeint verlangt will wollte hat hatte h{ae}tte jahr jahres "
     "irgendein irgendeine irgendeinen irgendeiner paar besuchen absolvieren teilnehmen nachweisen machen "
-    "mache neues neue neuen job jobs beruf arbeit alltag"
+    "mache neues neue neuen job jobs beruf arbeit alltag sachen dinge punkte anliegen themen"
 )
 # Prepositions that introduce the topic after a request frame ("Schulungen zum Datenschutz").
 TOPIC_PREPOSITIONS = _words("zu zum zur in im über ueber für fuer bei beim mit von vom an am auf um")

@@ -176,7 +176,7 @@ _EMPLOYEE_WORDS = re.compile(
 )
 # "Was kostet ein Geschäftsanteil?", "Preis pro Anteil", "Und ein einzelner Anteil?": the price of one share.
 _SHARE_PRICE = re.compile(
-    r"\b(?:ein(?:en|es)?|einzelne[rns]?|je|pro|der|einem)\s+(?:einzelne[rns]?\s+)?(?:gesch(?:ä|ae)fts)?anteils?\b|"
+    r"\b(?:ein(?:en|es)?|einzelne[rns]?|je|pro|der|einem|so\s+a|oa)\s+(?:einzelne[rns]?\s+)?(?:gesch(?:ä|ae)fts)?anteils?\b|"
     r"anteilspreis|preis\s+(?:eines|je|pro|f(?:ü|ue)r\s+einen)\s+(?:gesch(?:ä|ae)fts)?anteil"
 )
 _MEMBERSHIP_COST = re.compile(

@@ -6,6 +6,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute.") becomes ``ask_membership_cost``:
   the person wants the calculation for their administration, not the general FAQ answer. A question about
   joining or votes that gives the count keeps its FAQ answer.
+- a course-search intent for a question what joining costs (a word about the cooperative and one about money,
+  nothing about courses) becomes ``ask_membership_cost``.
 - ``membership_faq`` or ``membership_unknown`` for another head count supposed ("und wenn wir mit den
   Eigenbetrieben zusammen auf 2.001 kommen?") becomes ``ask_membership_cost``; for "weitere zur vergabe?"
   (more offers, not a word about the cooperative) ``more_like``.
@@ -96,6 +98,9 @@ RECURRING = re.compile(
     r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obendrauf|zus(?:ä|ae)tzlich|laufend", re.IGNORECASE
 )
 ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
+# Intents that start a course search; a question what joining the cooperative costs is none ("was müssat mir
+# eigentlich zahla, wenn mir bei dere Genossenschaft Mitglied werdet? Mir send so ca. 480 Leut").
+NEED_LIKE_INTENTS = frozenset({"inform_skill_gap", "request_recommendations", "inform_role", "refine"})
 # Intents a plain wish for a person keeps: it already is one, or deleting one's data comes first.
 PERSON_INTENTS = frozenset({"request_human", "delete_my_data"})
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
@@ -117,6 +122,14 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         intent == "membership_faq"
         and WHAT_DOES_IT_COST.search(text)
         and MEMBERSHIP_WORDS.search(text)
+        and not ABOUT_COURSES.search(text)
+        and not RECURRING.search(text)
+    ):
+        return "ask_membership_cost"
+    if (
+        intent in NEED_LIKE_INTENTS
+        and MEMBERSHIP_WORDS.search(text)
+        and COST_WORD.search(text)
         and not ABOUT_COURSES.search(text)
         and not RECURRING.search(text)
     ):

@@ -209,3 +209,22 @@ def test_what_joining_costs_is_the_cost_question_not_a_faq(text, expected):
 )
 def test_a_supposed_head_count_or_a_wish_for_more_is_no_faq(text, expected):
     assert classified(text, "membership_faq").get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        (
+            "mei Chef hat gmoint i soll mal nachfroga: was müssat mir eigentlich zahla wenn mir bei dere "
+            "Genossenschaft Mitglied werdet? Mir send so ca. 480 Leut.",
+            "inform_skill_gap",
+            "ask_membership_cost",
+        ),
+        ("Ei, unser Landrat hat gefragt, was des kost, wenn mir bei dere Genossenschaft mitmache.",
+         "request_recommendations", "ask_membership_cost"),
+        ("Gibt es eine Schulung zum Genossenschaftsrecht und was kostet die?", "request_recommendations",
+         "request_recommendations"),
+    ],
+)
+def test_a_question_what_joining_costs_is_no_course_search(text, intent, expected):
+    assert classified(text, intent).get(INTENT)["name"] == expected

@@ -217,3 +217,10 @@ def test_unknown_topic_labels_fit_the_sentence(terms, domain_responses):
         sentence = _render(template, {"topic": topic.label})
         assert sentence.startswith("Das weiß ich leider nicht.")
         assert re.search(r"Angaben (zu|zur|zum) ", sentence), sentence
+
+
+def test_the_price_of_one_share_in_dialect_is_asked_as_such():
+    from bot.actions.membership import asks_share_price
+
+    assert asks_share_price("Ah, und no was anders: was kost eigentlich so a Geschäftsanteil bei eich?")
+    assert not asks_share_price("Was kostet die Mitgliedschaft bei uns?")

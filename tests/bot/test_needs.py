@@ -8,6 +8,8 @@ from bot.actions.needs import is_description, merged, needs_in_message, stated_r
 
 NAMED = [
     ("Excel und Datenschutz", ["Excel", "Datenschutz"]),
+    # "Zwei Sachen:" announces the needs and is none ("Zu Zwei habe ich leider kein passendes Angebot")
+    ("Zwei Sachen: Excel und Datenschutz", ["Excel", "Datenschutz"]),
     (
         "IT-Sicherheit + Phishing-Awareness, Schulungen für die Kollegen",
         ["IT-Sicherheit", "Phishing-Awareness"],
