@@ -52,7 +52,12 @@ def _below_1000(s: str) -> int | None:
         return _below_100(s)
     left, right = s.split("hundert", 1)
     # "zwölfhundert", "fünfzehnhundert": hundreds counted past ten, the usual way to say 1.100-1.999
-    hundreds = 1 if left in ("", "ein") else _UNITS.get(left) or _SMALL.get(left) if left != "null" else None
+    if left in ("", "ein"):
+        hundreds: int | None = 1
+    elif left == "null":
+        hundreds = None
+    else:
+        hundreds = _UNITS.get(left) or _SMALL.get(left)
     right = right.removeprefix("und")
     # "fünfhundertein(s)": the unit after hundred, where "ein" is no article
     rest = 0 if right == "" else 1 if right == "ein" else _below_100(right)

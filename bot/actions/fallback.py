@@ -331,9 +331,15 @@ def in_two_stage_fallback(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "action_two_stage_fallback"
 
 
+def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The intent a message has as the answer to the assistant's last step, whatever the classifier said: a
+    plain yes or no to the delete question, another head count right after a calculation; None otherwise."""
+    return confirmation_intent(parse_data, events) or follow_up_count_intent(parse_data, events)
+
+
 class ActionOutOfScope(Action):
-    """Out of scope, except a head count right after a share calculation ("ok angenommen 2001, was dann?"):
-    that count's tier. Anything else gets ``utter_out_of_scope``."""
+    """Out of scope, except an answer in context (``answer_in_context``: "ok angenommen 2001, was dann?" right
+    after a calculation gets that count's tier). Anything else gets ``utter_out_of_scope``."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -342,7 +348,7 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
-        intent = follow_up_count_intent(parse_data, tracker.events)
+        intent = answer_in_context(parse_data, tracker.events)
         if intent is not None:
             return clarified_message(parse_data, intent)
         dispatcher.utter_message(response="utter_out_of_scope")

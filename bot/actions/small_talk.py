@@ -17,10 +17,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.fallback import clarified_message
+from bot.actions.fallback import answer_in_context, clarified_message
 from bot.actions.membership import asks_membership_cost
 from bot.actions.parsing import states_wish
-from bot.actions.privacy import asked_to_confirm, confirmation_answer
 
 SMALL_TALK_PREFIX = "chitchat/"
 REFINE_INTENT = "refine"
@@ -52,9 +51,9 @@ class ActionSmallTalk(Action):
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         text = str(parse_data.get("text") or "")
-        answer = confirmation_answer(text) if asked_to_confirm(tracker.events) else None
-        if answer is not None:  # "ja freilich, alles weg damit" to "Soll ich … wirklich löschen?"
-            return clarified_message(parse_data, {"name": answer, "confidence": 1.0})
+        in_context = answer_in_context(parse_data, tracker.events)
+        if in_context is not None:  # "ja freilich, alles weg damit" to "Soll ich … wirklich löschen?"
+            return clarified_message(parse_data, in_context)
         form_active = (tracker.active_loop or {}).get("name") is not None
         offers_shown = bool(tracker.get_slot("last_results"))
         if offers_shown and not form_active and states_wish(text) and not asks_membership_cost(text):
