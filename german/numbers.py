@@ -27,6 +27,7 @@ _DIALECT_PARTS = (
     ("fuchzg", "fuenfzig"), ("fuchzig", "fuenfzig"), ("fuffzig", "fuenfzig"), ("fuffzich", "fuenfzig"),
     ("zwanzg", "zwanzig"), ("dreissg", "dreissig"), ("vierzg", "vierzig"), ("sechzg", "sechzig"),
     ("siebzg", "siebzig"), ("achtzg", "achtzig"), ("neunzg", "neunzig"), ("hundat", "hundert"),
+    ("hunnert", "hundert"),
     ("dausnd", "tausend"), ("dausend", "tausend"), ("zwoa", "zwei"), ("oans", "eins"), ("oa", "ein"),
 )
 # Standalone articles are not counts ("eine kleine Gemeinde").

@@ -144,6 +144,13 @@ ROLE_STATEMENT = re.compile(
 UNIT_HERE = word_regex(r"hier|am\s+apparat")
 # "noch mehr", "weitere", "noch andere (Kurse)": a wish for more offers of the same kind.
 MORE_CUE = word_regex(r"mehr|weitere\w*|noch\s+(?:andere|annere|anner|was|ein\s+paar)")
+_MORE_FIRST = word_regex(r"(?:noch\s+)?(?:mehr|weitere\w*)")
+
+
+def starts_with_more(text: str) -> bool:
+    """The message opens by asking for more ("weitere zur vergabe?", "noch mehr zum Absichern?")."""
+    return _MORE_FIRST.match(text.lstrip()) is not None
+
 # The clause that ends a short role statement: "…, falls das hilft", "…, falls das wichtig ist".
 AFTERTHOUGHT = word_regex(r"falls\s+(?:das|es)\s+(?:hilft|wichtig\s+ist)|wenn\s+das\s+hilft")
 
@@ -228,7 +235,15 @@ TOPIC_WISH = re.compile(
 )
 # A yes or a no as the answer to a question of the assistant ("Ja, bitte löschen.", "Nee, lieber nicht").
 YES_ANSWER = re.compile(
-    r"^\s*(ja|jo|jep|gern|gerne|ok|okay|einverstanden|klar|natürlich|natuerlich|bitte|passt)\b", re.I
+    r"^\s*(ja|jo|jep|jup|jupp|jawohl|jawoll|genau|freilich|sicher|gern|gerne|ok|okay|einverstanden|klar|natürlich|"
+    r"natuerlich|bitte|passt)\b", re.I
+)
+# A yes that is one whatever else the message seems to be about: a plain yes word, and no "aber"/"erst"/
+# "vorher" after it ("ja, aber zeigen Sie mir vorher noch …" is no clear yes; "bitte"/"ok" may start any
+# request).
+CLEAR_YES_ANSWER = re.compile(
+    r"^\s*(ja|jo|jep|jup|jupp|jawohl|jawoll|freilich|einverstanden)\b(?!.*\b(aber|erst|vorher|zuerst)\b)",
+    re.I | re.S,
 )
 NO_ANSWER = re.compile(r"^\s*(nein|nee|ne|nö|noe|lieber nicht|auf keinen fall|abbrechen|stopp?)\b", re.I)
 # A yes that goes on to refuse is none ("Bitte nicht löschen", "ok, doch nicht").
@@ -262,6 +277,17 @@ def asks_for_a_person(text: str) -> bool:
     return False
 
 
+# A told problem ("die Leute werden bei Kontrollen immer aggressiver", "ich verlier den Überblick", "komm mit
+# dem neuen Programm nicht klar"), as opposed to a description of the job ("ich kümmere mich um Wohngeld").
+TROUBLE_WORD = re.compile(
+    r"\b(?:aggressiv\w*|pampig\w*|ausfallend\w*|beschimpf\w*|bedroh\w*|angepöbelt|anpöbel\w*|laut\s+werden|"
+    r"überfordert|ueberfordert|überlast\w*|stress\w*|gestresst|angst|sorge[n]?|unsicher\w*|problem\w*|"
+    r"schwierig\w*|konflikt\w*|streit\w*|chaos|chaotisch|durcheinander|überblick|ueberblick|frust\w*|"
+    r"erschöpf\w*|burn-?out|nervt|nervig|ärger\w*|krach|verzweifel\w*|hinterher|klar\s*komm\w*|"
+    r"(?:komm|kommen|kommt|check|blick)\w*\s+(?:\w+\s+){0,4}?(?:nicht|net|ned|nich|nit|nie)\b|"
+    r"klappt\s+(?:\w+\s+)?(?:nicht|net|ned|nich)|hab\w*\s+(?:\w+\s+){0,2}?mühe)",
+    re.IGNORECASE,
+)
 # An answer to "Zu welchem Thema möchten Sie sich weiterbilden?" that names none ("Keine Ahnung, irgendwas,
 # was mir im Job hilft", "ist eigentlich egal, was habt ihr denn so?"): the same as the button
 # "Weiß ich noch nicht".
@@ -279,6 +305,28 @@ MEMBERSHIP_WORDS = re.compile(
     r"generalversammlung|vertreter|satzung",
     re.IGNORECASE,
 )
+# Questions about what membership costs (bot/nlu/content_rules.py).
+# What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
+COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
+# A FAQ question that gives the head count is about the calculation only when it asks about money or shares
+# ("Wie läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute."); "Wir sind eine Gemeinde mit
+# 230 Beschäftigten. Wie läuft so ein Beitritt ab?" asks how to join (a follow-up reuses the count).
+ABOUT_MONEY = re.compile(
+    r"\b(?:kost|kosch|zahl|zoin|bezahl|teuer|preis|geld|euro|eur\b|einlage|beitr(?:a|ä)g|finanz)\w*|€|anteil",
+    re.IGNORECASE,
+)
+# "Was koschd des eigentlich?", "was würd uns dat denn kosten, wenn wir Mitglied werden?": what joining costs
+# (the calculator asks for the head count), unless the question is about course fees.
+WHAT_DOES_IT_COST = re.compile(
+    r"\bwas\s+(?:\w+\s+){0,4}?(?:kost\w*|koscht\w*|koschd\w*|kosch)\b", re.IGNORECASE
+)
+# "und wenn wir mit den Eigenbetrieben zusammen auf 2.001 kommen?", "Und bei 501?": another head count.
+COUNT_SUPPOSED = re.compile(r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d", re.IGNORECASE)
+# "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
+RECURRING = re.compile(
+    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obendrauf|zus(?:ä|ae)tzlich|laufend", re.IGNORECASE
+)
+ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
 # A law or regulation named by its name ("Welche Pflichten ergeben sich aus dem AI Act für eine Kommune?",
 # "Was ändert das Onlinezugangsgesetz für uns?"): a question about its subject, which courses answer; the
 # cooperative's own rules are its statute ("Satzung", a membership word).

@@ -262,7 +262,10 @@ _NO_FORMAT_PREFERENCE = re.compile(
     umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b(?:(?!aber|sondern|doch)[^.!?]){0,30}"
                  r"\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
                  r"\b(?:format|online|pr{ae}senz|vor\s+ort)\b(?:(?!aber|sondern|doch)[^.!?]){0,45}"
-                 r"\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b")
+                 r"\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b|"
+                 # the assistant's question repeated, then the answer: "Online oder vor Ort? Is mi egal"
+                 r"\b(?:online|pr{ae}senz|vor\s+ort)\s+oder\s+[^.!?]{0,20}\?\s*(?:(?!aber|sondern|doch)[^.!?]){0,20}"
+                 r"\b(?:egal|wurscht|wurst|schnuppe|wumpe|beliebig)\b")
 )
 # A format that describes the offers shown, not a wish: "das ist fast alles online", "die sind ja alle in
 # Präsenz" (unless a wish follows: "das wäre online besser" has its own cue).

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -23,13 +24,24 @@ from bot.actions.membership import (
     MEMBERSHIP_INTENTS,
     answered_cost_last_turn,
     asks_membership_cost,
+    names_head_count,
     parse_employee_count,
 )
 from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
 from german.dialect import standard_function_words
-from german.requests import HUMAN_WISH, MEMBERSHIP_WORDS, MORE_CUE, NO_TOPIC_ANSWER
+from german.requests import (
+    ABOUT_COURSES,
+    ABOUT_MONEY,
+    COUNT_SUPPOSED,
+    HUMAN_WISH,
+    MEMBERSHIP_WORDS,
+    MORE_CUE,
+    NO_TOPIC_ANSWER,
+)
+
+logger = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 3
 # Never offered as a clarification: not a real wish (fallback, out of scope) or retrieval intents whose
@@ -208,12 +220,15 @@ def wish_intent(parse_data: dict[str, Any], need_known: bool) -> dict[str, Any] 
     return refine or {"name": "refine", "confidence": MIN_CONFIDENCE}
 
 
-def confirmation_intent(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """An unclear answer to "Soll ich Ihre Angaben … wirklich löschen?" that plainly says yes or no ("Ja,
-    bitte löschen."): that answer; "Meinten Sie …?" would make deleting one's data a puzzle."""
+def confirmation_intent(
+    parse_data: dict[str, Any], events: list[dict[str, Any]], clear_yes_only: bool = False
+) -> dict[str, Any] | None:
+    """An answer to "Soll ich Ihre Angaben … wirklich löschen?" that plainly says yes or no ("Ja, bitte
+    löschen."), whatever intent it got: that answer; "Meinten Sie …?" or a course search would make deleting
+    one's data a puzzle. ``clear_yes_only`` as in ``confirmation_answer``."""
     if not asked_to_confirm(events):
         return None
-    answer = confirmation_answer(str(parse_data.get("text") or ""))
+    answer = confirmation_answer(str(parse_data.get("text") or ""), clear_yes_only)
     return {"name": answer, "confidence": 1.0} if answer else None
 
 
@@ -266,6 +281,16 @@ def membership_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return next(c for c in ranking if c.get("name") == "ask_membership_cost")
 
 
+def head_count_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure message that gives the number of employees and asks about shares or money ("servus, mir san
+    a gmoa mit fuchzig beschäftigten. wia vui anteile brauch ma?"): the calculation, which is what it asks."""
+    text = str(parse_data.get("text") or "")
+    if names_head_count(text) and (MEMBERSHIP_WORDS.search(text) or ABOUT_MONEY.search(text)):
+        if not ABOUT_COURSES.search(text):
+            return {"name": "ask_membership_cost", "confidence": 1.0}
+    return None
+
+
 def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
     """Events that replace the unclear user message by the same message with the given intent."""
     clarified = {
@@ -299,10 +324,7 @@ class ActionDefaultAskAffirmation(Action):
         offers_shown = bool(tracker.get_slot("last_results"))
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
         intent = (
-            confirmation_intent(parse_data, tracker.events)
-            or no_topic_intent(parse_data, tracker.get_slot("requested_slot"))
-            or human_intent(parse_data)
-            or follow_up_count_intent(parse_data, tracker.events)
+            no_topic_intent(parse_data, tracker.get_slot("requested_slot")) or human_intent(parse_data)
         ) or (
             None
             if form_active
@@ -311,6 +333,7 @@ class ActionDefaultAskAffirmation(Action):
             or need_intent(parse_data)
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
+            or head_count_cost_intent(parse_data)
             or membership_faq_intent(parse_data)
         )
         if intent is not None and unknown_words(parse_data):
@@ -331,28 +354,48 @@ def in_two_stage_fallback(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "action_two_stage_fallback"
 
 
+# What the classifier says of a message it does not place. Only from these is a head count right after a
+# calculation re-read ("ok angenommen 2001, was dann?" -> out of scope; "Wir sind 30 im Bürgeramt, was gibt's
+# zu Excel?" stays a course search), and only from these may a yes to the delete question start with "ok".
+UNPLACED_INTENTS = {"nlu_fallback", "out_of_scope", "chitchat"}
+# Intents that already answer the delete question (or ask for a person instead): never re-read as yes or no.
+CONFIRMATION_INTENTS = {"affirm", "deny", "delete_my_data", "request_human"}
+
+
 def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The intent a message has as the answer to the assistant's last step, whatever the classifier said: a
-    plain yes or no to the delete question, another head count right after a calculation; None otherwise."""
-    return confirmation_intent(parse_data, events) or follow_up_count_intent(parse_data, events)
+    plain yes or no to the delete question ("Jo, dat is so. Allens weg, bitte." taken for a course search),
+    another head count right after a calculation; None otherwise. Called for every message by
+    ``bot.policies.answer_in_context`` (before any rule answers it)."""
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent not in CONFIRMATION_INTENTS:
+        answer = confirmation_intent(parse_data, events, clear_yes_only=intent not in UNPLACED_INTENTS)
+        if answer is not None:
+            return answer
+    text = str(parse_data.get("text") or "")
+    if intent in UNPLACED_INTENTS or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text)):
+        # "ond wenn mir nächschts Johr auf 501 kommet, …?" read as a course search: a count supposed
+        return follow_up_count_intent(parse_data, events)
+    return None
 
 
-class ActionOutOfScope(Action):
-    """Out of scope, except an answer in context (``answer_in_context``: "ok angenommen 2001, was dann?" right
-    after a calculation gets that count's tier). Anything else gets ``utter_out_of_scope``."""
+class ActionAnswerInContext(Action):
+    """Replace the latest message by the same message with the intent it has in context (predicted by
+    ``AnswerInContextPolicy`` only when ``answer_in_context`` finds one); the rules then answer it."""
 
     def name(self) -> str:
-        return "action_out_of_scope"
+        return "action_answer_in_context"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         intent = answer_in_context(parse_data, tracker.events)
-        if intent is not None:
-            return clarified_message(parse_data, intent)
-        dispatcher.utter_message(response="utter_out_of_scope")
-        return []
+        if intent is None:  # the policy saw other events than this action: ask instead of guessing
+            logger.warning("action_answer_in_context predicted, but the message answers no step in context")
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        return clarified_message(parse_data, intent)
 
 
 class ActionDefaultFallback(Action):

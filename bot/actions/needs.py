@@ -170,10 +170,19 @@ def _strip_ends(text: str) -> str:
 _NOT_TOO_EXPENSIVE = re.compile(r"\bn(?:icht|et|ed|it)\s+(?:zu\s+|z['’])?teuer\w*(?:\s+gell)?", re.IGNORECASE)
 
 
+# "(ned online,) des bringt nix", "das bringt mir eh nichts": a verdict on a format or on offers, no topic.
+_NO_USE = re.compile(
+    r"\b(?:(?:das|des|dat|dit|dös|es|det)\s+)?bringt\s+(?:(?:mir|mer|ma|uns|eh|doch|halt|einfach|echt|gar|"
+    r"überhaupt|ueberhaupt|auch|au)\s+)*(?:nix|nichts|nüscht|nischt|nüx|nüschts|wenig|net\s+viel|nicht\s+viel|"
+    r"ned\s+vui|nischt)\b",
+    re.IGNORECASE,
+)
+
+
 def _without_preferences(text: str) -> str:
     for pattern, _kind, _key, _value in PREFERENCE_PATTERNS:
         text = pattern.sub(" ", text)
-    return _clean(_NOT_TOO_EXPENSIVE.sub(" ", text))
+    return _clean(_NO_USE.sub(" ", _NOT_TOO_EXPENSIVE.sub(" ", text)))
 
 
 # "(ich bin in) Excel echt ne Niete", "(bin bei) Outlook total überfordert": a person rating their skill.

@@ -146,6 +146,18 @@ def _shares_noun(course: dict[str, Any], role: Any, nouns: set[str]) -> bool:
     return any(fold(term) in nouns for term in topic_terms(course, role) if term[:1].isupper())
 
 
+# Nouns of a told problem that any offer may share and that say nothing about it ("Passt zu dem, was Sie
+# schildern: Es geht um Person." for "die Person am Schalter"): the offer's own focus is said instead.
+_GENERIC_NOUNS = frozenset(
+    fold(w)
+    for w in "Person Personen Leute Menschen Mensch Situation Situationen Sache Sachen Ding Dinge Thema "
+    "Themen Frage Fragen Problem Probleme Fall Fälle Zeit Tag Tage Woche Wochen Monat Monate Jahr Jahre Art "
+    "Weise Teil Mal Moment Arbeit Job Kollegen Kolleginnen Kollege Kollegin Team Chef Chefin Stelle Bereich "
+    "Seite Alltag Hilfe Tipps Idee Ideen Gefühl Grund Punkt Ende Anfang Verwaltung Amt Kommune Stadt "
+    "Gemeinde Behörde".split()
+)
+
+
 def _reads_as_topic(term: str) -> bool:
     """Short noun phrases fit "es geht um …"; skill labels that are verb phrases ("Datenschutz gewährleisten":
     German nouns are capitalised, so a lower-case last word marks a verb) or long labels do not."""
@@ -263,7 +275,7 @@ class OfferText:
         told = need is not None and is_description(need)
         if told:
             # Words of a told problem that the offer shares; only nouns ("Papier", not "beschweren").
-            matched = [t for t in matched if t[:1].isupper()]
+            matched = [t for t in matched if t[:1].isupper() and fold(t) not in _GENERIC_NOUNS]
         matched = matched[:MAX_MATCHED]
         prefs = self.preferences(course, filters)
         target = record.get("target_group") if shares_target_group(role, record.get("target_group")) else None

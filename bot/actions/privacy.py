@@ -35,7 +35,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.privacy.tracker_db import forget_sender, tracker_db_url
-from german.requests import NEGATION, NO_ANSWER, YES_ANSWER
+from german.requests import CLEAR_YES_ANSWER, NEGATION, NO_ANSWER, YES_ANSWER
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +75,14 @@ def asked_to_confirm(events: list[dict[str, Any]]) -> bool:
     return False
 
 
-def confirmation_answer(text: str) -> str | None:
+def confirmation_answer(text: str, clear_yes_only: bool = False) -> str | None:
     """``affirm`` or ``deny`` for a plain answer to the confirmation question ("Ja, bitte löschen.", "Nein,
-    lieber nicht"), None for anything else; a yes that goes on to refuse ("Bitte nicht löschen") is a no."""
+    lieber nicht"), None for anything else; a yes that goes on to refuse ("Bitte nicht löschen") is a no.
+    ``clear_yes_only``: a yes only from a plain yes word ("Jo, dat is so. Allens weg, bitte."), not from a
+    message that merely starts with "bitte" or "ok" ("Bitte zeigen Sie mir Excel-Kurse")."""
     if NO_ANSWER.match(text) or (YES_ANSWER.match(text) and NEGATION.search(text)):
         return "deny"
-    if YES_ANSWER.match(text):
+    if (CLEAR_YES_ANSWER if clear_yes_only else YES_ANSWER).match(text):
         return "affirm"
     return None
 

@@ -43,7 +43,7 @@ from bot.actions.parsing import (
 )
 from german.folding import fold
 from german.quantities import DRAWS_THE_SHORT_STRAW, cost_limit, cost_wish, duration_wish
-from german.requests import NO_TOPIC_ANSWER
+from german.requests import NO_TOPIC_ANSWER, TROUBLE_WORD
 from german.vocabulary import LEVELS, format_wish, level_in_answer, without_topic_basics
 
 REQUESTED_SLOT = "requested_slot"
@@ -61,8 +61,11 @@ DECLINE_INTENTS = {"skip", "deny"}
 ROLE_BUTTON_PAYLOAD = "/inform_role"
 MAX_ROLE_ANSWER_WORDS = 8
 MAX_SHORT_WISH_WORDS = 4
-# Content words a problem told next to the role needs ("…, Haushaltsplanung" only names the role's field).
+# Content words a problem told next to the role needs ("…, Haushaltsplanung" only names the role's field; "ich
+# bin seit zwei Jahren dabei" tells no need); a clause with a trouble word needs fewer ("die Leute werden bei
+# Kontrollen immer aggressiver").
 MIN_TOLD_NEXT_TO_ROLE = 3
+MIN_TROUBLE_TOLD_NEXT_TO_ROLE = 2
 _FIRST_CLAUSE = re.compile(r"[^,.;:!?–—]*")
 
 
@@ -101,7 +104,8 @@ def stated_needs(tracker: Tracker) -> list[str]:
     elif intent == "inform_role":
         # Next to the role only a request or a told problem is a need ("Ich bin in der Kämmerei,
         # Haushaltsplanung" states the role).
-        found = needs_in_message(text, spans, keywords=False, min_told=MIN_TOLD_NEXT_TO_ROLE, role=role)
+        min_told = MIN_TROUBLE_TOLD_NEXT_TO_ROLE if TROUBLE_WORD.search(text) else MIN_TOLD_NEXT_TO_ROLE
+        found = needs_in_message(text, spans, keywords=False, min_told=min_told, role=role)
     elif intent == "refine" and not real_skills(tracker.get_slot("skill_gaps")):
         # A wish before any need often names the topic too ("outlook + teams, online, einsteiger").
         found = needs_in_message(text, spans, role=role)

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import render_response, search_client
-from bot.actions.needs import is_description
+from bot.actions.needs import content_words, is_description
 from bot.actions.offers import (
     MIN_OFFERS,
     OfferText,
@@ -41,6 +41,7 @@ from bot.actions.parsing import (
     shown_values,
 )
 from bot.actions.profile import duration_said, level_said, without_unsure_entities
+from german.folding import fold
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,27 @@ def latest_search_intent(tracker: Tracker) -> str | None:
     return None
 
 
+# Topic words shorter than this are no evidence that a need is named ("IT" in "mit").
+MIN_NAMING_WORD = 4
+
+
+def needs_named(text: str, needs: list[str]) -> list[str]:
+    """The known needs a message names ("mehr zu Datenschutz bitte" with needs Excel and Datenschutz ->
+    Datenschutz): a content word of the need (at least ``MIN_NAMING_WORD`` letters) starts a word of the
+    message, so "Datenschutzkurse" names "Datenschutz" too."""
+    words = [fold(w) for w in content_words(text)]
+    named = []
+    for need in needs:
+        keys = [fold(w) for w in content_words(need) if len(w) >= MIN_NAMING_WORD]
+        if any(
+            word.startswith(key) or (key.startswith(word) and len(word) >= MIN_NAMING_WORD)
+            for key in keys
+            for word in words
+        ):
+            named.append(need)
+    return named
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Actions
 # ---------------------------------------------------------------------------------------------------------
@@ -200,6 +222,10 @@ class ActionRecommend(Action):
                 retry_payload = "/more_like" + json.dumps({"ordinal": str(position)})
             else:
                 retry_payload = "/more_like"
+                # "Mehr zu Datenschutz bitte": more of the named need only, not of every need.
+                named = needs_named(str((tracker.latest_message or {}).get("text") or ""), needs)
+                if named:
+                    searches = [(need, build_query(role, need)) for need in named]
 
         try:
             answers = await asyncio.gather(

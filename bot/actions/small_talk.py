@@ -4,8 +4,8 @@ After offers, a message that states a wish in words the assistant knows ("Isch d
 in Präsenz?") narrows those offers, whatever intent the NLU gave it: it is handed on as ``refine``. Anything
 else gets the best small-talk answer of the response selector. The selector also serves the membership FAQ,
 so its overall best answer may be a FAQ answer, which is no reply to small talk: only ``chitchat/*`` answers
-are taken, and without one the person is asked to rephrase. A plain yes or no to the delete question ("ja
-freilich, alles weg damit") is that answer, whatever the classifier thought.
+are taken, and without one the person is asked to rephrase. (A plain yes or no to the delete question taken
+for small talk never gets here: bot/policies/answer_in_context.py re-reads it first.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.fallback import answer_in_context, clarified_message
+from bot.actions.fallback import clarified_message
 from bot.actions.membership import asks_membership_cost
 from bot.actions.parsing import states_wish
 
@@ -51,9 +51,6 @@ class ActionSmallTalk(Action):
     ) -> list[EventType]:
         parse_data = tracker.latest_message or {}
         text = str(parse_data.get("text") or "")
-        in_context = answer_in_context(parse_data, tracker.events)
-        if in_context is not None:  # "ja freilich, alles weg damit" to "Soll ich … wirklich löschen?"
-            return clarified_message(parse_data, in_context)
         form_active = (tracker.active_loop or {}).get("name") is not None
         offers_shown = bool(tracker.get_slot("last_results"))
         if offers_shown and not form_active and states_wish(text) and not asks_membership_cost(text):

@@ -43,7 +43,6 @@ Runs after the classifiers and the fallback components; it has nothing to train.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -66,38 +65,22 @@ from bot.actions.membership import (
 from bot.actions.parsing import states_wish
 from bot.nlu.intent_override import intent_ranking, override_intent
 from german.requests import (
+    ABOUT_COURSES,
+    ABOUT_MONEY,
     ASKS_FOR_OFFERS_ON_IT,
+    COST_WORD,
+    COUNT_SUPPOSED,
     COURSES_ON_A_SUBJECT,
     HUMAN_WISH,
     MEMBERSHIP_WORDS,
     NAMES_A_LAW,
+    RECURRING,
+    WHAT_DOES_IT_COST,
     asks_for_a_person,
+    starts_with_more,
 )
 
-# What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
-COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
-# A FAQ question that gives the head count is about the calculation only when it asks about money or shares
-# ("Wie läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute."); "Wir sind eine Gemeinde mit
-# 230 Beschäftigten. Wie läuft so ein Beitritt ab?" asks how to join (a follow-up reuses the count).
-ABOUT_MONEY = re.compile(
-    r"\b(?:kost|kosch|zahl|zoin|bezahl|teuer|preis|geld|euro|eur\b|einlage|beitr(?:a|ä)g|finanz)\w*|€|anteil",
-    re.IGNORECASE,
-)
 FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
-# "Was koschd des eigentlich?", "was würd uns dat denn kosten, wenn wir Mitglied werden?": what joining costs
-# (the calculator asks for the head count), unless the question is about course fees.
-WHAT_DOES_IT_COST = re.compile(
-    r"\bwas\s+(?:\w+\s+){0,4}?(?:kost\w*|koscht\w*|koschd\w*|kosch)\b", re.IGNORECASE
-)
-# "und wenn wir mit den Eigenbetrieben zusammen auf 2.001 kommen?", "Und bei 501?": another head count.
-COUNT_SUPPOSED = re.compile(r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d", re.IGNORECASE)
-# "weitere zur vergabe?", "mehr zum Absichern?": more offers, which no membership question starts with.
-MORE_FIRST = re.compile(r"\s*(?:noch\s+)?(?:weitere\w*|mehr)\b", re.IGNORECASE)
-# "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
-RECURRING = re.compile(
-    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obendrauf|zus(?:ä|ae)tzlich|laufend", re.IGNORECASE
-)
-ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
 # Intents that start a course search; a question what joining the cooperative costs is none ("was müssat mir
 # eigentlich zahla, wenn mir bei dere Genossenschaft Mitglied werdet? Mir send so ca. 480 Leut").
 NEED_LIKE_INTENTS = frozenset({"inform_skill_gap", "request_recommendations", "inform_role", "refine"})
@@ -136,7 +119,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent in ASKS_ABOUT_TIERS and COUNT_SUPPOSED.search(text) and parse_employee_count(text).ok:
         return "ask_membership_cost"
-    if intent in FAQ_INTENTS and MORE_FIRST.match(text) and not MEMBERSHIP_WORDS.search(text):
+    # "weitere zur vergabe?", "mehr zum Absichern?": more offers, which no membership question starts with.
+    if intent in FAQ_INTENTS and starts_with_more(text) and not MEMBERSHIP_WORDS.search(text):
         return "more_like"
     if intent in ASKS_ABOUT_TIERS and (shares_asked(text) is not None or compared_counts(text)):
         return "ask_membership_cost"

@@ -114,6 +114,7 @@ def test_large_counts_use_thousands_dots(terms):
         ("zwoahundat Leit", 200),
         ("fuffzich Kollegen", 50),
         ("so um die zwölfhundert Leute denke ich", 1200),
+        ("Also beim ganze Landkreis sin mir so ca. zwölfhunnert Leut, schätz isch.", 1200),
         ("fünfzehnhundert Beschäftigte", 1500),
         ("Ok und bei zwoatausendoans?", 2001),
         ("Wir haben fünfhundertein Beschäftigte, Stand letzte Woche.", 501),

@@ -191,6 +191,19 @@ def test_an_interjection_is_no_topic():
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("ned online, des bringt nix", []),  # was the need "bringt"
+        ("bitte nicht online, das bringt mir nichts", []),
+        ("Excel-Kurse, aber online bringt mir eh nichts", ["Excel-Kurse"]),
+        ("Was bringt mir ein Kurs zu Resilienz?", ["Resilienz"]),
+    ],
+)
+def test_a_verdict_on_a_format_is_no_need(text, needs):
+    assert needs_in_message(text) == needs
+
+
 def test_a_cost_wish_without_a_number_is_no_need():
     text = "Grüß Gott, i schaff im Standesamt und bräucht ebbes zum Personenstandsrecht. Aber net z'teuer."
     assert needs_in_message(text) == ["Personenstandsrecht"]

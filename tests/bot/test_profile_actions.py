@@ -111,6 +111,28 @@ async def test_a_need_before_the_role_survives_the_role(make_tracker, dispatcher
     assert slots["requested_slot"] is None
 
 
+@pytest.mark.parametrize(
+    ("text", "role", "needs"),
+    [
+        # a told problem with a trouble word needs fewer words than a description of the job
+        (
+            "Ich bin im Ordnungsamt im Außendienst, die Leute werden bei Kontrollen immer aggressiver.",
+            "Ordnungsamt",
+            ["die Leute werden bei Kontrollen immer aggressiver"],
+        ),
+        ("Ich arbeite im Bauamt und bin seit zwei Jahren dabei.", "Bauamt", None),
+        ("Ich bin im Sozialamt und kümmere mich um Wohngeldanträge.", "Sozialamt", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_a_told_problem_next_to_the_role_is_a_need(text, role, needs, make_tracker, dispatcher, domain):
+    tracker = _message(
+        make_tracker, text, "inform_role", [_entity(text, "role", role)], set_now={"role": role}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots.get("skill_gaps") == needs
+
+
 @pytest.mark.asyncio
 async def test_a_further_need_is_added_and_searched_first(make_tracker, dispatcher, domain):
     text = "Und zusätzlich noch was dazu, wie ich Bescheide verständlicher formuliere"

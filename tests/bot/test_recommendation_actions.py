@@ -325,6 +325,16 @@ async def test_more_excludes_shown_offers_and_accumulates_them(
 
 
 @pytest.mark.asyncio
+async def test_more_on_a_named_need_searches_only_that_need(search_service, make_tracker, dispatcher, domain):
+    shown = ["c1", "c2", "c3"]
+    text = "Gibt es noch mehr Datenschutzkurse?"
+    tracker = make_tracker(slots={**PROFILE, "shown_course_ids": shown}, text=text, intent="more_like")
+    await ActionRecommend().run(dispatcher, tracker, domain)
+    assert [r["query"].split(" – ")[0] for r in search_service.requests] == ["Datenschutz"]
+    assert search_service.requests[0]["exclude_ids"] == shown
+
+
+@pytest.mark.asyncio
 async def test_more_for_a_described_problem_leaves_out_weak_offers(
     search_service, make_tracker, dispatcher, domain
 ):
@@ -692,6 +702,12 @@ def test_why_sentence_for_a_described_problem(domain):
     text = OfferText(domain)
     why = text.why({"matched": ["beschweren", "Papier"]}, "Sozialamt", told, {})
     assert why == "Passt zu dem, was Sie schildern: Es geht um Papier."  # nouns only, no claim about the role
+    # a noun any offer shares says nothing ("Es geht um Person."): the offer's own focus instead
+    told = "die Person am Schalter hat rumgebrüllt, wie bleib ich in solchen Situationen ruhig?"
+    record = {"skills": ["Deeskalation"]}
+    course = {"matched": ["Person", "Situationen"], "title": "Deeskalation am Schalter"}
+    why = text.why(course, None, told, {}, record)
+    assert why == "Passt zu dem, was Sie schildern – Schwerpunkt: Deeskalation."
     record = {"skills": ["Digitale Antragsverfahren"], "target_group": "Beschäftigte in Sozialämtern"}
     why = text.why(
         {"matched": ["beschweren"], "format": "online"}, "Sozialamt", told, {"format": ["online"]}, record

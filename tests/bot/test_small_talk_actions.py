@@ -63,25 +63,3 @@ async def test_a_wish_without_offers_shown_is_no_refinement(make_tracker, dispat
     events = await ActionSmallTalk().run(dispatcher, tracker, domain)
     assert events == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
-
-
-@pytest.mark.asyncio
-async def test_a_plain_yes_to_the_delete_question_taken_as_small_talk_is_the_yes(
-    make_tracker, dispatcher, domain
-):
-    asked = [
-        {"event": "user", "text": "Löschen Sie bitte meine Daten"},
-        {"event": "action", "name": "action_delete_my_data"},
-        {"event": "action", "name": "action_listen"},
-    ]
-    text = "ja freilich, alles weg damit"
-    tracker = make_tracker(text=text, intent="chitchat", confidence=0.7, events=asked)
-    tracker.events.append({"event": "user", "text": text})
-    tracker.latest_message["response_selector"] = _selector(("chitchat/how_are_you", 0.5))
-    events = await ActionSmallTalk().run(dispatcher, tracker, domain)
-    assert dispatcher.messages == []  # no "Danke der Nachfrage, mir geht es gut!"
-    assert events[-1]["parse_data"]["intent"]["name"] == "affirm"
-    # without the question just before, the same words are small talk
-    tracker = _tracker(make_tracker, text, {}, _selector(("chitchat/how_are_you", 0.5)))
-    assert await ActionSmallTalk().run(dispatcher, tracker, domain) == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_chitchat/how_are_you"]

@@ -163,6 +163,8 @@ def test_filler_words_leave_no_topic():
         ("lieber online, wenn's geht", False, "online"),
         ("Am besten vor Ort, meine Leute sitzen ungern vorm Bildschirm.", False, "praesenz"),
         ("Hm, ist mir egal ob online oder nicht.", False, ANY),
+        ("Online oder vor Ort? Is mi egal, mook man.", False, ANY),  # the question repeated, then the answer
+        ("Online oder Präsenz? Lieber online.", False, "online"),
         ("Das Format ist mir gleich, Hauptsache praxisnah.", False, ANY),
         # inside a message about a topic only a format with a wish cue counts
         ("Unser Bürgeramt soll deutlich mehr Leistungen online anbieten", True, None),

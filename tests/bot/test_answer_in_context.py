@@ -1,0 +1,145 @@
+"""A message read as the answer to the assistant's last step: the plain function, the action that re-issues
+the message with that intent, and the policy that predicts the action for every turn (bot/policies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.actions.fallback import ActionAnswerInContext, answer_in_context
+from bot.policies.answer_in_context import ACTION_NAME, intent_in_context
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNT = "inform_employee_count"
+
+ASKED_TO_DELETE = [
+    {"event": "user", "text": "Bitte löschen Sie meine Daten"},
+    {"event": "action", "name": "action_delete_my_data"},
+    {"event": "action", "name": "action_listen"},
+]
+CALCULATED = [
+    {"event": "user", "text": "Unsere Verwaltung hat genau fünfhundert Beschäftigte."},
+    {"event": "action", "name": "action_membership_cost"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+def _parse(text: str, intent: str) -> dict:
+    return {"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
+
+
+def _answer(text: str, intent: str, before: list[dict]) -> str | None:
+    events = [*before, {"event": "user", "text": text}]
+    answer = answer_in_context(_parse(text, intent), events)
+    return answer["name"] if answer else None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # a yes in dialect taken for a course search (blind set 9, B-011)
+        ("Jo, dat is so. Allens weg, bitte.", "inform_skill_gap", "affirm"),
+        ("ja freilich, alles weg damit", "chitchat", "affirm"),
+        ("Ja, bitte löschen.", "nlu_fallback", "affirm"),
+        ("Nein, lieber doch nicht", "nlu_fallback", "deny"),
+        ("Bitte nicht löschen", "request_recommendations", "deny"),
+        ("nee, doch nicht, zeigen Sie mir lieber Excel-Kurse", "inform_skill_gap", "deny"),
+        # a request that merely starts with "bitte"/"ok" is no yes: deleting needs a clear answer
+        ("Bitte zeigen Sie mir Excel-Kurse", "inform_skill_gap", None),
+        ("ok, zeig mir erstmal Kurse zu Datenschutz", "request_recommendations", None),
+        ("Ja, aber vorher noch eine Frage zu den Kursen", "inform_skill_gap", None),
+        # "ok" is a yes only where the classifier placed the message nowhere
+        ("ok, weg damit", "out_of_scope", "affirm"),
+        # a question instead of an answer: the confirmation question is asked again by the fallback
+        ("ähm warte, gehen dann auch meine kursanmeldungen verloren?", "nlu_fallback", None),
+        # intents that answer the question themselves stay as they are
+        ("Ja", "affirm", None),
+        ("Nein, ich möchte lieber mit einer Person sprechen", "request_human", None),
+    ],
+)
+def test_an_answer_to_the_delete_question_is_read_as_yes_or_no(text, intent, expected):
+    assert _answer(text, intent, ASKED_TO_DELETE) == expected
+    # the same words without the question before them are no answer to it
+    assert _answer(text, intent, []) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("Und falls wir nächstes Jahr eine Person mehr haben, also 501?", "nlu_fallback", COUNT),
+        ("ok angenommen 2001, was dann?", "out_of_scope", COUNT),
+        # a count supposed ("auf 501") read as a course search
+        ("ond wenn mir nächschts Johr auf 501 kommet, weil d'Kita no dazukommt?", "inform_skill_gap", COUNT),
+        ("und bei 501 Leuten, gibt es da Kurse zu Führung?", "inform_skill_gap", None),
+        # a course search that names a team size stays a course search
+        ("Wir sind 30 im Bürgeramt, was gibt es zu Excel?", "inform_skill_gap", None),
+        ("Wie wird das Wetter morgen?", "out_of_scope", None),
+    ],
+)
+def test_a_head_count_right_after_a_calculation_asks_for_its_tier(text, intent, expected):
+    assert _answer(text, intent, CALCULATED) == expected
+    assert _answer(text, intent, []) is None
+
+
+def test_a_calculation_by_another_action_counts_as_the_last_step():
+    # "… sind wir 2001, zählen die mit?" answered by the unknown-topic action with a calculation
+    answered = [
+        {"event": "user", "text": "mit den eigenbetrieben sind wir 2001, zählen die mit?"},
+        {"event": "action", "name": "action_membership_unknown"},
+        {"event": "bot", "text": "Bei 2.001 …", "metadata": {"utter_action": "utter_membership_cost"}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert _answer("ok angenommen 2001, was dann?", "out_of_scope", answered) == "inform_employee_count"
+
+
+@pytest.mark.asyncio
+async def test_the_action_re_issues_the_message_with_the_intent_in_context(make_tracker, dispatcher, domain):
+    text = "Jo, dat is so. Allens weg, bitte."
+    tracker = make_tracker(text=text, intent="inform_skill_gap", confidence=0.7, events=ASKED_TO_DELETE)
+    tracker.events.append({"event": "user", "text": text, "parse_data": tracker.latest_message})
+    events = await ActionAnswerInContext().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
+    assert [e["event"] for e in events] == ["rewind", "action", "user"]
+    assert events[-1]["text"] == text
+    assert events[-1]["parse_data"]["intent"]["name"] == "affirm"
+
+
+@pytest.mark.asyncio
+async def test_the_action_asks_to_rephrase_when_nothing_is_in_context(make_tracker, dispatcher, domain):
+    tracker = make_tracker(text="Jo, dat is so.", intent="inform_skill_gap")
+    assert await ActionAnswerInContext().run(dispatcher, tracker, domain) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def _rasa_tracker(text: str, intent: str, asked: bool, answered_since: bool = False) -> DialogueStateTracker:
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("Bitte löschen Sie meine Daten", intent={"name": "delete_my_data", "confidence": 0.9}),
+        ActionExecuted("action_delete_my_data" if asked else "action_recommend"),
+        BotUttered("Soll ich Ihre Angaben wirklich löschen?"),
+        ActionExecuted("action_listen"),
+        UserUttered(text, intent={"name": intent, "confidence": 0.7}),
+        ActionExecuted("action_extract_slots"),
+        SlotSet("role", None),
+    ]
+    if answered_since:
+        events.append(ActionExecuted("action_recommend"))
+    return DialogueStateTracker.from_events("policy-test", events)
+
+
+def test_the_policy_finds_the_answer_on_rasa_events_and_only_before_the_first_action():
+    text = "Jo, dat is so. Allens weg, bitte."
+    found = intent_in_context(_rasa_tracker(text, "inform_skill_gap", asked=True))
+    assert found is not None and found["name"] == "affirm"
+    assert intent_in_context(_rasa_tracker(text, "inform_skill_gap", asked=False)) is None
+    # once an action has answered the message the policy leaves the rest of the turn to the others
+    assert intent_in_context(_rasa_tracker(text, "inform_skill_gap", asked=True, answered_since=True)) is None
+
+
+def test_the_policy_action_is_in_the_domain():
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    assert ACTION_NAME in domain.action_names_or_texts
