@@ -362,6 +362,11 @@ def main() -> int:
         "--oracle", action="store_true", help="dev only: per-query upper bound of weighted fusion"
     )
     ap.add_argument(
+        "--no-problem-terms",
+        action="store_true",
+        help="search without the topic words for told problems (index/data/problem_terms.yml)",
+    )
+    ap.add_argument(
         "--no-vector-cache",
         action="store_true",
         help="do not read/write var/bench/quality-vectors*.npz (encoded queries and passages)",
@@ -390,7 +395,7 @@ def main() -> int:
         result = build_index(args.catalog, index_dir, encoder=encoder)
         print(f"index: {result.status} ({result.n_courses} courses) at {index_dir}", file=sys.stderr)
         encoder.save()
-    searcher = Searcher(index_dir, encoder=query_encoder)
+    searcher = Searcher(index_dir, encoder=query_encoder, problem_terms=not args.no_problem_terms)
     defaults = (searcher.dense_weight, searcher.feedback_weight)
     default_weak = searcher.weak_share
     default_fusion = searcher.fusion
@@ -415,7 +420,9 @@ def main() -> int:
             weak_results(searcher, devset)
             searcher.weak_share = default_weak
         if args.oracle:
-            bm25 = Searcher(index_dir, encoder=query_encoder, fusion="bm25")
+            bm25 = Searcher(
+                index_dir, encoder=query_encoder, fusion="bm25", problem_terms=not args.no_problem_terms
+            )
             bm25_ndcg = means(per_query(bm25, devset))[0]
             bound = fusion_oracle(searcher, devset)
             print(f"  upper bound / bm25: {bound / bm25_ndcg:.3f}")

@@ -1,7 +1,8 @@
 """Hybrid course search: the ``Searcher`` ties the parts together for one query.
 
 query text -> preferences (``index.preferences``) and filters (``index.filters``) -> speller
-(``textprep.QuerySpeller``: umlauts restored, one or two typos corrected) -> dense and sparse retrievers
+(``textprep.QuerySpeller``: umlauts restored, one or two typos corrected) -> topic words for a told problem
+(``index.problem_terms``) -> dense and sparse retrievers
 (``index.retrievers`` over the ``index.loaded_index``) -> fusion (``index.fusion``) -> pseudo-relevance
 feedback and a second dense pass (``index.feedback``) -> soft-preference bonus -> MMR (``index.diversify``)
 -> weak / "nothing fits" verdicts (``index.verdict``) -> match explanation (``index.explain``).
@@ -30,6 +31,7 @@ from index.filters import QueryError, validate_filters
 from index.fusion import DENSE_WEIGHT, Fusion
 from index.loaded_index import IndexUnavailable, LoadedIndex
 from index.preferences import parse_preferences, with_preferences
+from index.problem_terms import with_problem_terms
 from index.verdict import WEAK_SHARE, no_good_match, weak_positions
 
 log = logging.getLogger("kc.index.search")
@@ -43,8 +45,8 @@ __all__ = ["IndexUnavailable", "QueryError", "Searcher"]
 class Searcher:
     """Thread-safe search over ``index_dir/current``; reloads when the ``current`` link changes.
 
-    ``fusion``, ``dense_weight``, ``feedback_weight``, ``weak_share`` and ``mmr`` are plain settings that
-    benchmarks may change between queries.
+    ``fusion``, ``dense_weight``, ``feedback_weight``, ``weak_share``, ``mmr`` and ``problem_terms`` are plain
+    settings that benchmarks may change between queries.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class Searcher:
         dense_weight: float = DENSE_WEIGHT,
         feedback_weight: float = FEEDBACK_WEIGHT,
         weak_share: float = WEAK_SHARE,
+        problem_terms: bool = True,
     ) -> None:
         import faiss
 
@@ -69,6 +72,7 @@ class Searcher:
         self.mmr = mmr
         self.feedback_weight = feedback_weight
         self.weak_share = weak_share
+        self.problem_terms = problem_terms
         self._lock = threading.RLock()  # index() loads the encoder while holding it
         self._loaded: LoadedIndex | None = None
         self._link: str | None = None
@@ -171,6 +175,8 @@ class Searcher:
         mask = idx.mask(applied, [])
         excluded = {idx.pos[cid] for cid in exclude_ids or () if cid in idx.pos}
         topic = idx.speller.normalize(parsed.text)
+        if self.problem_terms:  # a told problem gets the catalog's words for its topic; named topics stay
+            topic = with_problem_terms(topic, told=parsed.text)
         n_cand = max(CANDIDATES, 4 * k) + len(excluded)
         q = self._query_vector(topic or query)
         dense = idx.dense.search(q, mask, n_cand)
