@@ -18,7 +18,8 @@ GREETING = word_regex(
     r"(?:hallo(?:le)?|hi|hey|huhu|moin(?:\s+moin)?|servus|tach|gr{ue}{ss}\s+gott|gria{ss}\s+(?:gott|eana|di|enk)|gr{ue}ezi|"
     r"hajo|ja\s+mei|"
     r"ei\s+gu+de|gu+de|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rns]?(?:\s+damen\s+und\s+herren)?|"
-    r"liebe[rs]?\s+(?:team|kommunalcampus)|hallo\s+zusammen)(?:\s+zusammen|\s+allerseits)?"
+    r"liebe[rs]?\s+(?:team|kommunalcampus)|hallo\s+zusammen|moinsen|moinmoin|hall{oe}chen|tachchen|"
+    r"guten\s+tach|mahlzeit|na\s+du)(?:\s+zusammen|\s+allerseits)?"
 )
 THANKS = word_regex(
     r"(?:vielen|herzlichen|besten|lieben)\s+dank|danke(?:\s+sch{oe}n|\s+sehr)?|merci|dange"
@@ -71,7 +72,7 @@ wo was wer wen wem welche welcher welches welchen welchem wann warum weshalb wie
 also ah oh äh uebrigens {ue}brigens bissl bisschen bissel bi{ss}chen sowieso ebenfalls einfach genau
 neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre wär wären super gut gute
 toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
-zuständig zustaendig tätig beschäftigt verantwortlich
+zuständig zustaendig tätig beschäftigt verantwortlich eingesetzt angestellt eingestellt
 dr de d'
 naja tja nun ach achso ähm äh öhm joa jo schade mist ohje oje ei
 zwei drei vier f{ue}nf
@@ -231,6 +232,14 @@ TOPIC_WISH = re.compile(
         r"^(?P<topic>\S.*?)\s+(?:w{ae}re?|w{ae}r's|w{ae}rs)\s+(?:auch\s+)?(?:noch\s+)?(?:sehr\s+|echt\s+)?"
         r"(?:gut|toll|super|sch{oe}n|interessant|hilfreich|prima|klasse|wichtig|sinnvoll|praktisch|nett)$"
     ),
+    re.IGNORECASE,
+)
+# A wish to have one's stored data deleted, in any spelling ("dann löschts bittschön ois, wos ihr über mi
+# gspeichert habts", "Bitte alles löschen, was Sie über mich wissen"); "Wie lösche ich eine E-Mail?" is none.
+DELETE_WISH = re.compile(
+    r"\b(?:l(?:ö|oe)sch\w*|vergesst|vergessen\s+sie)\b(?=[^.!?]{0,60}\b(?:ois|alles|mich|mi|mir|meine|"
+    r"gespeichert|gspeichert|gespeicherte\w*|verlauf|chat)\b)|"
+    r"\b(?:ois|alles|meine\s+daten|meine\s+angaben)\b[^.!?]{0,40}\bl(?:ö|oe)sch\w*",
     re.IGNORECASE,
 )
 # A yes or a no as the answer to a question of the assistant ("Ja, bitte löschen.", "Nee, lieber nicht").

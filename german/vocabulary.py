@@ -140,9 +140,14 @@ def format_in_answer(text: str) -> str | None:
 _OFFERS_SOUND_LIKE = re.compile(r"\b(?:klingt|klingen|wirkt|wirken|scheint|scheinen)\b[^.!?]{0,45}$")
 # "keine Ahnung, ob Einsteiger oder Fortgeschritten": undecided, no wish.
 _UNDECIDED = re.compile(r"\bob\b[^.!?]{0,40}\boder\b")
-# "Ist das eher für Einsteiger oder muss man da schon was können?": a question about an offer, no wish.
+# "Ist das eher für Einsteiger oder muss man da schon was können?", "… Näheres sagen, also ob das eher für
+# Anfänger ist?", "Ist der erste für Fortgeschrittene?": a question about an offer, no wish.
 _LEVEL_OR_QUESTION = re.compile(
-    umlaut_regex(r"(?:einsteig|anf{ae}nger|fortgeschr)\w*\s+oder\s+(?:muss|m{ue}ssen|braucht|brauche|sollte)\b")
+    umlaut_regex(
+        r"(?:einsteig|anf{ae}nger|fortgeschr)\w*\s+oder\s+(?:muss|m{ue}ssen|braucht|brauche|sollte)\b|"
+        r"\b(?:ob|ist|sind|w{ae}re|w{ae}ren)\s+(?:das|der|die|es|er|sie|dieser|diese|dieses)\s+(?:\w+\s+){0,3}?"
+        r"f{ue}r\s+(?:einsteig|anf{ae}nger|fortgeschr|neuling|profi|expert)\w*(?:\s+\w+){0,2}\s*(?:ist|sind|w{ae}re)?\s*\?"
+    )
 )
 
 
@@ -253,7 +258,8 @@ _NEGATED_BEFORE = re.compile(
 )
 _NEGATED_AFTER = re.compile(
     umlaut_regex(
-        r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b|"
+        r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:(?:bei|f{ue}r)\s+(?:mir|mich|uns)\s+|leider\s+|eher\s+)*"
+        r"(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b|"
         # "Online bringt das ja eher wenig"
         r"^\s*(?:bringt|hilft|taugt)\s+(?:\w+\s+){0,3}?(?:wenig|nichts|nix|nicht\s+viel)\b"
     )
@@ -265,7 +271,11 @@ _NO_FORMAT_PREFERENCE = re.compile(
                  r"\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b|"
                  # the assistant's question repeated, then the answer: "Online oder vor Ort? Is mi egal"
                  r"\b(?:online|pr{ae}senz|vor\s+ort)\s+oder\s+[^.!?]{0,20}\?\s*(?:(?!aber|sondern|doch)[^.!?]){0,20}"
-                 r"\b(?:egal|wurscht|wurst|schnuppe|wumpe|beliebig)\b")
+                 r"\b(?:egal|wurscht|wurst|schnuppe|wumpe|beliebig)\b|"
+                 # "online oder präsenz is beides ok", "online oder vor ort is mir schnurz"
+                 r"\b(?:online|pr{ae}senz|vor\s+ort)\s+oder\s+[^.!?]{0,20}?\b(?:beides|beide)\s+(?:\w+\s+)?"
+                 r"(?:ok|okay|oke|recht|gut|fein|m{oe}glich|in\s+ordnung|drin)\b|"
+                 r"\b(?:schnurz|schnurzegal|piepegal|wurschd)\b")
 )
 # A format that describes the offers shown, not a wish: "das ist fast alles online", "die sind ja alle in
 # Präsenz" (unless a wish follows: "das wäre online besser" has its own cue).
@@ -318,6 +328,14 @@ _UNAMBIGUOUS = {
 
 
 _OTHER_FORMAT = {"online": "praesenz", "praesenz": "online"}
+# "weil sein Termin nicht online ging", "das war nicht online möglich": a fact told, no wish for the other
+# format.
+_STATE_AFTER = re.compile(
+    umlaut_regex(
+        r"\s*(?:ging|geht|gingen|gehen|funktionier\w*|klappt\w*|lief|l{ae}uft|war|waren|m{oe}glich|erreichbar|"
+        r"verf{ue}gbar|buchbar|angeboten|abrufbar|beantragt|gestellt|erledigt|gemacht)\b"
+    )
+)
 # Words that name a format and nothing else ("kein Webinar"; "keine Präsenzpflicht" is about something else).
 _FORMAT_NOUN = re.compile(
     umlaut_regex(r"online|webinare?|[pb]r{ae}senz(?:kurs|schulung|seminar|veranstaltung|termin|format)?(?:e|en|s)?")
@@ -342,7 +360,11 @@ def format_wish(text: str, cue_needed: bool = False) -> str | None:
                 continue
             before, after = low[max(0, match.start() - 40): match.start()], low[match.end(): match.end() + 30]
             if _NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after):
-                if _FORMAT_NOUN.fullmatch(match.group()) and not describes_other_noun(match.group(), after):
+                if (
+                    _FORMAT_NOUN.fullmatch(match.group())
+                    and not describes_other_noun(match.group(), after)
+                    and not (_NEGATED_BEFORE.search(before) and _STATE_AFTER.match(after))
+                ):
                     negated.add(fmt)
                 continue
             if describes_other_noun(match.group(), after):

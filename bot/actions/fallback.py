@@ -35,6 +35,7 @@ from german.requests import (
     ABOUT_COURSES,
     ABOUT_MONEY,
     COUNT_SUPPOSED,
+    DELETE_WISH,
     HUMAN_WISH,
     MEMBERSHIP_WORDS,
     MORE_CUE,
@@ -251,6 +252,14 @@ def no_topic_intent(parse_data: dict[str, Any], requested_slot: Any) -> dict[str
     return {"name": "skip", "confidence": 1.0}
 
 
+def delete_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure message that asks to delete what is stored ("dann löschts bittschön ois, wos ihr über mi
+    gspeichert habts"): the delete request, which asks for confirmation first."""
+    if DELETE_WISH.search(str(parse_data.get("text") or "")):
+        return {"name": "delete_my_data", "confidence": 1.0}
+    return None
+
+
 def human_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """An unsure message that asks to talk to a person ("kann ich da mal mit nem echten Menschen schnacken?",
     "Können Sie mich mit jemandem verbinden, der …"): the hand-over, which asks for consent first."""
@@ -324,7 +333,9 @@ class ActionDefaultAskAffirmation(Action):
         offers_shown = bool(tracker.get_slot("last_results"))
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
         intent = (
-            no_topic_intent(parse_data, tracker.get_slot("requested_slot")) or human_intent(parse_data)
+            no_topic_intent(parse_data, tracker.get_slot("requested_slot"))
+            or human_intent(parse_data)
+            or delete_intent(parse_data)
         ) or (
             None
             if form_active

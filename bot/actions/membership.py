@@ -185,6 +185,18 @@ _MEMBERSHIP_COST = re.compile(
 )
 _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
+# "Stand Stellenplan 2024": the year of a source, unless a word for staff follows ("laut Stellenplan
+# zweitausendeins Beschäftigte").
+_SOURCE_YEAR_BEFORE = re.compile(r"\b(stand|stellenplans?|haushalt\w*|anno)\s*$")
+# "Da kommen noch zwei Stellen dazu", "plus drei": a change of the count.
+_CHANGE_AFTER = re.compile(
+    r"\s*(?:\w+\s+)?(?:dazu|hinzu|mehr|weniger|zus(?:ä|ae)tzlich|weg|abbauen|abgebaut|wegfallen|streichen)\b"
+)
+_CHANGE_BEFORE = re.compile(r"\b(?:noch|plus|minus|weitere)\s*$")
+# "2001 Leute, also gerade so über zweitausend": a bound that restates the count, not a second count compared.
+_BOUND_BEFORE = re.compile(
+    r"\b(?:über|ueber|unter|mehr\s+als|weniger\s+als|knapp|gut|fast|etwas\s+mehr\s+als|gerade\s+so)\s*$"
+)
 
 _WORD = re.compile(r"[a-zäöüß]+")
 # Words that lead to the resulting head count after a change ("zwei Stellen weniger, also 499").
@@ -238,6 +250,8 @@ def _candidates(text: str) -> list[_Candidate]:
         if _NOT_A_COUNT_AFTER.search(after) or _NOT_A_COUNT_BEFORE.search(before):
             continue
         near = bool(_EMPLOYEE_WORDS.search(" ".join(after.split()[:2])))
+        if not near and _SOURCE_YEAR_BEFORE.search(before):
+            continue
         result.append(_Candidate(start, end, amount, near))
     return result
 
@@ -250,12 +264,20 @@ def parse_employee_count(text: str | None) -> CountParse:
     cands = _candidates(norm)
     if not cands:
         return CountParse(None, "missing")
+    # "Da kommen noch zwei Stellen dazu": a change of the count, not the count (when another number is there)
+    changes = [c for c in cands if _CHANGE_AFTER.match(norm[c.end:c.end + 30]) or _CHANGE_BEFORE.search(
+        norm[max(0, c.start - 20):c.start])]
+    if changes and len(changes) < len(cands):
+        cands = [c for c in cands if c not in changes]
     keyed = [c for c in cands if c.near_keyword]
-    # "wenn wir zwei Stellen abbauen, also 499?": the count the sentence arrives at, not the change
+    # "wenn wir zwei Stellen abbauen, also 499?": the count the sentence arrives at, not the change; "also
+    # gerade so über zweitausend" restates a bound, not the count
     result = [
         c
         for c in cands
-        if (c is cands[-1] or c.near_keyword) and _RESULT_BEFORE.search(norm[max(0, c.start - 40):c.start])
+        if (c is cands[-1] or c.near_keyword)
+        and _RESULT_BEFORE.search(norm[max(0, c.start - 40):c.start])
+        and not (len(cands) > 1 and _BOUND_BEFORE.search(norm[max(0, c.start - 30):c.start]))
     ]
     chosen = result[-1] if result else keyed[0] if keyed else cands[-1]
     before = APPROX_BEFORE.sub("", norm[:chosen.start]).rstrip() + " "
@@ -316,7 +338,12 @@ def shares_asked(text: str | None) -> int | None:
 def compared_counts(text: str | None) -> list[int]:
     """The distinct head counts of a message that compares several (in text order); [] for one or none."""
     counts: list[int] = []
-    for candidate in _candidates(_normalise(str(text or ""))):
+    norm = _normalise(str(text or ""))
+    for candidate in _candidates(norm):
+        if counts and _BOUND_BEFORE.search(norm[max(0, candidate.start - 30):candidate.start]):
+            continue
+        if _CHANGE_AFTER.match(norm[candidate.end:candidate.end + 30]):
+            continue  # "nächstes Jahr kommen 25 dazu": a change, not a second administration
         value = candidate.value
         if value != int(value) or not MIN_COMPARED_COUNT <= value <= PLAUSIBLE_MAX_EMPLOYEES:
             return []

@@ -100,7 +100,8 @@ _PREFERENCE_WORDS = frozenset(fold(w) for w in PREFERENCE_WORDS) | frozenset(
     for w in "präsenz vor ort online hybrid blended webinar webinare e-learning einsteiger anfänger "
     "fortgeschrittene fortgeschritten experten expertenniveau expertenlevel profis kostenlos kostenlose "
     "gratis budget euro € kurz kurzes kurze kompakt stunden einfaches leichtes erfahren erfahrene erfahrenen "
-    "erfahrener".split()
+    "erfahrener absolute absoluter absoluten blutige blutiger blutigen totale totaler völlige völliger "
+    "komplette kompletter".split()
 )
 
 
@@ -179,10 +180,19 @@ _NO_USE = re.compile(
 )
 
 
+# "Vielen Dank für Ihre Mühe", "danke dir für die Hilfe": thanks, no topic ("Zu Mühe habe ich leider …").
+_THANKS_FOR = re.compile(
+    r"(?:\b(?:dank\w*|merci)\s+(?:\w+\s+)?|^\s*)f(?:ü|ue)r\s+(?:ihre|deine|die|eure|euer|ihren|deinen)\s+"
+    r"(?:m(?:ü|ue)he|hilfe|geduld|zeit|unterst(?:ü|ue)tzung|infos?|informationen|antworten?|tipps?|vorschl(?:ä|ae)ge)\b",
+    re.IGNORECASE,
+)
+
+
 def _without_preferences(text: str) -> str:
     for pattern, _kind, _key, _value in PREFERENCE_PATTERNS:
         text = pattern.sub(" ", text)
-    return _clean(_NO_USE.sub(" ", _NOT_TOO_EXPENSIVE.sub(" ", text)))
+    text = _THANKS_FOR.sub(" ", _NO_USE.sub(" ", _NOT_TOO_EXPENSIVE.sub(" ", text)))
+    return _clean(text)
 
 
 # "(ich bin in) Excel echt ne Niete", "(bin bei) Outlook total überfordert": a person rating their skill.
@@ -525,7 +535,13 @@ _ROLE_PLACE = re.compile(
 # "Unsere Software nervt auch, aber das is ne andere Baustelle": the person sets this aside, it is no need.
 _SET_ASIDE = re.compile(
     r"\b(?:das|des|dis|dat)\s+(?:is|ist|isch)\s+(?:(?:aber|eh|halt|jetzt)\s+)?(?:ne|eine?|en)\s+"
-    r"andere[rs]?\s+(?:baustelle|thema|geschichte|sache)\b",
+    r"andere[rs]?\s+(?:baustelle|thema|geschichte|sache)\b|"
+    # how the person goes on after the offers ("dann schaue ich mir das in Ruhe an und bespreche es mit dem
+    # Personalamt", "ich melde mich wieder"): no need
+    r"\b(?:schaue?|schau|guck\w*|seh\w*)\s+(?:ich\s+)?(?:mir\s+)?(?:das|die|des|es|den|sie)\s+(?:\w+\s+){0,3}?an\b|"
+    r"\b(?:bespreche?|kl(?:ä|ae)re?)\s+(?:ich\s+)?(?:das|des|es|die)\s+(?:\w+\s+){0,2}?mit\b|"
+    r"\bmelde?\s+(?:ich\s+)?mich\s+(?:dann\s+|noch\s*mal\s+|nochmal\s+)?(?:wieder|bei\s+bedarf|sp(?:ä|ae)ter)\b|"
+    r"\b(?:(?:ü|ue)berleg\w*|denk\w*)\s+(?:ich\s+)?(?:mir\s+)?(?:das|des|es)\s+(?:\w+\s+){0,2}?(?:nochmal|noch\s+mal|in\s+ruhe)\b",
     re.IGNORECASE,
 )
 

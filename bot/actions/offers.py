@@ -233,7 +233,7 @@ class OfferText:
         if filters.get("level") and course.get("level") in filters["level"]:
             phrases.append(self.label("level_wish", course.get("level")))
         if "max_cost_eur" in filters and isinstance(course.get("cost_eur"), int | float):
-            if course["cost_eur"] == 0:
+            if course["cost_eur"] == 0 and filters["max_cost_eur"] == 0:  # "kostenlos" only if that was asked
                 phrases.append(str(self.labels.get("cost_free", "0 €")))
             else:
                 phrases.append(

@@ -334,6 +334,24 @@ COST = "ask_membership_cost"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("aha. na guad, dann löschts bittschön ois, wos ihr über mi gspeichert habts", "delete_my_data"),
+        ("Wie lösche ich eine E-Mail in Outlook?", None),
+        ("Daten löschen nach DSGVO, gibt es da was?", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_unsure_wish_to_delete_what_is_stored_is_the_delete_request(
+    text, expected, make_tracker, dispatcher, domain
+):
+    ranking = [("nlu_fallback", 0.3), ("chitchat", 0.25), ("inform_skill_gap", 0.2)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert (_reverted_to(events) == "delete_my_data") is (expected == "delete_my_data")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("servus, mir san a gmoa mit fuchzig beschäftigten. wia vui anteile brauch ma?", COST),
         ("Wir sind 50 Leute im Team, gibt es Excel-Kurse?", None),
     ],

@@ -272,6 +272,24 @@ async def test_two_compared_head_counts_get_two_answers():
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "count", "shares"),
+    [
+        # a year and a bound that restate the count are no second count (both ended the form without answer)
+        ("Wir haben exakt 500 Beschäftigte, Stand Stellenplan 2024.", "500", 3),
+        ("wir sind zweitausendeins Leute, also gerade so über zweitausend 😅", "2.001", 6),
+        ("Wir haben laut Stellenplan zweitausendeins Beschäftigte. Wie viel Eigenkapital?", "2.001", 6),
+        # a change of the count next to it is no count
+        ("Und wenn wir bis dahin 52 sind? Da kommen noch zwei Stellen dazu.", "52", 2),
+        ("Wir haben 480 Leute, nächstes Jahr kommen 25 dazu", "480", 3),
+    ],
+)
+def test_a_year_or_a_bound_next_to_the_head_count_is_no_second_count(text, count, shares):
+    dispatcher = CollectingDispatcher()
+    ActionMembershipCost().run(dispatcher, make_tracker(text, "inform_employee_count"), DOMAIN)
+    assert [(m["count"], m["shares"]) for m in dispatcher.messages] == [(count, shares)]
+
+
 def test_a_small_number_next_to_the_head_count_is_no_second_count():
     dispatcher = CollectingDispatcher()
     text = "Wir haben 2 Standorte mit 300 Beschäftigten, was kostet das?"

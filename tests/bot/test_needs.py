@@ -194,6 +194,21 @@ def test_an_interjection_is_no_topic():
 @pytest.mark.parametrize(
     ("text", "needs"),
     [
+        # thanks, a greeting and how the person goes on after the offers are no need
+        ("Gut, dann schau ich mir das in Ruhe an und bespreche es mit dem Personalamt.", []),
+        ("Vielen Dank für Ihre Mühe.", []),
+        ("moinsen, ich brauch was zu KI und ChatGPT", ["KI", "ChatGPT"]),
+        ("Ich brauche was zu Excel, das schaue ich mir dann an", ["Excel"]),
+        ("Ich brauche was für die Zeit nach der Elternzeit", ["Zeit nach der Elternzeit"]),
+    ],
+)
+def test_what_is_no_request_is_no_need(text, needs):
+    assert needs_in_message(text) == needs
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
         ("ned online, des bringt nix", []),  # was the need "bringt"
         ("bitte nicht online, das bringt mir nichts", []),
         ("Excel-Kurse, aber online bringt mir eh nichts", ["Excel-Kurse"]),

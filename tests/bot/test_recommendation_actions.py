@@ -695,6 +695,16 @@ def test_weak_results_are_left_out_unless_they_name_the_topic():
     assert kept == ["n1", "n2", "n5"]
 
 
+def test_a_free_offer_meets_a_budget_without_being_called_a_wish_for_free_courses(domain):
+    from bot.actions.offers import OfferText
+
+    text = OfferText(domain)
+    course = {"matched": ["Excel"], "cost_eur": 0}
+    within = text.why(course, None, "Excel", {"max_cost_eur": 150})
+    assert within.endswith("wie gewünscht im Budget von 150 €.")
+    assert text.why(course, None, "Excel", {"max_cost_eur": 0}).endswith("wie gewünscht kostenlos.")
+
+
 def test_why_sentence_for_a_described_problem(domain):
     from bot.actions.offers import OfferText
 

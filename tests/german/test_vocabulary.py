@@ -165,6 +165,11 @@ def test_filler_words_leave_no_topic():
         ("Hm, ist mir egal ob online oder nicht.", False, ANY),
         ("Online oder vor Ort? Is mi egal, mook man.", False, ANY),  # the question repeated, then the answer
         ("Online oder Präsenz? Lieber online.", False, "online"),
+        ("weiß nicht, online oder präsenz is beides ok. aber bitte nix was mehrere tage geht", False, ANY),
+        ("online oder vor ort is mir eigentlich schnurz", False, ANY),
+        ("Präsenz geht bei mir nicht", False, "online"),
+        # a fact told with a negated format asks for no other format
+        ("Die Leute werden ungeduldig, weil ihr Termin nicht online ging", True, None),
         ("Das Format ist mir gleich, Hauptsache praxisnah.", False, ANY),
         # inside a message about a topic only a format with a wish cue counts
         ("Unser Bürgeramt soll deutlich mehr Leistungen online anbieten", True, None),
@@ -301,6 +306,9 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("die ersten beiden klingen eher nach auffrischung für erfahrene kolleginnen.", None),
         ("keine ahnung ob einsteiger oder fortgeschritten, ich kenn mich technisch aus", None),
         ("und is das dann eher für einsteiger oder muss man da schon was können?", None),
+        ("könnten sie mir zum excel-kurs noch näheres sagen, also ob das eher für anfänger ist?", None),
+        ("ist der erste für fortgeschrittene?", None),
+        ("gibt es das für anfänger?", "einsteiger"),
         ("gibt es das auch eine stufe höher? die grundlagen haben wir eigentlich drauf.", "fortgeschritten"),
         ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
         ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
