@@ -59,7 +59,8 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         "einsteiger",
         r"einsteig|einstieg|neueinsteig|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
         r"(?<=ganz )basic|(?<=eher )basic|(?<=nur )basic|"
-        r"(?:keine\w*|ohne)\s+vorkenntnis|ganz\s+von\s+vorn|(?:bei|von)\s+null\b",
+        r"(?:keine\w*|ohne|null)\s+(?:vorkenntnis|vorwissen)|ganz\s+von\s+vorn|(?:bei|von)\s+null\b|"
+        r"von\s+grund\s+auf",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
         r"grundlage|basis|basic|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
         r"f{ue}r neue (?:f{ue}hrungskr|kolleg|mitarbeit)|"
@@ -80,13 +81,21 @@ LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
 # A level word that is denied or already behind the person: "kein Anfänger", "nichts für Einsteiger",
 # "die Grundlagen haben wir", "Grundlagen kenne ich schon", "über die Grundlagen hinaus".
 _DENIED_BEFORE = re.compile(
-    umlaut_regex(r"\b(?:kein\w*|(?:nicht(?:s)?|nix)(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$")
+    umlaut_regex(
+        r"\b(?:kein\w*|(?:nicht(?:s)?|nix)(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$|"
+        # "des isch mir alles z'arg für Profis": too much for that level
+        r"\b(?:zu|z['’]?)\s*(?:arg|schwer|hoch|viel|anspruchsvoll)\s+f{ue}r\s+$"
+    )
 )
 _DENIED_AFTER = re.compile(
     umlaut_regex(
         r"^\w*\s+(?:haben wir|habe ich|hab ich|hab i|kenne? ich|kennen wir|kann ich|k{oe}nnen wir|"
         r"sitzen|sitzt|sind (?:da|bekannt|vorhanden|nicht n{oe}tig)|hinaus|mehr\b|bin ich nicht|"
         r"sind wir nicht|"
+        # "bei Fortgeschrittenenkursen steig ich sofort aus", "… komm ich nicht mit": a level one cannot
+        # follow
+        r"(?:\w+\s+){0,2}?steig\w*\s+(?:ich\s+|i\s+)?(?:\w+\s+)?aus\b|"
+        r"(?:\w+\s+){0,2}?komm\w*\s+(?:ich\s+|i\s+)?(?:da\s+)?(?:nicht|ned|net)\s+mit\b|"
         r"brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+(?:also\s+|eigentlich\s+|wirklich\s+)?"
         r"(?:nicht|keine?|ned|net|nimmer)\b)"
     )
@@ -184,7 +193,9 @@ _NOT_FOR_BEGINNERS = re.compile(
 # the level; "eher Grundlagen", "ein paar Grundlagen", "Bitte Grundlagen" are. Needs the original spelling:
 # a topic is a capitalised word.
 _BASICS_AFTER_TOPIC = re.compile(
-    r"(?P<topic>\b[A-ZÄÖÜ][\wäöüß]*)(?:\s+|-)(?:Grundlagen|Grundlage|Basics|Basiswissen)\b"
+    r"(?P<topic>\b[A-ZÄÖÜ][\wäöüß]*)(?:\s+|-)(?:Grundlagen|Grundlage|Basics|Basiswissen)\b|"
+    # in lower-case keywords, a list item: "stadtkasse, vollstreckung grundlagen"
+    r"(?:^|[,;:]\s*)(?P<item>[a-zäöüß][\wäöüß-]{3,})(?:\s+|-)(?:grundlagen|grundlage|basics|basiswissen)\b"
 )
 _NO_TOPIC = frozenset({
     "eher", "nur", "lieber", "gern", "gerne", "bitte", "erst", "erstmal", "mal", "ein", "eine", "einige",
@@ -207,8 +218,11 @@ def without_topic_basics(text: str) -> str:
     einführung" -> "e-akte"), so that they are not read as a level wish."""
 
     def keep_topic(match: re.Match[str]) -> str:
-        topic = match.group("topic")
-        return match.group(0) if topic.lower() in _NO_TOPIC else topic
+        groups = match.groupdict()
+        topic = groups.get("topic") or groups.get("item")
+        if topic is None or topic.lower() in _NO_TOPIC:
+            return match.group(0)
+        return match.group(0)[: match.group(0).index(topic)] + topic
 
     return _ROLLOUT_AFTER_TOPIC.sub(keep_topic, _BASICS_AFTER_TOPIC.sub(keep_topic, text))
 
@@ -254,7 +268,7 @@ _WISH_AFTER = re.compile(
 _LIST_ITEM_BEFORE = re.compile(r"(?:^|[.!?:;,]\s*)$")
 _LIST_ITEM_AFTER = re.compile(r"\s*(?:[.!?,;]|$)")
 _NEGATED_BEFORE = re.compile(
-    umlaut_regex(r"(?:kein\w*|koa|nicht|ned|net|nit|nimmer|ungern|ohne)(?:\s+\w+)?\s*$")
+    umlaut_regex(r"(?:kein\w*|koa|nicht|nich|ned|net|nit|nimmer|ungern|ohne)(?:\s+\w+)?\s*$")
 )
 _NEGATED_AFTER = re.compile(
     umlaut_regex(

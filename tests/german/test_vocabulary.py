@@ -168,6 +168,7 @@ def test_filler_words_leave_no_topic():
         ("weiß nicht, online oder präsenz is beides ok. aber bitte nix was mehrere tage geht", False, ANY),
         ("online oder vor ort is mir eigentlich schnurz", False, ANY),
         ("Präsenz geht bei mir nicht", False, "online"),
+        ("nu, aber bidde nich online, mir sin den ganzn tach draußn, des klappt nich", False, "praesenz"),
         # a fact told with a negated format asks for no other format
         ("Die Leute werden ungeduldig, weil ihr Termin nicht online ging", True, None),
         ("Das Format ist mir gleich, Hauptsache praxisnah.", False, ANY),
@@ -309,6 +310,9 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("könnten sie mir zum excel-kurs noch näheres sagen, also ob das eher für anfänger ist?", None),
         ("ist der erste für fortgeschrittene?", None),
         ("gibt es das für anfänger?", "einsteiger"),
+        # a level one cannot follow asks for the one below
+        ("was von grund auf, null vorwissen, bei fortgeschrittenenkursen steig ich aus", "einsteiger"),
+        ("des isch mir alles z'arg für profis. hend se au ebbes für afänger?", "einsteiger"),
         ("gibt es das auch eine stufe höher? die grundlagen haben wir eigentlich drauf.", "fortgeschritten"),
         ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
         ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
@@ -350,6 +354,9 @@ def test_a_format_said_on_its_own_or_misspelt_is_a_wish(text, expected):
         ("Eine Einführung in Excel", "Eine Einführung in Excel"),
         ("Doppik-Grundlagen bitte", "Doppik bitte"),
         ("Aufenthaltsrecht Grundlagen, bin neu", "Aufenthaltsrecht, bin neu"),
+        # lower-case keywords: a list item
+        ("stadtkasse, vollstreckung grundlagen, deeskalation", "stadtkasse, vollstreckung, deeskalation"),
+        ("eher grundlagen bitte", "eher grundlagen bitte"),
         # Words before the basics that are no topic: the basics stay a level hint.
         ("Eher Grundlagen", "Eher Grundlagen"),
         ("ein paar Grundlagen in Gebärdensprache", "ein paar Grundlagen in Gebärdensprache"),
