@@ -379,15 +379,17 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
     another head count right after a calculation; None otherwise. Called for every message by
     ``bot.policies.answer_in_context`` (before any rule answers it)."""
     intent = (parse_data.get("intent") or {}).get("name")
+    found = None
     if intent not in CONFIRMATION_INTENTS:
-        answer = confirmation_intent(parse_data, events, clear_yes_only=intent not in UNPLACED_INTENTS)
-        if answer is not None:
-            return answer
+        found = confirmation_intent(parse_data, events, clear_yes_only=intent not in UNPLACED_INTENTS)
     text = str(parse_data.get("text") or "")
-    if intent in UNPLACED_INTENTS or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text)):
+    if found is None and (
+        intent in UNPLACED_INTENTS or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text))
+    ):
         # "ond wenn mir nächschts Johr auf 501 kommet, …?" read as a course search: a count supposed
-        return follow_up_count_intent(parse_data, events)
-    return None
+        found = follow_up_count_intent(parse_data, events)
+    # A message that already has the intent it has in context is left to the rules (never re-issued again).
+    return None if found is None or found["name"] == intent else found
 
 
 class ActionAnswerInContext(Action):
