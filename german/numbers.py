@@ -79,13 +79,29 @@ def cardinal(word: str) -> int | None:
         s = s.replace(dialect, standard)
     if "tausend" in s:
         left, right = s.split("tausend", 1)
-        thousands = 1 if left in ("", "ein") else _below_1000(left)
         right = right.removeprefix("und")
         rest = 0 if right == "" else _below_1000(right)
+        thousands = _thousands(left)
         if thousands is None or rest is None:
             return None
-        return thousands * 1000 + rest
+        return int(thousands * 1000) + rest
     return _below_1000(s)
+
+
+# "anderthalbtausend", "zweieinhalbtausend": a half more than the whole number before "einhalb".
+_HALF = "einhalb"
+
+
+def _thousands(left: str) -> float | None:
+    """The number before "tausend": 1 for "" or "ein", 1.5 for "anderthalb", 2.5 for "zweieinhalb"."""
+    if left in ("", "ein"):
+        return 1
+    if left in ("anderthalb", "eineinhalb"):
+        return 1.5
+    if left.endswith(_HALF) and len(left) > len(_HALF):
+        whole = _below_1000(left.removesuffix(_HALF))
+        return None if whole is None else whole + 0.5
+    return _below_1000(left)
 
 
 # -- small numbers in durations and costs ("einen halben Tag", "zwei Stunden", "fünfhundert Euro") -----------
@@ -112,6 +128,8 @@ SMALL_NUMBER_WORDS: dict[str, float] = _small_number_words()
 # -- ordinals ("die zweite", "Nr. 3", "das letzte") ----------------------------------------------------------
 LAST = -1
 _ORDINAL_STEMS = {"erst": 1, "zweit": 2, "dritt": 3, "viert": 4, "fünft": 5}
+# Dialect spellings ("des zwoite", "beim erstn", "des erschte", "die zwoate"); the endings below add "-n".
+_DIALECT_ORDINAL_STEMS = {"erscht": 1, "zwoit": 2, "zwoat": 2, "zwot": 2}
 _ORDINAL_CARDINALS = {"eins": 1, "ein": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5}
 
 
@@ -119,14 +137,32 @@ def _ordinal_words() -> dict[str, int]:
     words: dict[str, int] = {str(n): n for n in range(1, 6)}
     for word, n in _ORDINAL_CARDINALS.items():
         words[word] = words[fold(word)] = n
-    for stem, n in {**_ORDINAL_STEMS, "letzt": LAST}.items():
-        for ending in ("e", "en", "es", "er"):
+    for stem, n in {**_ORDINAL_STEMS, **_DIALECT_ORDINAL_STEMS, "letzt": LAST}.items():
+        for ending in ("e", "en", "es", "er", "n"):
             words[stem + ending] = words[fold(stem + ending)] = n
     return words
 
 
 # Lower-case word -> position 1..5, or ``LAST`` for "letzte".
 ORDINAL_WORDS: dict[str, int] = _ordinal_words()
+
+
+# Ordinal words proper ("zweite", "erstn"), not the cardinals ("zwei Tage") nor "letzte" ("letzte Woche").
+_ORDINALS_ONLY = frozenset(
+    word for word, n in ORDINAL_WORDS.items() if not word.isdigit() and word not in _ORDINAL_CARDINALS
+    and fold(word) not in {fold(c) for c in _ORDINAL_CARDINALS} and n != LAST
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_NUMBERED = re.compile(r"\b(?:nr|nummer)\.?\s*(\d)\b", re.IGNORECASE)
+
+
+def ordinal_in_text(text: str) -> str | None:
+    """The first ordinal a sentence names ("Was koschtet denn des zwoite?" -> "zwoite", "Details zu Nr. 3" ->
+    "3"), for a question about one offer whose ordinal the NLU did not tag; None if it names none."""
+    numbered = _NUMBERED.search(text)
+    if numbered:
+        return numbered.group(1)
+    return next((word for word in _WORD.findall(text.casefold()) if word in _ORDINALS_ONLY), None)
 
 
 def ordinal(value: Any, count: int) -> int | None:

@@ -41,7 +41,9 @@ from bot.actions.parsing import (
     shown_values,
 )
 from bot.actions.profile import duration_said, level_said, without_unsure_entities
+from german import quantities
 from german.folding import fold
+from german.numbers import ordinal_in_text
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,10 @@ def needs_named(text: str, needs: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------
 
 
+# The cost or duration limit a message states in its own words ("max 4 std"), for an entity the NLU cut short.
+WISH_IN_OWN_WORDS = {"max_cost_eur": quantities.cost_wish, "max_duration_hours": quantities.duration_wish}
+
+
 def _normalised_preferences(
     tracker: Tracker, dispatcher: CollectingDispatcher
 ) -> tuple[dict[str, Any], list[EventType]]:
@@ -175,6 +181,11 @@ def _normalised_preferences(
         if slot == "max_duration_hours":
             raw = duration_said(tracker, raw)
         value = parser(raw) if raw is not None else None
+        if raw is not None and value is None and slot in WISH_IN_OWN_WORDS:
+            # The NLU tagged a piece of the limit ("max" of "einsteiger, max 4 std"): the limit as the
+            # message words it, if it has one.
+            said = WISH_IN_OWN_WORDS[slot](str((tracker.latest_message or {}).get("text") or ""))
+            value = parser(said) if said else None
         # A tagged level the sentence does not state is no wish (``level_said``), not a misunderstanding.
         if raw is not None and value is None and slot != "level_pref":
             dispatcher.utter_message(response="utter_constraint_not_understood", value=str(raw))
@@ -438,6 +449,8 @@ class ActionShowDetails(Action):
             dispatcher.utter_message(response="utter_no_offers_yet")
             return []
         ordinal_value = next(tracker.get_latest_entity_values("ordinal"), None)
+        if ordinal_value is None:  # "Was koschtet denn des zwoite?": a dialect ordinal the NLU did not tag
+            ordinal_value = ordinal_in_text(str((tracker.latest_message or {}).get("text") or ""))
         position = parse_ordinal(ordinal_value, len(last_results))
         if position is None and ordinal_value is None and len(last_results) == 1:
             position = 1

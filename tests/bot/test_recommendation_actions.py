@@ -573,6 +573,19 @@ async def test_details_of_offer_n_show_full_description(search_service, make_tra
     assert json.loads(payloads[0].removeprefix("/more_like")) == {"ordinal": "2"}
 
 
+@pytest.mark.asyncio
+async def test_details_of_an_offer_named_in_dialect_without_a_tagged_ordinal(
+    search_service, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        slots={**PROFILE, "last_results": LAST}, text="Was koschtet denn des zwoite?", intent="ask_details"
+    )
+    await ActionShowDetails().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_offer_details"
+    assert "Datenschutz im Bürgeramt" in render(domain, message)
+
+
 @pytest.mark.parametrize(
     ("slots", "ordinal", "mode", "expected"),
     [
@@ -758,6 +771,20 @@ def test_five_offers_on_one_topic_do_not_read_the_same(domain):
     ]
     level = text.why({"matched": ["Excel"], "level": "einsteiger"}, None, "Excel", {"level": ["einsteiger"]})
     assert level == "Passt, weil es um Excel geht, und es ist wie gewünscht für Einsteiger*innen."
+
+
+@pytest.mark.asyncio
+async def test_a_limit_tagged_in_part_is_read_from_the_whole_message(
+    search_service, make_tracker, dispatcher, domain
+):
+    # "einsteiger, max 4 std": the NLU tagged only "max" as the duration
+    tracker = make_tracker(
+        slots={**PROFILE, "max_duration_hours": "max"}, text="einsteiger, max 4 std", intent="refine"
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert "utter_constraint_not_understood" not in [m.get("response") for m in dispatcher.messages]
+    assert search_service.requests[0]["filters"]["max_duration_hours"] == 4.0
+    assert slots_of(events)["max_duration_hours"] == 4.0
 
 
 @pytest.mark.asyncio

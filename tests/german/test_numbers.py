@@ -17,6 +17,7 @@ from german.numbers import (
     cardinal,
     number_value,
     ordinal,
+    ordinal_in_text,
     parse_number,
 )
 
@@ -34,6 +35,10 @@ from german.numbers import (
         ("fuenfhundert", 500),
         ("einundzwanzig", 21),
         ("dreißig", 30),
+        ("zweieinhalbtausend", 2500),  # "gut zweieinhalbtausend Personen"
+        ("anderthalbtausend", 1500),
+        ("eineinhalbtausend", 1500),
+        ("einhalbtausend", None),
         ("eine", None),  # an article is no count ("eine kleine Gemeinde")
         ("Gemeinde", None),
         ("", None),
@@ -67,6 +72,22 @@ def test_small_number_words_in_durations_and_costs():
 )
 def test_ordinals(value, count, position):
     assert ordinal(value, count) == position
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Was koschtet denn des zwoite?", "zwoite"),
+        ("wos is beim erstn genau dabei?", "erstn"),
+        ("Details zu Nr. 3", "3"),
+        ("Wir brauchen das für zwei Tage", None),  # a cardinal is no position
+        ("letzte Woche war ich krank", None),
+    ],
+)
+def test_ordinal_named_in_a_sentence(text, found):
+    assert ordinal_in_text(text) == found
+    if found is not None:
+        assert ordinal(found, 5) in (1, 2, 3)
 
 
 def test_ordinal_words_cover_one_to_five_and_last():
