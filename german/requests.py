@@ -239,7 +239,7 @@ TOPIC_WISH = re.compile(
 DELETE_WISH = re.compile(
     r"\b(?:l(?:ö|oe)sch\w*|vergesst|vergessen\s+sie)\b(?=[^.!?]{0,60}\b(?:ois|alles|mich|mi|mir|meine|"
     r"gespeichert|gspeichert|gespeicherte\w*|verlauf|chat)\b)|"
-    r"\b(?:ois|alles|meine\s+daten|meine\s+angaben)\b[^.!?]{0,40}\bl(?:ö|oe)sch\w*",
+    r"\b(?:ois|alles|meine\s+daten|meine\s+angaben)\b[^.!?]{0,40}\b(?:ge)?l(?:ö|oe)sch\w*",
     re.IGNORECASE,
 )
 # A yes or a no as the answer to a question of the assistant ("Ja, bitte löschen.", "Nee, lieber nicht").
@@ -316,7 +316,7 @@ MEMBERSHIP_WORDS = re.compile(
 )
 # Questions about what membership costs (bot/nlu/content_rules.py).
 # What joining costs, in any spelling ("Wat kost dat, wenn wi bi jo mitmoken?", "Was koscht des?").
-COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl)\w*", re.IGNORECASE)
+COST_WORD = re.compile(r"\b(?:kost|kosch|zahl|zoin|bezahl|einzahl)\w*", re.IGNORECASE)
 # A FAQ question that gives the head count is about the calculation only when it asks about money or shares
 # ("Wie läuft das mit den Geschäftsanteilen? Wir haben etwa achthundert Leute."); "Wir sind eine Gemeinde mit
 # 230 Beschäftigten. Wie läuft so ein Beitritt ab?" asks how to join (a follow-up reuses the count).
@@ -326,15 +326,31 @@ ABOUT_MONEY = re.compile(
 )
 # "Was koschd des eigentlich?", "was würd uns dat denn kosten, wenn wir Mitglied werden?": what joining costs
 # (the calculator asks for the head count), unless the question is about course fees.
+# "… herauszufinden, was eine Mitgliedschaft unserer Stadt bei KommunalCampus kosten würde", "Was müsste die
+# Stadt denn da einzahlen?"
 WHAT_DOES_IT_COST = re.compile(
-    r"\bwas\s+(?:\w+\s+){0,4}?(?:kost\w*|koscht\w*|koschd\w*|kosch)\b", re.IGNORECASE
+    r"\bwas\s+(?:\w+\s+){0,6}?(?:kost\w*|koscht\w*|koschd\w*|kosch|(?:ein|be)?zahlen)\b", re.IGNORECASE
 )
 # "und wenn wir mit den Eigenbetrieben zusammen auf 2.001 kommen?", "Und bei 501?": another head count.
 COUNT_SUPPOSED = re.compile(r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d", re.IGNORECASE)
 # "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
 RECURRING = re.compile(
-    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obendrauf|zus(?:ä|ae)tzlich|laufend", re.IGNORECASE
+    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obe?n?drauf|obbedruff|obadrauf|"
+    r"zus(?:ä|ae)tzlich|laufend",
+    re.IGNORECASE,
 )
+# Money every year, not the cooperative's running costs ("Wer trägt die laufenden Kosten?" is the FAQ).
+YEARLY = re.compile(
+    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|jahresbeitr|jahresgeb|obe?n?drauf|obbedruff|obadrauf",
+    re.IGNORECASE,
+)
+# "jährlich oder einmalig?": the question how the shares are paid, not about yearly fees.
+ONE_OFF = re.compile(r"\beinmal", re.IGNORECASE)
+# Words for fees on top ("Mitgliedsbeiträge", "noch was obendrauf", "Kosten dazu") and for the shares.
+FEES = re.compile(
+    r"beitr(?:a|ä)g|geb(?:ü|ue)hr|kosten|obe?n?drauf|obbedruff|\bdazu\b|noch\s+was", re.IGNORECASE
+)
+SHARES = re.compile(r"anteil|einlage", re.IGNORECASE)
 ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
 # A law or regulation named by its name ("Welche Pflichten ergeben sich aus dem AI Act für eine Kommune?",
 # "Was ändert das Onlinezugangsgesetz für uns?"): a question about its subject, which courses answer; the
@@ -365,3 +381,13 @@ COURSES_ON_A_SUBJECT = re.compile(
     r"lehrg(?:ä|ae)nge?|angebote?)\s+(?:zu[mr]?|f(?:ü|ue)r|(?:ü|ue)ber|in|im|rund\s+um|bez(?:ü|ue)glich)\s+\w",
     re.IGNORECASE,
 )
+
+
+def asks_for_yearly_money(text: str) -> bool:
+    """ "Kommen dann noch jährliche Mitgliedsbeiträge dazu?", "un kommt dann jedes jahr noch was obbedruff?":
+    fees every year, which the sources do not settle. Not "Ist das jährlich oder einmalig?" nor "muss man die
+    Anteile jedes Jahr zahlen?" (the FAQ on paying the shares answers those), nor the running costs of the
+    cooperative ("Wer trägt die laufenden Kosten?")."""
+    if ONE_OFF.search(text) or SHARES.search(text):
+        return False
+    return bool(YEARLY.search(text) and FEES.search(text))

@@ -58,6 +58,9 @@ class UnknownTopic:
     label: str
     keywords: tuple[str, ...]
     known: str = ""  # what the sources do say next to the unknown part (German, shown first)
+    # Regular expressions on the lower-cased text, for questions no fixed phrase catches ("Ist unsere
+    # Stadt da eigentlich Mitglied bei euch?" asks for the member list, "Wie werden wir Mitglied?" does not).
+    patterns: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,11 @@ def parse_terms(data: dict[str, Any]) -> Terms:
                 label=str(u["label"]),
                 keywords=tuple(k.lower() for k in u["keywords"]),
                 known=str(u.get("known") or ""),
+                patterns=tuple(re.compile(str(p)) for p in u.get("patterns") or ()),
             )
             for u in data.get("unknown_topics", [])
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, re.error) as exc:
         raise TermsError(f"terms.yml: missing or malformed field: {exc!r}") from exc
     if price <= 0:
         raise TermsError("terms.yml: share_price_eur must be positive")
@@ -148,7 +152,7 @@ def quote(terms: Terms, count: int) -> dict[str, Any]:
 def detect_unknown_topic(terms: Terms, text: str) -> UnknownTopic | None:
     low = text.lower()
     for topic in terms.unknown_topics:
-        if any(k in low for k in topic.keywords):
+        if any(k in low for k in topic.keywords) or any(p.search(low) for p in topic.patterns):
             return topic
     return None
 

@@ -32,6 +32,9 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   in Präsenz, i mog ned scho wieder vorm Bildschirm hocka") becomes ``refine``, and so does a
   membership question that states a wish and says nothing of the cooperative ("am liebsten online, dann
   können alle vom Platz aus teilnehmen").
+- any intent for a wish to delete one's own data ("ich hab letzte Woche hier nach Kursen geschaut, jetzt möcht
+  ich aber, dass meine Daten gelöscht werden" reads like a course search) becomes ``delete_my_data``: the
+  assistant asks for confirmation first, so a wrong guess costs one question.
 - any intent for a plain wish to talk to a person ("Kann ich da mal mit nem echten Menschen schnacken?" after
   a need, "Kann ich das mal mit nem Menschen besprechen? Wir bräuchten eine Inhouse-Schulung") becomes
   ``request_human``: the hand-over asks for consent first, so a wrong guess costs one question.
@@ -43,6 +46,7 @@ Runs after the classifiers and the fallback components; it has nothing to train.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -71,6 +75,7 @@ from german.requests import (
     COST_WORD,
     COUNT_SUPPOSED,
     COURSES_ON_A_SUBJECT,
+    DELETE_WISH,
     HUMAN_WISH,
     MEMBERSHIP_WORDS,
     NAMES_A_LAW,
@@ -86,6 +91,15 @@ FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
 NEED_LIKE_INTENTS = frozenset({"inform_skill_gap", "request_recommendations", "inform_role", "refine"})
 # Intents a plain wish for a person keeps: it already is one, or deleting one's data comes first.
 PERSON_INTENTS = frozenset({"request_human", "delete_my_data"})
+# Intents a wish to delete one's data keeps: it already is one, or it answers the delete question.
+DELETE_ANSWERS = frozenset({"delete_my_data", "affirm", "deny"})
+# Words that make a delete wish one's own ("meine Daten", "was über mich gespeichert ist"), unlike a course
+# question about deleting ("wie löschen wir alles rechtssicher?").
+_OWN_DATA = re.compile(r"\b(?:meine\w*|mich|mi|mir)\b|gespeichert|gspeichert|verlauf", re.IGNORECASE)
+
+
+def asks_to_delete_own_data(text: str) -> bool:
+    return bool(DELETE_WISH.search(text) and _OWN_DATA.search(text))
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
 ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_employee_count"})
@@ -96,6 +110,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     after ``nlu_fallback``), or None to keep it."""
     if intent not in PERSON_INTENTS and not text.startswith("/") and asks_for_a_person(text):
         return "request_human"
+    if intent not in DELETE_ANSWERS and not text.startswith("/") and asks_to_delete_own_data(text):
+        return "delete_my_data"
     gives_count = names_head_count(text)
     if intent == "membership_faq" and (
         (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)

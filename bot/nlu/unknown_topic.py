@@ -5,8 +5,9 @@ The FAQ answers are close in meaning to such questions ("Wo finde ich die Satzun
 reads like the joining steps), so the classifier often picks one, and the person gets a confident answer to a
 question nobody can answer from the sources. The unknown topics and their keywords are the ones of
 ``bot/membership/terms.yml`` (the action server says the same "Das weiß ich leider nicht" from them); only the
-topics named in ``topics`` override a FAQ answer: annual fees stay with the FAQ because "laufende Kosten" is
-also the question who pays the cooperative's running costs, which the FAQ does answer. Runs after the
+topics named in ``topics`` override a FAQ answer, and annual fees only when the question is about money every
+year ("jährliche Mitgliedsbeiträge", "jedes Jahr obendrauf"): "laufende Kosten" is also the question who pays
+the cooperative's running costs, which the FAQ does answer. Runs after the
 classifiers and the fallback components; it has nothing to train.
 """
 
@@ -24,9 +25,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.actions.membership import detect_unknown_topic, load_terms
 from bot.nlu.intent_override import override_intent
+from german.requests import asks_for_yearly_money
 
 FAQ_INTENT = "membership_faq"
 UNKNOWN_INTENT = "membership_unknown"
+ANNUAL_FEES = "annual_fees"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -61,8 +64,11 @@ class UnknownTopicGuard(GraphComponent, IntentClassifier):
         for message in messages:
             if (message.get(INTENT) or {}).get("name") != FAQ_INTENT:
                 continue
-            topic = detect_unknown_topic(load_terms(), str(message.get(TEXT) or ""))
-            if topic is None or topic.id not in self.topics:
+            text = str(message.get(TEXT) or "")
+            topic = detect_unknown_topic(load_terms(), text)
+            if topic is None:
                 continue
-            override_intent(message, UNKNOWN_INTENT)
+            if topic.id in self.topics or (topic.id == ANNUAL_FEES and asks_for_yearly_money(text)):
+                override_intent(message, UNKNOWN_INTENT)
         return messages
+

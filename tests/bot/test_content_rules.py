@@ -186,6 +186,10 @@ def test_a_plain_wish_for_a_person_is_the_hand_over_whatever_the_classifier_said
         ("Mir überleget, ob unser Gmoind bei dr KommunalCampus eG mitmacht. Was koschd des eigentlich?",
          "ask_membership_cost"),
         ("Moin, was würd uns dat denn kosten, wenn wir bei euch Mitglied werden?", "ask_membership_cost"),
+        ("Meine Amtsleiterin hat mich gebeten herauszufinden, was eine Mitgliedschaft unserer Stadt bei "
+         "KommunalCampus kosten würde.", "ask_membership_cost"),
+        ("Ich soll eine Vorlage zum Beitritt vorbereiten. Was müsste die Stadt denn da einzahlen?",
+         "ask_membership_cost"),
         ("Was kosten die Kurse für Mitglieder?", "membership_faq"),
         ("Jo. Und was kostet uns die Mitgliedschaft jedes Jahr noch obendrauf?", "membership_faq"),
         # after offers, without a word about the cooperative, it is the price of the offers
@@ -227,4 +231,20 @@ def test_a_supposed_head_count_or_a_wish_for_more_is_no_faq(text, expected):
     ],
 )
 def test_a_question_what_joining_costs_is_no_course_search(text, intent, expected):
+    assert classified(text, intent).get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("ok. ich hab letzte woche hier nach kursen geschaut, jetzt möcht ich aber dass meine daten gelöscht "
+         "werden.", "request_recommendations", "delete_my_data"),
+        ("Bitte löschen Sie alles, was Sie über mich gespeichert haben.", "chitchat", "delete_my_data"),
+        ("ja, bitte alles löschen", "affirm", "affirm"),  # the answer to the delete question stays one
+        # a course question about deleting is no wish to delete one's own data
+        ("Löschfristen in der E-Akte: wie löschen wir alles rechtssicher?", "inform_skill_gap",
+         "inform_skill_gap"),
+    ],
+)
+def test_a_wish_to_delete_ones_own_data_is_the_delete_request(text, intent, expected):
     assert classified(text, intent).get(INTENT)["name"] == expected

@@ -26,6 +26,12 @@ def classified(text: str, intent: str = "membership_faq", config: dict | None = 
         "Für unsere Prüfung des Beitritts bräuchte ich die Satzung der KommunalCampus eG. Wo finde ich die?",
         "Wie können wir wieder austreten, wenn es sich nicht bewährt?",
         "Welche Kommunen sind denn schon Mitglied?",
+        # whether one municipality is a member: the member list, which the sources do not have
+        "Kurze Zwischenfrage noch: Ist unsere Stadt da eigentlich Mitglied bei euch? Wir sind die Stadt X.",
+        "btw ist eigentlich der Kreis nebenan auch schon mitglied bei euch? wer ist da alles dabei?",
+        # fees every year: the sources do not say whether the statute has any
+        "Kommen dann noch jährliche Mitgliedsbeiträge dazu? Das muss ich in den Haushalt einplanen.",
+        "Fallen darüber hinaus jedes Jahr noch weitere Beiträge an?",
     ],
 )
 def test_faq_prediction_for_an_uncovered_topic_becomes_unknown(text):
@@ -40,6 +46,14 @@ def test_faq_prediction_for_an_uncovered_topic_becomes_unknown(text):
         "Wer trägt die laufenden Kosten der Genossenschaft?",  # answered by the FAQ (financing)
         "Wann müssen die Anteile eingezahlt werden?",
         "Wie viele Stimmen hat jede Kommune?",
+        # joining or member prices, not whether someone is a member
+        "Müssen wir eigentlich Mitglied sein, um die Kurse buchen zu können? Und wie wird man Mitglied?",
+        "Kann ein Zweckverband auch Mitglied werden?",
+        "Ist das für Mitglieder kostenlos?",
+        "kurze zwischenfrage: wir sind ja mitglied, sind die kurse dann alle kostenlos?",
+        # paying the shares once, which the FAQ answers
+        "Ist das jedes Jahr fällig oder nur einmal?",
+        "muss man die anteile jedes jahr neu zahlen?",
     ],
 )
 def test_covered_faq_questions_keep_their_answer(text):
