@@ -28,6 +28,7 @@ GERMAN_WORDS = frozenset(
     im in ist ja kann kein keine können koennen man mehr mein meine mich mir mit möchte moechte nach nein
     nicht noch nur oder schon sehr sie sind so suche tag über ueber um und uns unser unsere vom von vor was
     weil welche wenn wer wie wir wo zu zum zur danke tschüss tschuess moin servus grüß gruess
+    gibts nix ham hob mia ned isch wos fia scho ois koi ebbes nich gmacht griaß griass
     """.split()
 )
 

@@ -59,12 +59,17 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         "einsteiger",
         r"einsteig|einstieg|neueinsteig|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
         r"(?<=ganz )basic|(?<=eher )basic|(?<=nur )basic|"
-        r"(?:keine\w*|ohne|null)\s+(?:vorkenntnis|vorwissen)|ganz\s+von\s+vorn|(?:bei|von)\s+null\b|"
-        r"von\s+grund\s+auf",
+        r"(?:keine\w*|ohne|null)\s+(?:vorkenntnis|vorwissen)|ganz\s+von?\s+vorn|(?:bei|von)\s+null\b|"
+        r"von\s+grund\s+auf|"
+        # Bairisch/Schwäbisch: "gibts des a fia anfanga?", "für oin wo koi Ahnung hat"
+        r"(?<=fia )anfanga\b|(?<=für )anfanga\b|"
+        r"f(?:{ue}|ia?)r\s+(?:\w+\s+){0,2}?(?:der|die|wo)\s+(?:noch\s+)?(?:keine?|koi|koa|null)\s+ahnung",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
         r"grundlage|basis|basic|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
         r"f{ue}r neue (?:f{ue}hrungskr|kolleg|mitarbeit)|"
-        r"einf{ue}hrung\b(?!\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?)\b)|ohne vorkenntnis",
+        # "eine Einführung, wie man Schriftgut ablegt" asks for the how, not for a beginners' course.
+        r"einf{ue}hrung\b(?!,?\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?|wie|was|worauf)\b)|"
+        r"ohne vorkenntnis",
     ),
     (
         "fortgeschritten",
@@ -85,6 +90,8 @@ _DENIED_BEFORE = re.compile(
         r"\b(?:kein\w*|(?:nicht(?:s)?|nix)(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$|"
         # "des isch mir alles z'arg für Profis": too much for that level
         r"\b(?:zu|z['’]?)\s*(?:arg|schwer|hoch|viel|anspruchsvoll)\s+f{ue}r\s+$"
+        # "Weiß nicht so recht, ob ich da Anfänger bin": a doubt, no wish
+        r"|\bob\s+(?:ich|wir|i|mir)\s+(?:\w+\s+){0,2}$"
     )
 )
 _DENIED_AFTER = re.compile(

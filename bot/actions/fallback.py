@@ -31,6 +31,7 @@ from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
 from german.dialect import standard_function_words
+from german.numbers import ordinal_in_text
 from german.requests import (
     ABOUT_COURSES,
     ABOUT_MONEY,
@@ -40,6 +41,7 @@ from german.requests import (
     MEMBERSHIP_WORDS,
     MORE_CUE,
     NO_TOPIC_ANSWER,
+    asks_for_yearly_money,
 )
 
 logger = logging.getLogger(__name__)
@@ -204,6 +206,22 @@ def after_offers_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[
     return None
 
 
+# "wos is beim erstn genau dabei?": a short question about one offer; longer messages say more than that.
+MAX_DETAIL_WORDS = 12
+
+
+def details_intent(parse_data: dict[str, Any], offers_shown: bool) -> dict[str, Any] | None:
+    """After offers, an unsure short message that names one of them by its position ("Was koschtet denn des
+    zwoite?", "wos is beim erstn genau dabei?"): the details of that offer (``action_show_details`` reads the
+    ordinal from the text when the NLU did not tag it)."""
+    text = str(parse_data.get("text") or "")
+    if not offers_shown or len(text.split()) > MAX_DETAIL_WORDS or ordinal_in_text(text) is None:
+        return None
+    if states_wish(text, parse_data.get("entities") or []):
+        return None
+    return {"name": "ask_details", "confidence": 1.0}
+
+
 def wish_intent(parse_data: dict[str, Any], need_known: bool) -> dict[str, Any] | None:
     """An unsure message that states a wish about offers while a need is known ("Am besten online, die sitzen
     eh alle am Rechner.", "Lieber was für Anfänger, ich bin ja ganz neu in der Rolle.", "Danke! Was davon ist
@@ -300,6 +318,19 @@ def head_count_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def recurring_fee_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure message whose best guess is about membership and which asks about yearly money ("un kommt
+    dann jedes jahr noch was obbedruff?"): the answer on annual fees (known: one-off shares, no direct costs;
+    unknown: whether the statute adds yearly contributions)."""
+    ranking = ranking_without_fallback(parse_data)
+    text = str(parse_data.get("text") or "")
+    if not ranking or ranking[0].get("name") not in MEMBERSHIP_INTENTS:
+        return None
+    if not asks_for_yearly_money(text) or ABOUT_COURSES.search(text):
+        return None
+    return {"name": "membership_unknown", "confidence": 1.0}
+
+
 def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
     """Events that replace the unclear user message by the same message with the given intent."""
     clarified = {
@@ -339,12 +370,14 @@ class ActionDefaultAskAffirmation(Action):
         ) or (
             None
             if form_active
-            else wish_intent(parse_data, need_known)
+            else details_intent(parse_data, offers_shown)
+            or wish_intent(parse_data, need_known)
             or same_consequence_intent(parse_data)
             or need_intent(parse_data)
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
             or head_count_cost_intent(parse_data)
+            or recurring_fee_intent(parse_data)
             or membership_faq_intent(parse_data)
         )
         if intent is not None and unknown_words(parse_data):

@@ -431,3 +431,32 @@ async def test_an_unsure_answer_to_the_topic_question_without_a_topic_is_the_ski
     # asked for something else, the same words stay unclear
     tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
     assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) != "skip"
+
+
+@pytest.mark.parametrize("text", ["Was koschtet denn des zwoite?", "wos is beim erstn genau dabei?"])
+@pytest.mark.asyncio
+async def test_after_offers_an_unsure_question_naming_an_offer_by_position_asks_its_details(
+    text, make_tracker, dispatcher, domain
+):
+    ranking = [("nlu_fallback", 0.3), ("chitchat", 0.2), ("membership_faq", 0.15)]
+    offers = {"last_results": [{"id": "c1", "title": "BIM kompakt"}, {"id": "c2", "title": "BIM vertieft"}]}
+    tracker = make_tracker(slots=offers, text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == "ask_details"
+    # before any offer there is nothing to ask details of: the bot asks
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) != "ask_details"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_question_about_yearly_money_gets_the_annual_fees_answer(
+    make_tracker, dispatcher, domain
+):
+    ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.44), ("membership_unknown", 0.39)]
+
+    async def reread(text: str) -> str | None:
+        tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+        return _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+
+    assert await reread("un kommt dann jedes jahr noch was obbedruff?") == "membership_unknown"
+    # course fees every year are no question about membership
+    assert await reread("kostet der Kurs jedes Jahr was?") != "membership_unknown"

@@ -41,6 +41,7 @@ def test_foreign_messages_are_recognised(text, guess):
         "xqzv blorf knt prrrt",
         "Wir haben 120 Beschäftigte, was kostet die Mitgliedschaft?",
         "Was kostet das in English?",  # "in", "was" count as German
+        "gibts des a fia anfanga? mia ham do no gor nix gmacht",  # Bairisch ("des", "a", "do", "no")
         "",
     ],
 )

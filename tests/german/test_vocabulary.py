@@ -78,6 +78,8 @@ def test_levels():
         # The rollout of something is no level.
         ("ich leite mein erstes projekt, die einführung eines neuen fachverfahrens", None),
         ("etwas zur einführung der e-akte", None),
+        # an introduction to how something is done asks for the how, not for a beginners' course
+        ("ich bräuchte eine einführung, wie man schriftgut sauber ablegt", None),
     ],
 )
 def test_an_introduction_is_a_level_a_rollout_is_not(text, expected):
@@ -316,6 +318,11 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("gibt es das auch eine stufe höher? die grundlagen haben wir eigentlich drauf.", "fortgeschritten"),
         ("ruhig für neueinsteiger, i hab sowas no nie gmacht.", "einsteiger"),
         ("seit acht jahren in der vergabestelle, grundlagen brauche ich also nicht.", "fortgeschritten"),
+        # dialect
+        ("gibts des a fia anfanga? mia ham do no gor nix gmacht", "einsteiger"),
+        ("gibts des au für oin wo koi ahnung hat? also ganz vo vorne", "einsteiger"),
+        # a doubt whether one is a beginner is no wish
+        ("weiß nicht so recht, ob ich da anfänger bin. e-akte hab ich noch nie gemacht.", None),
     ],
 )
 def test_level_read_in_its_sentence(text, level):
