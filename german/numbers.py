@@ -152,6 +152,8 @@ _ORDINALS_ONLY = frozenset(
     word for word, n in ORDINAL_WORDS.items() if not word.isdigit() and word not in _ORDINAL_CARDINALS
     and fold(word) not in {fold(c) for c in _ORDINAL_CARDINALS} and n != LAST
 )
+# The same words as regular-expression alternatives (for patterns that need an article before them).
+ORDINAL_STEMS_AND_ENDINGS = frozenset(re.escape(word) for word in _ORDINALS_ONLY)
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMBERED = re.compile(r"\b(?:nr|nummer)\.?\s*(\d)\b", re.IGNORECASE)
 

@@ -332,7 +332,13 @@ WHAT_DOES_IT_COST = re.compile(
     r"\bwas\s+(?:\w+\s+){0,6}?(?:kost\w*|koscht\w*|koschd\w*|kosch|(?:ein|be)?zahlen)\b", re.IGNORECASE
 )
 # "und wenn wir mit den Eigenbetrieben zusammen auf 2.001 kommen?", "Und bei 501?": another head count.
-COUNT_SUPPOSED = re.compile(r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d", re.IGNORECASE)
+# "dann wären wir einundfünfzig", "dann sind mir 2001": the same supposed in words.
+COUNT_SUPPOSED = re.compile(
+    r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d|"
+    r"\b(?:w(?:ä|ae)ren|sind|san|send|h(?:ä|ae)tten)\s+(?:wir|mir|mer)\s+(?:dann\s+|also\s+|schon\s+)?"
+    r"(?:bei\s+|auf\s+)?(?:\d|\w*(?:zig|hundert|tausend|zehn|elf|zw(?:ö|oe)lf|eins)\b)",
+    re.IGNORECASE,
+)
 # "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
 RECURRING = re.compile(
     r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obe?n?drauf|obbedruff|obadrauf|"
@@ -376,6 +382,15 @@ ASKS_FOR_OFFERS_ON_IT = re.compile(
     re.IGNORECASE,
 )
 # A request for courses on a subject ("Gibt es Kurse für professionelle Telefonkommunikation?").
+# "Sind die Kurse für unsere Leute dann umsonst?", "Und die Kurse selbst, sind die dann kostenlos für uns?":
+# whether members pay course fees (the membership FAQ), not a wish for free courses on a subject.
+COURSE_FEES_QUESTION = re.compile(
+    r"\b(?:sind|w(?:ä|ae)ren|kosten)\s+(?:\w+\s+){0,2}?(?:kurse|fortbildungen|schulungen|seminare|angebote)\b"
+    r"[^.!?]{0,40}?\b(?:kostenlos|kostenfrei|umsonst|gratis|inklusive|inbegriffen)\b[^.!]*\?|"
+    r"(?<!welche )\b(?:kurse|fortbildungen|schulungen|seminare|angebote)\b[^.!?]{0,20}?"
+    r"\b(?:sind|w(?:ä|ae)ren)\s+(?:\w+\s+){0,3}?(?:kostenlos|kostenfrei|umsonst|gratis|inklusive|inbegriffen)\b[^.!]*\?",
+    re.IGNORECASE,
+)
 COURSES_ON_A_SUBJECT = re.compile(
     r"\b(?:kurse?n?|schulung(?:en)?|fortbildung(?:en)?|weiterbildung(?:en)?|seminare?n?|workshops?|"
     r"lehrg(?:ä|ae)nge?|angebote?)\s+(?:zu[mr]?|f(?:ü|ue)r|(?:ü|ue)ber|in|im|rund\s+um|bez(?:ü|ue)glich)\s+\w",

@@ -24,6 +24,8 @@ from bot.actions.membership import (
     MEMBERSHIP_INTENTS,
     answered_cost_last_turn,
     asks_membership_cost,
+    detect_unknown_topic,
+    load_terms,
     names_head_count,
     parse_employee_count,
 )
@@ -31,7 +33,7 @@ from bot.actions.needs import content_words, needs_in_message
 from bot.actions.parsing import real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
 from german.dialect import standard_function_words
-from german.numbers import ordinal_in_text
+from german.numbers import ORDINAL_STEMS_AND_ENDINGS, ordinal_in_text
 from german.requests import (
     ABOUT_COURSES,
     ABOUT_MONEY,
@@ -318,6 +320,20 @@ def head_count_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def unknown_topic_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure message whose best guess is about membership and which asks what the sources do not say ("Ist
+    die Stadt Weinheim eigentlich schon Mitglied bei Ihnen?"): the honest "Das weiß ich nicht" with the offer
+    of a hand-over, as for a sure one."""
+    ranking = ranking_without_fallback(parse_data)
+    if not ranking or ranking[0].get("name") not in MEMBERSHIP_INTENTS:
+        return None
+    text = str(parse_data.get("text") or "")
+    topic = detect_unknown_topic(load_terms(), text)
+    if topic is None or (topic.id == "annual_fees" and not asks_for_yearly_money(text)):
+        return None
+    return {"name": "membership_unknown", "confidence": 1.0}
+
+
 def recurring_fee_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """An unsure message whose best guess is about membership and which asks about yearly money ("un kommt
     dann jedes jahr noch was obbedruff?"): the answer on annual fees (known: one-off shares, no direct costs;
@@ -377,6 +393,7 @@ class ActionDefaultAskAffirmation(Action):
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
             or head_count_cost_intent(parse_data)
+            or unknown_topic_intent(parse_data)
             or recurring_fee_intent(parse_data)
             or membership_faq_intent(parse_data)
         )
@@ -406,16 +423,42 @@ UNPLACED_INTENTS = {"nlu_fallback", "out_of_scope", "chitchat"}
 CONFIRMATION_INTENTS = {"affirm", "deny", "delete_my_data", "request_human"}
 
 
+# "ist das zweite davon online?", "beim erstn", "Nr. 3": one offer named by its position, in a question.
+NAMED_OFFER_QUESTION = re.compile(
+    r"(?:\b(?:das|der|die|den|dem|des|beim|vom|zum|am)\s+(?:"
+    + "|".join(sorted(ORDINAL_STEMS_AND_ENDINGS, key=len, reverse=True))
+    + r")\b(?!\s+(?:mal|male|schritt|tag|woche|monat|jahr|h(?:ä|ae)lfte))|\bnr\.?\s*\d)[^.!]*\?",
+    re.IGNORECASE,
+)
+
+
+def offers_last_turn(events: list[dict[str, Any]]) -> bool:
+    """The assistant showed offers in reply to the previous message (``action_recommend`` ran)."""
+    users = 0
+    for event in reversed(events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "action" and event.get("name") == "action_recommend":
+            return True
+    return False
+
+
 def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The intent a message has as the answer to the assistant's last step, whatever the classifier said: a
     plain yes or no to the delete question ("Jo, dat is so. Allens weg, bitte." taken for a course search),
-    another head count right after a calculation; None otherwise. Called for every message by
+    another head count right after a calculation, a question about one of the offers just shown ("ist das
+    zweite davon online?" taken for a wish); None otherwise. Called for every message by
     ``bot.policies.answer_in_context`` (before any rule answers it)."""
     intent = (parse_data.get("intent") or {}).get("name")
     found = None
     if intent not in CONFIRMATION_INTENTS:
         found = confirmation_intent(parse_data, events, clear_yes_only=intent not in UNPLACED_INTENTS)
     text = str(parse_data.get("text") or "")
+    if found is None and intent == "refine" and NAMED_OFFER_QUESTION.search(text):
+        # "Und ist das zweite davon online oder muss ich dafür reisen?": a question about one offer shown
+        found = {"name": "ask_details", "confidence": 1.0} if offers_last_turn(events) else None
     if found is None and (
         intent in UNPLACED_INTENTS or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text))
     ):

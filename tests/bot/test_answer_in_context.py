@@ -80,10 +80,35 @@ def test_an_answer_to_the_delete_question_is_read_as_yes_or_no(text, intent, exp
         # a course search that names a team size stays a course search
         ("Wir sind 30 im Bürgeramt, was gibt es zu Excel?", "inform_skill_gap", None),
         ("Wie wird das Wetter morgen?", "out_of_scope", None),
+        # a count supposed in words, read as a course search because of "Erzieherin"
+        ("Nächstes Jahr stellen wir eine Erzieherin ein, dann wären wir einundfünfzig. Was wäre dann?",
+         "inform_role", COUNT),
     ],
 )
 def test_a_head_count_right_after_a_calculation_asks_for_its_tier(text, intent, expected):
     assert _answer(text, intent, CALCULATED) == expected
+    assert _answer(text, intent, []) is None
+
+
+OFFERS_SHOWN = [
+    {"event": "user", "text": "Personenstandsrecht, ich bin ganz neu im Standesamt"},
+    {"event": "action", "name": "action_recommend"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("Und ist das zweite davon online oder muss ich dafür reisen?", "refine", "ask_details"),
+        ("wos is beim erstn genau dabei?", "refine", "ask_details"),
+        # a wish about all offers, and a first time, are no question about one offer
+        ("Gibt es das auch online?", "refine", None),
+        ("Ich bin zum ersten Mal hier, gibt es was online?", "refine", None),
+    ],
+)
+def test_a_question_about_one_offer_just_shown_asks_its_details(text, intent, expected):
+    assert _answer(text, intent, OFFERS_SHOWN) == expected
     assert _answer(text, intent, []) is None
 
 

@@ -460,3 +460,20 @@ async def test_an_unsure_question_about_yearly_money_gets_the_annual_fees_answer
     assert await reread("un kommt dann jedes jahr noch was obbedruff?") == "membership_unknown"
     # course fees every year are no question about membership
     assert await reread("kostet der Kurs jedes Jahr was?") != "membership_unknown"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_question_whether_a_town_is_a_member_gets_the_unknown_answer(
+    make_tracker, dispatcher, domain
+):
+    ranking = [("nlu_fallback", 0.3), ("membership_unknown", 0.47), ("membership_faq", 0.45)]
+
+    async def reread(text: str) -> str | None:
+        tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+        return _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+
+    assert await reread("Ist die Stadt Weinheim eigentlich schon Mitglied bei Ihnen?") == (
+        "membership_unknown"
+    )
+    # a question the FAQ answers is no unknown topic
+    assert await reread("Wie wird man Mitglied bei Ihnen?") != "membership_unknown"
