@@ -74,6 +74,7 @@ from german.requests import (
     ASKS_FOR_OFFERS_ON_IT,
     COST_WORD,
     COUNT_SUPPOSED,
+    COURSE_FEES_QUESTION,
     COURSES_ON_A_SUBJECT,
     DELETE_WISH,
     HUMAN_WISH,
@@ -146,6 +147,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
+    if intent in FAQ_INTENTS and COURSE_FEES_QUESTION.search(text):
+        return None  # "Sind die Kurse für unsere Leute dann umsonst?": course fees for members, a FAQ
     subject = (
         COURSES_ON_A_SUBJECT.search(text) or NAMES_A_LAW.search(text) or ASKS_FOR_OFFERS_ON_IT.search(text)
     )

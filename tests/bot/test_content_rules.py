@@ -248,3 +248,17 @@ def test_a_question_what_joining_costs_is_no_course_search(text, intent, expecte
 )
 def test_a_wish_to_delete_ones_own_data_is_the_delete_request(text, intent, expected):
     assert classified(text, intent).get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sind die Kurse für unsere Leute dann umsonst?", "membership_faq"),
+        ("Und die Kurse selbst, sind die dann kostenlos für uns?", "membership_faq"),
+        # free courses as a wish about the offers
+        ("Welche Kurse sind kostenlos?", "refine"),
+        ("Gibt es kostenlose Kurse zu Excel?", "request_recommendations"),
+    ],
+)
+def test_whether_members_pay_for_courses_is_the_faq_not_a_course_search(text, expected):
+    assert classified(text, "membership_faq").get(INTENT)["name"] == expected
