@@ -432,15 +432,20 @@ NAMED_OFFER_QUESTION = re.compile(
 )
 
 
+# Actions whose reply keeps the last list under discussion (the list itself, or the details of one offer).
+OFFER_ACTIONS = frozenset({"action_recommend", "action_show_details"})
+
+
 def offers_last_turn(events: list[dict[str, Any]]) -> bool:
-    """The assistant showed offers in reply to the previous message (``action_recommend`` ran)."""
+    """The assistant's reply to the previous message showed offers or the details of one ("Was koschtet des
+    zwoite?" … "Und ist das erste davon online?")."""
     users = 0
     for event in reversed(events):
         if event.get("event") == "user":
             users += 1
             if users == 2:
                 return False
-        elif users == 1 and event.get("event") == "action" and event.get("name") == "action_recommend":
+        elif users == 1 and event.get("event") == "action" and event.get("name") in OFFER_ACTIONS:
             return True
     return False
 

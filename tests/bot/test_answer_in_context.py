@@ -112,6 +112,19 @@ def test_a_question_about_one_offer_just_shown_asks_its_details(text, intent, ex
     assert _answer(text, intent, []) is None
 
 
+def test_after_the_details_of_one_offer_a_question_about_another_asks_its_details():
+    details_shown = [
+        *OFFERS_SHOWN,
+        {"event": "user", "text": "Was koschtet denn des zwoite?"},
+        {"event": "action", "name": "action_show_details"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert _answer("Und ist das erste davon online?", "refine", details_shown) == "ask_details"
+    # after something else (a membership answer) the same words are a wish again
+    calculated = [*OFFERS_SHOWN, *CALCULATED]
+    assert _answer("Und ist das erste davon online?", "refine", calculated) is None
+
+
 def test_a_calculation_by_another_action_counts_as_the_last_step():
     # "… sind wir 2001, zählen die mit?" answered by the unknown-topic action with a calculation
     answered = [
