@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import response_custom, search_client
 from bot.actions.membership import (
+    ANNUAL_FEES,
     MEMBERSHIP_INTENTS,
     answered_cost_last_turn,
     asks_membership_cost,
@@ -30,7 +31,7 @@ from bot.actions.membership import (
     parse_employee_count,
 )
 from bot.actions.needs import content_words, needs_in_message
-from bot.actions.parsing import real_skills, states_wish
+from bot.actions.parsing import last_reply, real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
 from german.dialect import standard_function_words
 from german.numbers import ORDINAL_STEMS_AND_ENDINGS, ordinal_in_text
@@ -322,29 +323,18 @@ def head_count_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
 
 def unknown_topic_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """An unsure message whose best guess is about membership and which asks what the sources do not say ("Ist
-    die Stadt Weinheim eigentlich schon Mitglied bei Ihnen?"): the honest "Das weiß ich nicht" with the offer
-    of a hand-over, as for a sure one."""
+    die Stadt Weinheim eigentlich schon Mitglied bei Ihnen?", "un kommt dann jedes jahr noch was obbedruff?"):
+    the honest "Das weiß ich nicht" (for yearly fees with what is known: one-off shares, no direct costs) and
+    the offer of a hand-over, as for a sure one."""
     ranking = ranking_without_fallback(parse_data)
     if not ranking or ranking[0].get("name") not in MEMBERSHIP_INTENTS:
         return None
     text = str(parse_data.get("text") or "")
     topic = detect_unknown_topic(load_terms(), text)
-    if topic is None or (topic.id == "annual_fees" and not asks_for_yearly_money(text)):
-        return None
-    return {"name": "membership_unknown", "confidence": 1.0}
-
-
-def recurring_fee_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
-    """An unsure message whose best guess is about membership and which asks about yearly money ("un kommt
-    dann jedes jahr noch was obbedruff?"): the answer on annual fees (known: one-off shares, no direct costs;
-    unknown: whether the statute adds yearly contributions)."""
-    ranking = ranking_without_fallback(parse_data)
-    text = str(parse_data.get("text") or "")
-    if not ranking or ranking[0].get("name") not in MEMBERSHIP_INTENTS:
-        return None
-    if not asks_for_yearly_money(text) or ABOUT_COURSES.search(text):
-        return None
-    return {"name": "membership_unknown", "confidence": 1.0}
+    yearly_fees = asks_for_yearly_money(text) and not ABOUT_COURSES.search(text)
+    if (topic is not None and topic.id != ANNUAL_FEES) or yearly_fees:
+        return {"name": "membership_unknown", "confidence": 1.0}
+    return None
 
 
 def clarified_message(parse_data: dict[str, Any], intent: dict[str, Any]) -> list[EventType]:
@@ -394,7 +384,6 @@ class ActionDefaultAskAffirmation(Action):
             or membership_cost_intent(parse_data)
             or head_count_cost_intent(parse_data)
             or unknown_topic_intent(parse_data)
-            or recurring_fee_intent(parse_data)
             or membership_faq_intent(parse_data)
         )
         if intent is not None and unknown_words(parse_data):
@@ -439,15 +428,7 @@ OFFER_ACTIONS = frozenset({"action_recommend", "action_show_details"})
 def offers_last_turn(events: list[dict[str, Any]]) -> bool:
     """The assistant's reply to the previous message showed offers or the details of one ("Was koschtet des
     zwoite?" … "Und ist das erste davon online?")."""
-    users = 0
-    for event in reversed(events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                return False
-        elif users == 1 and event.get("event") == "action" and event.get("name") in OFFER_ACTIONS:
-            return True
-    return False
+    return any(e.get("event") == "action" and e.get("name") in OFFER_ACTIONS for e in last_reply(events))
 
 
 def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.parsing import last_reply
 from german.numbers import (
     APPROX_BEFORE,
     LESS_THAN_BEFORE,
@@ -447,6 +448,8 @@ class ValidateMembershipForm(FormValidationAction):
         return {SLOT: None}
 
 
+# The unknown topic of terms.yml for fees every year (answered with what is known beside it).
+ANNUAL_FEES = "annual_fees"
 MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
 
 
@@ -475,19 +478,14 @@ def earlier_count(events: list[dict[str, Any]]) -> int | None:
 
 
 def answered_cost_last_turn(events: list[dict[str, Any]]) -> bool:
-    """The assistant's reply to the previous message was a share calculation (``action_membership_cost``):
-    "Und wenn's 2001 sind?" right after it asks for another count, not about an unknown topic."""
-    users = 0
-    for event in reversed(events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                return False
-        elif users == 1 and event.get("event") == "action" and event.get("name") == "action_membership_cost":
-            return True
-        elif users == 1 and event.get("event") == "bot" and _is_cost_answer(event):
-            return True  # a calculation by another action ("… sind wir 2001, zählen die mit?")
-    return False
+    """The assistant's reply to the previous message was a share calculation (``action_membership_cost``, or a
+    calculation by another action: "… sind wir 2001, zählen die mit?"): "Und wenn's 2001 sind?" right after it
+    asks for another count, not about an unknown topic."""
+    return any(
+        (event.get("event") == "action" and event.get("name") == "action_membership_cost")
+        or (event.get("event") == "bot" and _is_cost_answer(event))
+        for event in last_reply(events)
+    )
 
 
 def _is_cost_answer(event: dict[str, Any]) -> bool:

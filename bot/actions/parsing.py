@@ -255,3 +255,12 @@ def role_statement(text: str) -> tuple[str, tuple[int, int]] | None:
     if match is None:
         return None
     return match.group("role"), match.span("role")
+
+
+def last_reply(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of the assistant's reply to the previous user message (between it and the latest one)."""
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if not users:
+        return []
+    start = users[-2] + 1 if len(users) > 1 else 0
+    return events[start : users[-1]]

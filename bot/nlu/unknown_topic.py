@@ -23,13 +23,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.actions.membership import detect_unknown_topic, load_terms
+from bot.actions.membership import ANNUAL_FEES, detect_unknown_topic, load_terms
 from bot.nlu.intent_override import override_intent
 from german.requests import asks_for_yearly_money
 
 FAQ_INTENT = "membership_faq"
 UNKNOWN_INTENT = "membership_unknown"
-ANNUAL_FEES = "annual_fees"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
