@@ -446,6 +446,15 @@ def test_a_plain_yes_in_dialect_deletes_and_a_no_thanks_after_offers_is_understo
     assert "noch keine Angebote" in joined(say(stack, sender, "Details zu Nr. 1"))
 
 
+def test_asking_what_is_stored_explains_it_and_keeps_the_profile(stack, sender):
+    turns_to_offers(stack, sender, ["Ich brauche eine Fortbildung zu Excel"])
+    replies = joined(say(stack, sender, "Was speichern Sie eigentlich über mich?"))
+    assert "30 Tage" in replies and "Meine Daten löschen" in replies
+    assert "wirklich löschen" not in replies and "Erledigt" not in replies
+    # nothing was deleted: the offers just shown are still there
+    assert "Excel" in joined(say(stack, sender, "Details zu Nr. 1"))
+
+
 def test_restart_starts_over(stack, sender):
     turns_to_offers(stack, sender, ["Ich bin Azubi und brauche Excel, online"])
     replies = say(stack, sender, "Nochmal von vorne")
