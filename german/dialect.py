@@ -52,6 +52,16 @@ _STANDARD = {
     "meh": "mehr",
     "hend": "haben",
     "send": "sind",
+    "mei": "mein",
+    "guad": "gut",
+    "guat": "gut",
+    "basst": "passt",
+    "bassd": "passt",
+    "fortbuidn": "fortbilden",
+    "fortbuiden": "fortbilden",
+    "fortbildn": "fortbilden",
+    "weiterbuidn": "weiterbilden",
+    "weiterbildn": "weiterbilden",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")

@@ -15,7 +15,7 @@ from german.folding import fold, umlaut_regex, word_regex
 
 # A greeting or a thanks at the start of a clause, with what usually follows it ("Hallo zusammen").
 GREETING = word_regex(
-    r"(?:hallo(?:le)?|hi|hey|huhu|moin(?:\s+moin)?|servus|tach|gr{ue}{ss}\s+gott|gria{ss}\s+(?:gott|eana|di|enk)|gr{ue}ezi|"
+    r"(?:hallo(?:le)?|hall{oe}le|hi|hey|huhu|moin(?:\s+moin)?|servus|tach|gr{ue}{ss}\s+gott|gria{ss}\s+(?:gott|eana|di|enk)|gr{ue}ezi|"
     r"hajo|ja\s+mei|"
     r"ei\s+gu+de|gu+de|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rns]?(?:\s+damen\s+und\s+herren)?|"
     r"liebe[rs]?\s+(?:team|kommunalcampus)|hallo\s+zusammen|moinsen|moinmoin|hall{oe}chen|tachchen|"
@@ -242,6 +242,44 @@ DELETE_WISH = re.compile(
     r"\b(?:ois|alles|meine\s+daten|meine\s+angaben)\b[^.!?]{0,40}\b(?:ge)?l(?:ö|oe)sch\w*",
     re.IGNORECASE,
 )
+# A question what the assistant stores about the person ("Was speichern Sie eigentlich über mich?", "wos
+# speicherts ihr do über mi?", "Wird dieser Chat gespeichert?"): a question word, a word for storing or
+# knowing, the assistant as the one who stores or the person or this chat as what is stored, and nobody
+# else's data ("Welche Daten von Beschäftigten darf ich speichern?", "Wo speichere ich meine Excel-Dateien?":
+# course subjects).
+_STORED_QUESTION_START = re.compile(
+    r"^\W*(?:(?:und|aber|mal|sagen\s+sie\s+mal|kurze\s+frage)\W+)*(?:was|wos|welche|wie\s+lange|wo|wird|werden|"
+    r"speichert|speichern|speicherst|wer)\b",
+    re.IGNORECASE,
+)
+_STORE_VERB = re.compile(
+    r"\b(?:speicher(?:n|t|st|ts)|gespeichert|gspeichert|mitgeschrieben|mitgelesen|wisst|wissen|wei(?:ß|ss)t|"
+    r"aufbewahrt|liest|lesen)\b",
+    re.IGNORECASE,
+)
+_STORED_WHO_OR_WHAT = re.compile(
+    r"\b(?:über|ueber|von|vo|mit)\s+(?:mich|mi|mir)\b|\bmeine[mnrs]?\s+(?:daten|angaben|nachrichten|eingaben|"
+    r"fragen|chat\w*)\b|\b(?:speichern|lesen)\s+sie\b|\b(?:speichert|lest|speicherts)\s+ihr\b|"
+    r"\b(?:speicherst|liest)\s+du\b|\b(?:dieser|der|den|das|dieses|unser|mein)\s+(?:chat|gespr(?:ä|ae)ch|"
+    r"verlauf|chatverlauf)\b|\bhier\b",
+    re.IGNORECASE,
+)
+_SOMEONE_ELSES_DATA = re.compile(
+    r"\b(?:b(?:ü|ue)rger\w*|kund\w*|antragsteller\w*|besch(?:ä|ae)ftigte\w*|mitarbeit\w*|bewerb\w*|"
+    r"akten?|e-?akte|dateien|excel|dokument\w*|patient\w*|sch(?:ü|ue)ler\w*|kinder\w*|eltern)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_what_is_stored(text: str) -> bool:
+    return bool(
+        _STORED_QUESTION_START.search(text)
+        and _STORE_VERB.search(text)
+        and _STORED_WHO_OR_WHAT.search(text)
+        and not _SOMEONE_ELSES_DATA.search(text)
+    )
+
+
 # A yes or a no as the answer to a question of the assistant ("Ja, bitte löschen.", "Nee, lieber nicht").
 YES_ANSWER = re.compile(
     r"^\s*(ja|jo|jep|jup|jupp|jawohl|jawoll|genau|freilich|sicher|gern|gerne|ok|okay|einverstanden|klar|natürlich|"
@@ -300,8 +338,26 @@ TROUBLE_WORD = re.compile(
 # An answer to "Zu welchem Thema möchten Sie sich weiterbilden?" that names none ("Keine Ahnung, irgendwas,
 # was mir im Job hilft", "ist eigentlich egal, was habt ihr denn so?"): the same as the button
 # "Weiß ich noch nicht".
+# "keine Ahnung", "weiß ich nicht", "woass need so recht", "i woiß it", "weeß nich", "waas net"
+_DONT_KNOW = (
+    r"keine?n?\s+(?:ahnung|plan|idee)|"
+    r"w(?:ei|oa|oi|ee|aa)(?:ß|ss|s)\s+(?:(?:ich|i|es|des|das|ma|mer)\s+)?(?:(?:noch|a|au|auch)\s+)?"
+    r"(?:nicht|nich|net|ned|need|nit|it)(?:\s+so\s+(?:recht|genau))?"
+)
+# Starting over with another matter in words ("Darf ich noch einmal ganz von vorn beginnen, mit einem völlig
+# anderen Anliegen?", "Ganz anderes Thema: …"): the needs and wishes before it no longer apply (the role
+# does).
+NEW_MATTER = re.compile(
+    r"\b(?:v(?:ö|oe)llig|ganz|komplett|total)\s+(?:ander(?:e[snm]?)?|neue[snm]?)\s+(?:anliegen|thema|frage|sache)\b|"
+    r"(?:\b(?:darf|kann|k(?:ö|oe)nn(?:en|te|ten)|m(?:ö|oe)chte|w(?:ü|ue)rde)\s+(?:ich|wir)\s+(?:noch\s+)?"
+    r"(?:ein)?mal\s+)?(?:ganz\s+)?\bvon\s+vorn(?:e)?\s+(?:beginnen|anfangen|starten)\b[^.!?]{0,50}\b(?:ander(?:e[snm]?)?|neue[snm]?)\s+"
+    r"(?:anliegen|thema|frage|sache)\b",
+    re.IGNORECASE,
+)
+# Saying one does not know (what to learn): words that name no topic.
+DONT_KNOW = re.compile(r"\b(?:" + _DONT_KNOW + r")\b", re.IGNORECASE)
 NO_TOPIC_ANSWER = re.compile(
-    r"\b(?:keine?n?\s+(?:ahnung|plan|idee)|wei(?:ß|ss)\s+(?:ich\s+)?(?:noch\s+)?nicht|irgendwas|irgendetwas|"
+    r"\b(?:" + _DONT_KNOW + "|irgendwas|irgendetwas|"
     r"egal|ist\s+mir\s+(?:gleich|wurscht|wumpe)|"
     r"was\s+(?:habt|haben)\s+(?:ihr|sie)\s+(?:denn\s+)?(?:so|alles)|"
     r"bin\s+(?:f(?:ü|ue)r\s+alles\s+)?offen|alles\s+m(?:ö|oe)gliche|(?:ü|ue)berrasch\w*\s+mich)\b",
@@ -337,6 +393,13 @@ COUNT_SUPPOSED = re.compile(
     r"\b(?:bei|auf)\s+(?:ca\.?\s*|rund\s+|genau\s+|etwa\s+)?\d|"
     r"\b(?:w(?:ä|ae)ren|sind|san|send|h(?:ä|ae)tten)\s+(?:wir|mir|mer)\s+(?:dann\s+|also\s+|schon\s+)?"
     r"(?:bei\s+|auf\s+)?(?:\d|\w*(?:zig|hundert|tausend|zehn|elf|zw(?:ö|oe)lf|eins)\b)",
+    re.IGNORECASE,
+)
+# "was wäre das bei denen?", "Wie viele wären es dann?", "welche Stufe gilt da?": a question what a head count
+# given in the same message comes to.
+WOULD_BE_QUESTION = re.compile(
+    r"\b(?:was|wie\s*viele?|wieviele?|welche\s+stufe)\s+(?:w(?:ä|ae)re|w(?:ä|ae)ren|hie(?:ß|ss)e|gilt|gelten|"
+    r"bedeutet|hei(?:ß|ss)t|k(?:ä|ae)me|k(?:ä|ae)men)\b",
     re.IGNORECASE,
 )
 # "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).

@@ -26,7 +26,9 @@ from german.phrases import PREFERENCE_PATTERNS
 from german.requests import (
     ADDITIVE,
     AFTERTHOUGHT,
+    DONT_KNOW,
     GREETING,
+    NEW_MATTER,
     JOB_FIELD,
     LEADERSHIP_FIELD,
     LIST_SEPARATOR,
@@ -568,6 +570,10 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     for sentence in sentences(text):
         if _SET_ASIDE.search(sentence):
             continue
+        # "woass need so recht", "keine Ahnung": saying one does not know names no topic ("Ich weiß nicht,
+        # wie man Excel benutzt" keeps "wie man Excel benutzt")
+        sentence = DONT_KNOW.sub(" ", sentence)
+        sentence = NEW_MATTER.sub(" ", sentence)  # "ganz anderes Thema: …" names none either
         all_clauses = _clauses(sentence, cased)
         clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
         if keywords and _keyword_sentence(clauses, cased):

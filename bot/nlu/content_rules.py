@@ -35,6 +35,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
 - any intent for a wish to delete one's own data ("ich hab letzte Woche hier nach Kursen geschaut, jetzt möcht
   ich aber, dass meine Daten gelöscht werden" reads like a course search) becomes ``delete_my_data``: the
   assistant asks for confirmation first, so a wrong guess costs one question.
+- any intent for a question what the assistant stores about the person ("Was speichern Sie eigentlich über
+  mich?" reads like a delete request) becomes ``ask_stored_data``; a wish to delete wins over it.
 - any intent for a plain wish to talk to a person ("Kann ich da mal mit nem echten Menschen schnacken?" after
   a need, "Kann ich das mal mit nem Menschen besprechen? Wir bräuchten eine Inhouse-Schulung") becomes
   ``request_human``: the hand-over asks for consent first, so a wrong guess costs one question.
@@ -83,6 +85,7 @@ from german.requests import (
     RECURRING,
     WHAT_DOES_IT_COST,
     asks_for_a_person,
+    asks_what_is_stored,
     starts_with_more,
 )
 
@@ -113,6 +116,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "request_human"
     if intent not in DELETE_ANSWERS and not text.startswith("/") and asks_to_delete_own_data(text):
         return "delete_my_data"
+    if intent != "ask_stored_data" and not text.startswith("/") and asks_what_is_stored(text):
+        return "ask_stored_data"
     gives_count = names_head_count(text)
     if intent == "membership_faq" and (
         (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)

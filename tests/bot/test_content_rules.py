@@ -251,6 +251,25 @@ def test_a_wish_to_delete_ones_own_data_is_the_delete_request(text, intent, expe
 
 
 @pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # set 12 (CG-010): the question was taken for a delete request and the next message deleted everything
+        ("Was speichern Sie eigentlich über mich?", "delete_my_data", "ask_stored_data"),
+        ("wos speicherts ihr do über mi?", "nlu_fallback", "ask_stored_data"),
+        ("Wird dieser Chat gespeichert?", "inform_skill_gap", "ask_stored_data"),
+        # a wish to delete wins over the question
+        ("Dann löschen Sie bitte alles, was Sie von mir haben.", "ask_stored_data", "delete_my_data"),
+        # someone else's data is a course subject
+        ("Welche Daten von Beschäftigten darf ich speichern?", "inform_skill_gap", "inform_skill_gap"),
+        ("Wie lange dürfen Bewerbungsunterlagen gespeichert werden?", "inform_skill_gap", "inform_skill_gap"),
+        ("Was wisst ihr über Datenschutz?", "request_recommendations", "request_recommendations"),
+    ],
+)
+def test_a_question_what_is_stored_about_me_is_answered_not_deleted(text, intent, expected):
+    assert classified(text, intent).get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Sind die Kurse für unsere Leute dann umsonst?", "membership_faq"),

@@ -485,3 +485,25 @@ def test_a_further_need_in_swabian_is_kept():
     needs = needs_in_message(text)
     assert needs[0] == "Baumkontrolle"
     assert any("Leit informiert" in need for need in needs[1:])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "woass need so recht. mei chef sagt i soll mi fortbuidn",  # set 12 (CA-005): was kept as a need
+        "Keine Ahnung, weiß nicht so recht.",
+    ],
+)
+def test_saying_one_does_not_know_names_no_need(text):
+    assert needs_in_message(text) == []
+
+
+def test_not_knowing_how_to_do_something_is_a_need():
+    assert any("Excel" in need for need in needs_in_message("Ich weiß nicht, wie man Excel benutzt"))
+
+
+def test_a_swabian_greeting_is_no_need():
+    # set 12 (CG-011): "Hallöle" was searched as the topic and the e-invoice need lost
+    needs = needs_in_message("Hallöle, mir kriegat jetzt bloß no XRechnunga rein ond i blick des Format ned.")
+    assert needs and not any("Hallöle" in need for need in needs)
+    assert any("XRechnung" in need for need in needs)

@@ -20,6 +20,9 @@ from german.dialect import standard_function_words
         ("ebbes zur Baumkontrolle, on au wie mr d'Leit", "etwas zur Baumkontrolle, und auch wie man d'Leit"),
         ("Teams on-demand", "Teams on-demand"),
         ("mir send blutige afänger, mir hend koi Ahnung", "mir sind blutige afänger, mir haben koi Ahnung"),
+        # set 12: "Guad." (CF-005) was searched as a need, "fortbuidn" (CA-005) kept the sentence a need
+        ("Guad. Basst scho", "Gut. Passt scho"),
+        ("mei chef sagt i soll mi fortbuidn", "mein chef sagt ich soll mich fortbilden"),
     ],
 )
 def test_dialect_function_words(text, standard):
