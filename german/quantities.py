@@ -24,7 +24,7 @@ _SHORTER = re.compile(umlaut_regex(r"k{ue}rzer|kurz|kompakt|schnell|knapp"))
 _SHORTER_COMPARATIVE = re.compile(umlaut_regex(r"k{ue}rzer|kompakter|schneller|knapper|weniger\s+lang"))
 _QUANTITY = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?|" + "|".join(sorted(SMALL_NUMBER_WORDS, key=len, reverse=True)) + r")\s*"
-    r"(?P<half>halbe[nr]?\s+)?(?P<unit>stund(?:en?)?|std\.?|h\b|tage?n?s?|woche?n?|minuten?|min\b)?"
+    r"(?P<half>halbe[nr]?\s+)?(?P<unit>st(?:u|o)nd(?:en?|a|n)?|std\.?|h\b|tage?n?s?|woche?n?|minuten?|min\b)?"
 )
 _HALF_DAY = re.compile(r"halbe[nr]?\s+tag|halbtag")
 _DAY = re.compile(umlaut_regex(r"\btag\b|tagesseminar|eint{ae}gig"))
@@ -128,10 +128,10 @@ _FREE_CUE_BEFORE = re.compile(
 _DURATION_LIMIT = re.compile(
     umlaut_regex(
         r"(?:h{oe}chstens|maximal|max\.?|nicht\s+(?:mehr|l{ae}nger)\s+als|bis\s+zu|unter|weniger\s+als)\s+"
-        r"(?:\w+\s+){0,2}?(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:stund(?:en?)?|std\.?|tage?n?|wochen?|minuten?)|"
+        r"(?:\w+\s+){0,2}?(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|wochen?|minuten?)|"
         # "so 2-3 Stunden", "zwei bis drei Stunden max": a range or a limit word after the unit.
-        r"(?:\d+|\w+)\s*(?:-|–|bis)\s*(?:\d+|\w+)\s*(?:stund(?:en?)?|std\.?|tage?n?|minuten?)\b|"
-        r"(?:\d+(?:[.,]\d+)?|\w+)\s*(?:stund(?:en?)?|std\.?|tage?n?|minuten?)\s+(?:max\.?|maximal|h{oe}chstens)"
+        r"(?:\d+|\w+)\s*(?:-|–|bis)\s*(?:\d+|\w+)\s*(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|minuten?)\b|"
+        r"(?:\d+(?:[.,]\d+)?|\w+)\s*(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|minuten?)\s+(?:max\.?|maximal|h{oe}chstens)"
     )
 )
 
@@ -167,7 +167,7 @@ def cost_wish(text: str, cue_needed: bool = False) -> str | None:
 # länger als 4 Std. geht": the limit said the other way round.
 _DENIAL = r"(?:nicht|nich|net|ned|nit|kaum|keine?|koa|nix|nichts)"
 _DURATION_UNIT = (
-    r"(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:stund(?:en?)?|std\.?|tage?n?|wochen?|minuten?)"
+    r"(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|wochen?|minuten?)"
 )
 _DURATION_LIMIT_DENIED = re.compile(
     umlaut_regex(

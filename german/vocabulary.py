@@ -59,7 +59,9 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         "einsteiger",
         r"einsteig|einstieg|neueinsteig|anf{ae}nger|af{ae}nger|neuling|beginner|(?:grundlagen|einf{ue}hrungs)(?:kurs|seminar)|"
         r"(?<=ganz )basic|(?<=eher )basic|(?<=nur )basic|"
-        r"(?:keine\w*|ohne|null)\s+(?:vorkenntnis|vorwissen)|ganz\s+von?\s+vorn|(?:bei|von)\s+null\b|"
+        r"(?:keine\w*|ohne|null)\s+(?:vorkenntnis|vorwissen)|(?:bei|von)\s+null\b|"
+        # "ganz von vorn beginnen, mit einem völlig anderen Anliegen" starts the conversation over
+        r"ganz\s+von?\s+vorn(?![^.!?]{0,50}\b(?:anliegen|thema|themen|frage|sache))|"
         r"von\s+grund\s+auf|"
         # Bairisch/Schwäbisch: "gibts des a fia anfanga?", "für oin wo koi Ahnung hat"
         r"(?<=fia )anfanga\b|(?<=für )anfanga\b|"
@@ -75,7 +77,9 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         "fortgeschritten",
         r"fortgeschr|f{ue}r\s+erfahrene",
         r"aufbau(?:kurs|seminar|modul|stufe|end)|vertiefung|mittelstufe|mittlere[ns]? (?:niveau|stufe|level)|"
-        r"(?:stufe|level|niveau)\s+h{oe}her|h{oe}here[sn]?\s+(?:stufe|level|niveau)|anspruchsvoller|weiterf{ue}hrend",
+        r"(?:stufe|level|niveau)\s+h{oe}her|h{oe}here[sn]?\s+(?:stufe|level|niveau)|anspruchsvoller|weiterf{ue}hrend|"
+        # "kenn mich schon aus", "ich kenne mich damit ganz gut aus"
+        r"kenn\w*\s+(?:mich|mi)\s+(?:da(?:mit)?\s+)?(?:schon|gut|bereits|ganz\s+gut|recht\s+gut)\s+(?:\w+\s+)?aus\b",
     ),
     ("experte", r"expert(?!ise)|profis?\b|spezialist", r"vertieft"),
 ]
@@ -87,7 +91,8 @@ LEVEL_ANSWER_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
 # "die Grundlagen haben wir", "Grundlagen kenne ich schon", "über die Grundlagen hinaus".
 _DENIED_BEFORE = re.compile(
     umlaut_regex(
-        r"\b(?:kein\w*|(?:nicht(?:s)?|nix)(?: f{ue}r| als)?|{ue}ber die|bereits|schon)\s+$|"
+        r"\b(?:kein\w*|(?:nicht(?:s)?|nich|nix|ned|net)(?: (?:ganz|so|zu|mehr|unbedingt))?(?: f{ue}r| als)?|"
+        r"{ue}ber die|bereits|schon)\s+$|"
         # "des isch mir alles z'arg für Profis": too much for that level
         r"\b(?:zu|z['’]?)\s*(?:arg|schwer|hoch|viel|anspruchsvoll)\s+f{ue}r\s+$"
         # "Weiß nicht so recht, ob ich da Anfänger bin": a doubt, no wish
@@ -188,6 +193,8 @@ def _named_levels(text: str, which: int) -> list[str]:
 _NOT_FOR_BEGINNERS = re.compile(
     umlaut_regex(
         r"\b(?:nicht(?:s)?|nix)\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)|"
+        # "nich ganz basic, kenn mich schon aus"
+        r"\b(?:nicht|nich|ned|net)\s+(?:(?:ganz|so|zu|mehr)\s+)?(?:basic|basics|grundlagen)\b|"
         r"\b(?:grundlagen|basics|einf{ue}hrung\w*)\s+brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+"
         r"(?:also\s+|eigentlich\s+|wirklich\s+)?(?:nicht|keine?|ned|net|nimmer)\b|"
         r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b"
@@ -262,13 +269,15 @@ _WISH_BEFORE = re.compile(
     umlaut_regex(
         r"(?:lieber|gerne?|am\s+liebsten|am\s+bes+ten|nur|bevorzugt|m{oe}glichst|ausschlie{ss}lich|als|bitte|"
         r"eher|auch|alles|ganze|dann|komplett|rein|gibt\s+es\s+das|gibb?t'?s\s+das|geht\s+das|"
-        r"wenn'?s\s+geht,?|wenn\s+es\s+geht,?|wenn\s+m{oe}glich,?)"
+        r"wenn'?s\s+geht,?|wenn\s+es\s+geht,?|wenn\s+(?:irgend\s+|irgendwie\s+)?m{oe}glich,?)"
         r"(?:\s+(?:als|in|im|per|auch|au|ooch|och|aach|awwer|aber|was|etwas|ein(?:en|e)?))*\s*$"
     )
 )
 _WISH_AFTER = re.compile(
     umlaut_regex(r"^[\s-]*(?:kurse?|seminare?|format|angebote?|schulung|training|veranstaltung|lernen|"
-                 r"w{ae}re|w{ae}r|bitte|wenn|passt|reicht|ist\s+mir\s+lieber|lieber|,?\s*gell)")
+                 r"w{ae}re|w{ae}r|bitte|wenn|passt|reicht|ist\s+mir\s+lieber|lieber|,?\s*gell|"
+                 # "… online stattfinden sollte", "in Präsenz stattfinden"
+                 r"(?:stattfinden|stattfindet|laufen|ablaufen)\s+(?:sollte|sollten|soll|w{ue}rde|k{oe}nnte|m{ue}sste)?)")
 )
 # A format word that is a sentence or list item of its own ("Power BI, DAX und so. Online.", "outlook + teams,
 # online, einsteiger") is a wish.
@@ -282,7 +291,9 @@ _NEGATED_AFTER = re.compile(
         r"^[\s,]*(?:ist|is|isch|sind|w{ae}re|geht)?\s*(?:(?:bei|f{ue}r)\s+(?:mir|mich|uns)\s+|leider\s+|eher\s+)*"
         r"(?:nix|nichts|nicht|net|ned|gar\s+nicht|schlecht)\b|"
         # "Online bringt das ja eher wenig"
-        r"^\s*(?:bringt|hilft|taugt)\s+(?:\w+\s+){0,3}?(?:wenig|nichts|nix|nicht\s+viel)\b"
+        r"^\s*(?:bringt|hilft|taugt)\s+(?:\w+\s+){0,3}?(?:wenig|nichts|nix|nicht\s+viel)\b|"
+        # "des online zeig vergiss glei", "Online-Kram können Sie vergessen"
+        r"^[\s-]*(?:\w+\s+){0,2}?(?:vergiss|vergesst|vergessen\s+sie|k{oe}nnen\s+sie\s+vergessen)\b"
     )
 )
 _NO_FORMAT_PREFERENCE = re.compile(

@@ -10,6 +10,7 @@ with domain responses.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -43,7 +44,7 @@ from bot.actions.parsing import (
 )
 from german.folding import fold
 from german.quantities import DRAWS_THE_SHORT_STRAW, cost_limit, cost_wish, duration_wish
-from german.requests import NO_TOPIC_ANSWER, TROUBLE_WORD
+from german.requests import NEW_MATTER, NO_TOPIC_ANSWER, TROUBLE_WORD
 from german.vocabulary import LEVELS, format_wish, level_in_answer, without_topic_basics
 
 REQUESTED_SLOT = "requested_slot"
@@ -92,6 +93,31 @@ def _sure_values(tracker: Tracker, entity_name: str) -> list[str]:
     ]
 
 
+_Extractor = Callable[..., dict[str, Any]]
+
+
+def forgets_on_new_matter(slot: str) -> Callable[[_Extractor], _Extractor]:
+    """A wish extractor that also forgets the wish of earlier messages when the latest one starts another
+    matter ("… ganz von vorn beginnen, mit einem völlig anderen Anliegen?") and states no such wish itself."""
+
+    def decorate(extract: _Extractor) -> _Extractor:
+        @functools.wraps(extract)
+        def extract_or_forget(
+            self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        ) -> dict[str, Any]:
+            found = extract(self, dispatcher, tracker, domain)
+            if found or not NEW_MATTER.search(_text(tracker)) or _text(tracker).startswith("/"):
+                return found
+            current = tracker.get_slot(slot)
+            if current is None or current != slot_before_message(tracker, slot):
+                return found  # nothing to forget, or the message itself set it
+            return {slot: None}
+
+        return extract_or_forget
+
+    return decorate
+
+
 def stated_needs(tracker: Tracker) -> list[str]:
     """The needs the latest message states (empty if it states none or is about something else)."""
     intent, text = _intent(tracker), _text(tracker)
@@ -111,7 +137,11 @@ def stated_needs(tracker: Tracker) -> list[str]:
         found = needs_in_message(text, spans, role=role)
     else:
         found = []
-    refining = intent != "request_other_topics" and real_skills(tracker.get_slot("skill_gaps"))
+    refining = (
+        intent != "request_other_topics"
+        and not NEW_MATTER.search(text)
+        and real_skills(tracker.get_slot("skill_gaps"))
+    )
     if found and refining and opens_with_wish(text, (tracker.latest_message or {}).get("entities") or []):
         # After a wish about offers already on the table, what a person tells is the reason for the wish
         # ("Für Anfänger, ich bin erst seit einem halben Jahr da"), not a need; a named topic still is.
@@ -205,6 +235,8 @@ class ValidateProfileForm(FormValidationAction):
             if asked and no_topic:  # "Weiß ich noch nicht", "keine Ahnung, irgendwas"
                 return {"skill_gaps": [SKIPPED]}
             return {}
+        if NEW_MATTER.search(_text(tracker)):
+            return {"skill_gaps": new}  # another matter: the needs before it are done with
         return {"skill_gaps": merged(real_skills(tracker.get_slot("skill_gaps")), new)}
 
     def validate_skill_gaps(
@@ -247,6 +279,7 @@ class ValidateProfileForm(FormValidationAction):
         return {"role": role}
 
 
+    @forgets_on_new_matter("format_pref")
     def extract_format_pref(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -270,6 +303,7 @@ class ValidateProfileForm(FormValidationAction):
         return {"format_pref": normalize_format(slot_value)}
 
 
+    @forgets_on_new_matter("level_pref")
     def extract_level_pref(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -293,6 +327,7 @@ class ValidateProfileForm(FormValidationAction):
         return {"level_pref": level_said(tracker, slot_value)}
 
 
+    @forgets_on_new_matter("max_cost_eur")
     def extract_max_cost_eur(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -305,6 +340,7 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         return {"max_cost_eur": slot_value}
 
+    @forgets_on_new_matter("max_duration_hours")
     def extract_max_duration_hours(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

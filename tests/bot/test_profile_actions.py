@@ -516,3 +516,34 @@ async def test_pause_and_resume_around_a_membership_question(make_tracker, dispa
     resumed = await ActionResumeProfile().run(dispatcher, tracker, domain)
     assert _slot_events(resumed) == {"profile_interrupted": False}
     assert [m["response"] for m in dispatcher.messages] == ["utter_back_to_profile"]
+
+
+@pytest.mark.asyncio
+async def test_another_matter_forgets_the_needs_and_wishes_before_it_but_keeps_the_role(
+    make_tracker, dispatcher, domain
+):
+    # set 12 (CC-011): the crisis-communication needs and the online wish were kept for the new matter
+    text = (
+        "Darf ich noch einmal ganz von vorn beginnen, mit einem völlig anderen Anliegen? Unsere Elternbriefe "
+        "sind unverständlich, wir möchten Texte in Leichter Sprache schreiben lernen."
+    )
+    before = {
+        "role": "Teamleitung Öffentlichkeitsarbeit",
+        "skill_gaps": ["Krisenkommunikation", "Social Media"],
+        "format_pref": "online",
+        "max_cost_eur": "300",
+    }
+    tracker = _message(make_tracker, text, "inform_skill_gap", slots=before)
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["skill_gaps"] and not {"Krisenkommunikation", "Social Media"} & set(slots["skill_gaps"])
+    assert any("Leichter Sprache" in need for need in slots["skill_gaps"])
+    assert slots["format_pref"] is None and slots["max_cost_eur"] is None
+    assert slots.get("role", before["role"]) == before["role"]
+
+
+@pytest.mark.asyncio
+async def test_a_further_need_keeps_the_needs_and_wishes_before_it(make_tracker, dispatcher, domain):
+    before = {"skill_gaps": ["Krisenkommunikation"], "format_pref": "online"}
+    tracker = _message(make_tracker, "Und noch was zu Social Media bitte", "inform_skill_gap", slots=before)
+    slots = await _run(tracker, dispatcher, domain)
+    assert "Krisenkommunikation" in slots["skill_gaps"] and "format_pref" not in slots

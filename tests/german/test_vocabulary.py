@@ -260,6 +260,8 @@ def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
         ("Oba ned z'lang bittschön, höchstens vier Stund, mia ham koa Zeit ned.", "höchstens vier stund"),
         ("am besten was kurzes, so 2-3 stunden max", "2-3 stunden"),
         ("ich arbeite seit 2 bis 3 Jahren hier", None),
+        # set 12 (CG-011): Swabian "Stond" was "Die Angabe „länger als“ habe ich nicht verstanden"
+        ("aber bitte nix was länger als 4 Stond goht", "höchstens 4 stond"),
     ],
 )
 def test_duration_limit_asked_for_in_a_chat_message(text, said):
@@ -323,6 +325,11 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("gibts des au für oin wo koi ahnung hat? also ganz vo vorne", "einsteiger"),
         # a doubt whether one is a beginner is no wish
         ("weiß nicht so recht, ob ich da anfänger bin. e-akte hab ich noch nie gemacht.", None),
+        # set 12 (CB-011): "nich ganz basic" was read as Einsteiger
+        ("nur online. und nich ganz basic, kenn mich schon aus", "fortgeschritten"),
+        # set 12 (CC-011): starting over with another matter is no wish for the basics
+        ("darf ich noch einmal ganz von vorn beginnen, mit einem völlig anderen anliegen?", None),
+        ("ich kenne mich damit nicht aus", None),
     ],
 )
 def test_level_read_in_its_sentence(text, level):
@@ -346,6 +353,10 @@ def test_hints_need_a_short_answer_or_a_refinement():
         ("wenns geht onlien, ich kann hier nich weg", "online"),
         ("Aufenthaltsrecht. Wenn es geht online, wir haben kaum Personal für Dienstreisen", "online"),
         ("Online bringt das ja eher wenig bei so einem Thema, oder? Dann lieber Präsenz.", "praesenz"),
+        # set 12 (CA-001): a format waved away is no wish for it
+        ("des online zeig vergiss glei, des bringt bei uns nix. nur wo ma hinfahrt", "praesenz"),
+        ("… wobei es, da wir auf drei Standorte verteilt sind, wenn irgend möglich online stattfinden soll.",
+         "online"),
     ],
 )
 def test_a_format_said_on_its_own_or_misspelt_is_a_wish(text, expected):
