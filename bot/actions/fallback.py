@@ -30,7 +30,7 @@ from bot.actions.membership import (
     names_head_count,
     parse_employee_count,
 )
-from bot.actions.needs import content_words, needs_in_message
+from bot.actions.needs import content_words, needs_in_message, stated_role
 from bot.actions.parsing import last_reply, real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
 from german.dialect import standard_function_words
@@ -44,6 +44,7 @@ from german.requests import (
     MEMBERSHIP_WORDS,
     MORE_CUE,
     NO_TOPIC_ANSWER,
+    WOULD_BE_QUESTION,
     asks_for_yearly_money,
 )
 
@@ -171,6 +172,21 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     if sum(len(content_words(need)) for need in needs) < MIN_NEED_WORDS:
         return None
     return ranking[0]
+
+
+# A short message that names only where the person works ("gleichstellungsbeauftragte hier", "friedhofsamt").
+MAX_ROLE_ONLY_WORDS = 6
+
+
+def role_only_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
+    """An unsure short message that only states the role: the role, so the assistant asks for the topic
+    next instead of "Meinten Sie …?" (the first thing many people type is where they work)."""
+    text = str(parse_data.get("text") or "")
+    if len(text.split()) > MAX_ROLE_ONLY_WORDS or MEMBERSHIP_WORDS.search(text) or text.startswith("/"):
+        return None
+    if stated_role(text) is None or needs_in_message(text):
+        return None
+    return {"name": "inform_role", "confidence": 1.0}
 
 
 # "gibts no mehr?", "noch weitere?": a few words that ask for more and name nothing else.
@@ -380,6 +396,7 @@ class ActionDefaultAskAffirmation(Action):
             or wish_intent(parse_data, need_known)
             or same_consequence_intent(parse_data)
             or need_intent(parse_data)
+            or role_only_intent(parse_data)
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
             or head_count_cost_intent(parse_data)
@@ -446,7 +463,10 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
         # "Und ist das zweite davon online oder muss ich dafür reisen?": a question about one offer shown
         found = {"name": "ask_details", "confidence": 1.0} if offers_last_turn(events) else None
     if found is None and (
-        intent in UNPLACED_INTENTS or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text))
+        intent in UNPLACED_INTENTS
+        or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text))
+        # "und unsere nachbarstadt hat 2001 beschäftigte, was wäre das bei denen?" taken for a FAQ
+        or (intent in ("membership_faq", "membership_unknown") and WOULD_BE_QUESTION.search(text))
     ):
         # "ond wenn mir nächschts Johr auf 501 kommet, …?" read as a course search: a count supposed
         found = follow_up_count_intent(parse_data, events)

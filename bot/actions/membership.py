@@ -62,6 +62,15 @@ class UnknownTopic:
     # Regular expressions on the lower-cased text, for questions no fixed phrase catches ("Ist unsere
     # Stadt da eigentlich Mitglied bei euch?" asks for the member list, "Wie werden wir Mitglied?" does not).
     patterns: tuple[re.Pattern[str], ...] = ()
+    # Regular expressions that mark the text as about something else that shares a keyword ("die
+    # Friedhofsgebühren neu kalkulieren, letzte Satzung ist von 2011" is a municipal bylaw, not the statute).
+    unless: tuple[re.Pattern[str], ...] = ()
+
+    def named_in(self, low: str) -> bool:
+        """The lower-cased text asks about this topic."""
+        if any(p.search(low) for p in self.unless):
+            return False
+        return any(k in low for k in self.keywords) or any(p.search(low) for p in self.patterns)
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,7 @@ def parse_terms(data: dict[str, Any]) -> Terms:
                 keywords=tuple(k.lower() for k in u["keywords"]),
                 known=str(u.get("known") or ""),
                 patterns=tuple(re.compile(str(p)) for p in u.get("patterns") or ()),
+                unless=tuple(re.compile(str(p)) for p in u.get("unless") or ()),
             )
             for u in data.get("unknown_topics", [])
         )
@@ -153,7 +163,7 @@ def quote(terms: Terms, count: int) -> dict[str, Any]:
 def detect_unknown_topic(terms: Terms, text: str) -> UnknownTopic | None:
     low = text.lower()
     for topic in terms.unknown_topics:
-        if any(k in low for k in topic.keywords) or any(p.search(low) for p in topic.patterns):
+        if topic.named_in(low):
             return topic
     return None
 

@@ -83,6 +83,10 @@ def test_an_answer_to_the_delete_question_is_read_as_yes_or_no(text, intent, exp
         # a count supposed in words, read as a course search because of "Erzieherin"
         ("Nächstes Jahr stellen wir eine Erzieherin ein, dann wären wir einundfünfzig. Was wäre dann?",
          "inform_role", COUNT),
+        # set 12 (CE-009): another municipality's count taken for the voting FAQ
+        ("und unsere nachbarstadt hat 2001 beschäftigte, was wäre das bei denen?", "membership_faq", COUNT),
+        # a FAQ question that gives a count but asks no tier keeps its answer
+        ("Wir haben 2001 Beschäftigte, wie läuft der Beitritt ab?", "membership_faq", None),
     ],
 )
 def test_a_head_count_right_after_a_calculation_asks_for_its_tier(text, intent, expected):

@@ -477,3 +477,23 @@ async def test_an_unsure_question_whether_a_town_is_a_member_gets_the_unknown_an
     )
     # a question the FAQ answers is no unknown topic
     assert await reread("Wie wird man Mitglied bei Ihnen?") != "membership_unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # set 12 (CH-002, CH-011): the role alone got "Meinten Sie …?" instead of the topic question
+        ("gleichstellungsbeauftragte hier", "inform_role"),
+        ("friedhofsamt", "inform_role"),
+        # a need next to the role, or no role at all, is not a role-only message
+        ("wie geht es dir", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_unsure_message_that_only_names_the_role_is_the_role(
+    text, expected, make_tracker, dispatcher, domain, monkeypatch
+):
+    monkeypatch.setattr("bot.actions.fallback.unknown_words", lambda parse_data: [])
+    ranking = [("nlu_fallback", 0.3), ("chitchat", 0.25), ("out_of_scope", 0.2)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == expected

@@ -212,6 +212,24 @@ def test_unknown_topics_are_recognised(terms, text, topic_id):
     assert topic is not None and topic.id == topic_id
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # set 12 (CH-011): a municipality's own bylaw and fees are a course subject, not the statute
+        "wir müssen die friedhofsgebühren neu kalkulieren, letzte satzung ist von 2011. format ist mir egal",
+        "Schulung zur Gebührensatzung für die Kita",
+    ],
+)
+def test_a_municipal_bylaw_is_no_unknown_topic_of_the_cooperative(terms, text):
+    assert detect_unknown_topic(terms, text) is None
+
+
+def test_the_cooperatives_statute_is_unknown_even_next_to_a_municipal_bylaw(terms):
+    text = "Gilt für die Genossenschaft eine Satzung wie unsere Friedhofssatzung?"
+    topic = detect_unknown_topic(terms, text)
+    assert topic is not None and topic.id == "statute"
+
+
 def test_unknown_topic_labels_fit_the_sentence(terms, domain_responses):
     template = domain_responses["utter_membership_unknown_topic"][0]["text"]
     for topic in terms.unknown_topics:
