@@ -28,10 +28,10 @@ from german.requests import (
     AFTERTHOUGHT,
     DONT_KNOW,
     GREETING,
-    NEW_MATTER,
     JOB_FIELD,
     LEADERSHIP_FIELD,
     LIST_SEPARATOR,
+    NEW_MATTER,
     ROLE_REFERENCE,
     ROLE_STATEMENT,
     SUBORDINATORS,
@@ -398,6 +398,31 @@ def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return text
 
 
+# A course named by its topic in one compound word ("eine Deeskalationsschulung", "ein Datenschutz-Seminar",
+# "Excelkurs"); a kind of course ("Grundkurs", "Onlineseminar", "Tagesschulung") names no topic.
+_COMPOUND_COURSE = re.compile(
+    r"\b(?P<topic>[A-ZÄÖÜ][\wäöüß]{3,}?|[A-ZÄÖÜ][\wäöüß-]{3,}?(?=-))(?:(?:(?<=ion)|(?<=ung)|(?<=tät)|(?<=heit)|(?<=keit)|(?<=haft))s)?-?"
+    r"(?:schulung|seminar|fortbildung|weiterbildung|kurs|training|workshop|lehrgang)(?:en|e|s)?\b"
+)
+_COURSE_KINDS = frozenset(
+    "grund aufbau einführung einführungs intensiv online präsenz pflicht inhouse tages wochen kurz fach "
+    "vertiefung vertiefungs auffrischung auffrischungs basis zertifikat zertifikats crash sprach abend "
+    "wochenend ganztages halbtages web praxis experten anfänger einsteiger fortgeschrittenen mehrtages "
+    "zusatz spezial kompakt".split()
+)
+_COURSE_KIND_FOLDS = frozenset(fold(kind) for kind in _COURSE_KINDS)
+
+
+def _compound_course_topics(clause: str) -> list[str]:
+    topics = []
+    for match in _COMPOUND_COURSE.finditer(clause):
+        topic = match.group("topic").rstrip("-")
+        # "Führungskräftetraining" stays one word: a role is no topic
+        if fold(topic) not in _COURSE_KIND_FOLDS and not is_role_word(topic):
+            topics.append(topic)
+    return topics
+
+
 def _framed_topics(clause: str, cased: bool) -> list[str]:
     """Topics asked for with a request frame: "Gibt es Kurse zum OZG" -> [OZG], "was mit Outlook und Word"
     -> [Outlook, Word], "Zeitmanagement wär auch noch gut" -> [Zeitmanagement]. A frame followed by a told
@@ -419,7 +444,7 @@ def _framed_topics(clause: str, cased: bool) -> list[str]:
         topic = _strip_ends(raw)
         if topic and _has_noun(topic, cased) and len(_words(topic)) <= MAX_KEYWORD_SENTENCE_WORDS:
             return split_topics(topic, cased)
-    return []
+    return _compound_course_topics(clause) if cased else []
 
 
 def _keyword_sentence(clauses: list[_Clause], cased: bool) -> bool:
@@ -543,7 +568,19 @@ _SET_ASIDE = re.compile(
     r"\b(?:schaue?|schau|guck\w*|seh\w*)\s+(?:ich\s+)?(?:mir\s+)?(?:das|die|des|es|den|sie)\s+(?:\w+\s+){0,3}?an\b|"
     r"\b(?:bespreche?|kl(?:ä|ae)re?)\s+(?:ich\s+)?(?:das|des|es|die)\s+(?:\w+\s+){0,2}?mit\b|"
     r"\bmelde?\s+(?:ich\s+)?mich\s+(?:dann\s+|noch\s*mal\s+|nochmal\s+)?(?:wieder|bei\s+bedarf|sp(?:ä|ae)ter)\b|"
-    r"\b(?:(?:ü|ue)berleg\w*|denk\w*)\s+(?:ich\s+)?(?:mir\s+)?(?:das|des|es)\s+(?:\w+\s+){0,2}?(?:nochmal|noch\s+mal|in\s+ruhe)\b",
+    r"\b(?:(?:ü|ue)berleg\w*|denk\w*)\s+(?:ich\s+)?(?:mir\s+)?(?:das|des|es)\s+(?:\w+\s+){0,2}?(?:nochmal|noch\s+mal|in\s+ruhe)\b"
+    # a comment on the offers shown ("Herzlichen Dank, das sieht schon sehr vielversprechend aus.")
+    r"|\b(?:das|des|dat|es)\s+(?:sieht|klingt|h(?:ö|oe)rt\s+sich)\s+(?:\w+\s+){0,3}?(?:gut|vielversprechend|"
+    r"interessant|super|prima|spannend|hilfreich|passend|toll)\w*(?:\s+an|\s+aus)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+# "Eine Sache hatte ich in meiner ersten Nachricht ganz vergessen: …", "ich hätte gleich zwei Anliegen, für
+# die ich Sie um Vorschläge bitten möchte: Zum einen …": words about the message, what follows is the need.
+_FORGOT_TO_SAY = re.compile(
+    r"\b(?:eine\s+sache|etwas|noch\s+(?:was|etwas|eins)|eins)\s+(?:hatte|habe|hab)\s+ich\s+(?:\w+\s+){0,6}?"
+    r"vergessen\s*:?|"
+    r"\b(?:ich\s+)?(?:h(?:ä|ae)tte|habe|hab)\s+(?:(?:gleich|da|noch|heute)\s+)*(?:zwei|drei|mehrere|ein\s+paar|"
+    r"einige)\s+(?:anliegen|fragen|themen|punkte|w(?:ü|ue)nsche)\b[^:.!?]*[:.!?]?",
     re.IGNORECASE,
 )
 
@@ -574,6 +611,7 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
         # wie man Excel benutzt" keeps "wie man Excel benutzt")
         sentence = DONT_KNOW.sub(" ", sentence)
         sentence = NEW_MATTER.sub(" ", sentence)  # "ganz anderes Thema: …" names none either
+        sentence = _FORGOT_TO_SAY.sub(" ", sentence)
         all_clauses = _clauses(sentence, cased)
         clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
         if keywords and _keyword_sentence(clauses, cased):

@@ -507,3 +507,30 @@ def test_a_swabian_greeting_is_no_need():
     needs = needs_in_message("Hallöle, mir kriegat jetzt bloß no XRechnunga rein ond i blick des Format ned.")
     assert needs and not any("Hallöle" in need for need in needs)
     assert any("XRechnung" in need for need in needs)
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("Ich suche eine Deeskalationsschulung", "Deeskalation"),
+        ("Gibt es ein Kommunikationstraining für Azubis?", "Kommunikation"),
+        # a role before the course word keeps the whole word
+        ("Ich bräuchte ein Führungskräftetraining", "Führungskräftetraining"),
+    ],
+)
+def test_a_course_named_by_its_topic_in_one_word_names_the_topic(text, need):
+    assert needs_in_message(text) == [need]
+
+
+def test_a_comment_on_the_offers_and_a_forgotten_point_are_no_need_but_what_follows_is():
+    # set 12 (CC-004): the comment and "Eine Sache hatte ich … vergessen" filled the need, the
+    # de-escalation course fell off its end
+    text = (
+        "Herzlichen Dank, das sieht schon sehr vielversprechend aus. Eine Sache hatte ich in meiner ersten "
+        "Nachricht ganz vergessen: Am Tresen haben wir seit einiger Zeit vermehrt Vorfälle mit sehr "
+        "aufgebrachten, teilweise auch aggressiven Kundinnen und Kunden, und ich würde meinen Beschäftigten "
+        "in der Publikumsannahme gern eine Deeskalationsschulung ermöglichen. Hätten Sie dafür etwas?"
+    )
+    needs = needs_in_message(text)
+    assert "Deeskalation" in needs
+    assert not any("vielversprechend" in need or "vergessen" in need for need in needs)
