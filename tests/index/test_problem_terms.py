@@ -35,6 +35,9 @@ COURSES = [
         ("wir müssen dauernd Baustellen absichern", "Verkehrssicherung"),
         ("die Bürger verstehen unsere Bescheide nicht", "verständlich schreiben"),
         ("ich muss vor dem Gemeinderat reden und hab Lampenfieber", "Präsentieren"),
+        # set 12 (CG-009, CE-006)
+        ("ehrlich gesagt bin ich selber total am limit", "Stressbewältigung"),
+        ("mei rücken macht au scho schlapp vom schleppen", "Ergonomie"),
     ],
 )
 def test_a_told_problem_gets_the_topic_words_of_its_answer(text, topic):
