@@ -570,15 +570,20 @@ _SET_ASIDE = re.compile(
     r"\bmelde?\s+(?:ich\s+)?mich\s+(?:dann\s+|noch\s*mal\s+|nochmal\s+)?(?:wieder|bei\s+bedarf|sp(?:ä|ae)ter)\b|"
     r"\b(?:(?:ü|ue)berleg\w*|denk\w*)\s+(?:ich\s+)?(?:mir\s+)?(?:das|des|es)\s+(?:\w+\s+){0,2}?(?:nochmal|noch\s+mal|in\s+ruhe)\b"
     # a comment on the offers shown ("Herzlichen Dank, das sieht schon sehr vielversprechend aus.")
-    r"|\b(?:das|des|dat|es)\s+(?:sieht|klingt|h(?:ö|oe)rt\s+sich)\s+(?:\w+\s+){0,3}?(?:gut|vielversprechend|"
-    r"interessant|super|prima|spannend|hilfreich|passend|toll)\w*(?:\s+an|\s+aus)?\s*[.!]?\s*$",
+    r"|\b(?:das|des|dat|es)\s+(?:sieht|klingt|h(?:ö|oe)rt\s+sich|ist|is|isch|war)\s+(?:\w+\s+){0,3}?(?:gut|"
+    r"vielversprechend|interessant|super|prima|spannend|hilfreich|passend|toll)\w*(?:\s+an|\s+aus)?"
+    r"(?:,?\s+(?:danke|vielen\s+dank)\w*)?\s*[.!]?\s*$"
+    # how the person came to the assistant ("… wurde darauf hingewiesen, dass ich mich für Fortbildungsfragen an
+    # diesen Assistenten wenden könne", "mein Name tut nichts zur Sache")
+    r"|\ban\s+(?:diesen|den|dieses|das|einen)\s+(?:\w+\s+)?(?:assistent\w*|chat\w*|bot\w*|tool|programm)\s+"
+    r"(?:wenden|richten)\b|\bname\s+tut\s+(?:\w+\s+){0,3}nichts\s+zur\s+sache\b",
     re.IGNORECASE,
 )
 # "Eine Sache hatte ich in meiner ersten Nachricht ganz vergessen: …", "ich hätte gleich zwei Anliegen, für
 # die ich Sie um Vorschläge bitten möchte: Zum einen …": words about the message, what follows is the need.
 _FORGOT_TO_SAY = re.compile(
-    r"\b(?:eine\s+sache|etwas|noch\s+(?:was|etwas|eins)|eins)\s+(?:hatte|habe|hab)\s+ich\s+(?:\w+\s+){0,6}?"
-    r"vergessen\s*:?|"
+    r"\b(?:eine\s+sache|etwas|noch\s+(?:was|etwas|eins)|eins|was)\s+(?:hatte|habe|hab)\s+ich\s+(?:\w+\s+){0,6}?"
+    r"vergessen\s*:?|\bwas\s+ich\s+(?:\w+\s+){0,4}?vergessen\s+(?:habe|hab|hatte)\s*:?|"
     r"\b(?:ich\s+)?(?:h(?:ä|ae)tte|habe|hab)\s+(?:(?:gleich|da|noch|heute)\s+)*(?:zwei|drei|mehrere|ein\s+paar|"
     r"einige)\s+(?:anliegen|fragen|themen|punkte|w(?:ü|ue)nsche)\b[^:.!?]*[:.!?]?",
     re.IGNORECASE,

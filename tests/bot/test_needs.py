@@ -534,3 +534,14 @@ def test_a_comment_on_the_offers_and_a_forgotten_point_are_no_need_but_what_foll
     needs = needs_in_message(text)
     assert "Deeskalation" in needs
     assert not any("vielversprechend" in need or "vergessen" in need for need in needs)
+
+
+def test_how_the_person_came_to_the_assistant_is_no_need():
+    # set 12 (CC-007): the role and the reason for writing got offers instead of the topic question
+    text = (
+        "Guten Tag, mein Name tut hier wahrscheinlich nichts zur Sache, ich leite jedenfalls seit gut einem "
+        "Jahr das Sozialamt unserer Stadt und wurde von unserer Personalentwicklung freundlich darauf "
+        "hingewiesen, dass ich mich für Fortbildungsfragen an diesen Assistenten wenden könne."
+    )
+    assert needs_in_message(text) == []
+    assert any("Excel" in need for need in needs_in_message("Ich möchte mich an Sie wenden wegen Excel"))
