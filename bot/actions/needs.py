@@ -573,8 +573,8 @@ _SET_ASIDE = re.compile(
     r"|\b(?:das|des|dat|es)\s+(?:sieht|klingt|h(?:ö|oe)rt\s+sich|ist|is|isch|war)\s+(?:\w+\s+){0,3}?(?:gut|"
     r"vielversprechend|interessant|super|prima|spannend|hilfreich|passend|toll)\w*(?:\s+an|\s+aus)?"
     r"(?:,?\s+(?:danke|vielen\s+dank)\w*)?\s*[.!]?\s*$"
-    # how the person came to the assistant ("… wurde darauf hingewiesen, dass ich mich für Fortbildungsfragen an
-    # diesen Assistenten wenden könne", "mein Name tut nichts zur Sache")
+    # how the person came to the assistant ("… wurde darauf hingewiesen, dass ich mich für Fortbildungsfragen
+    # an diesen Assistenten wenden könne", "mein Name tut nichts zur Sache")
     r"|\ban\s+(?:diesen|den|dieses|das|einen)\s+(?:\w+\s+)?(?:assistent\w*|chat\w*|bot\w*|tool|programm)\s+"
     r"(?:wenden|richten)\b|\bname\s+tut\s+(?:\w+\s+){0,3}nichts\s+zur\s+sache\b",
     re.IGNORECASE,
