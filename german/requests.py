@@ -420,6 +420,13 @@ FEES = re.compile(
     r"beitr(?:a|ä)g|geb(?:ü|ue)hr|kosten|obe?n?drauf|obbedruff|\bdazu\b|noch\s+was", re.IGNORECASE
 )
 SHARES = re.compile(r"anteil|einlage", re.IGNORECASE)
+# A question about the cooperative's terms in a need-like sentence ("… Vor- und Nachteile einer Mitgliedschaft
+# in der KommunalCampus eG …, welche Pflichten eine Kommune als Mitglied übernimmt und welche Vorteile …").
+NAMES_THE_COOPERATIVE = re.compile(r"kommunalcampus|genossenschaft|\beg\b|mitgliedschaft", re.IGNORECASE)
+FAQ_TOPIC_WORDS = re.compile(
+    r"pflicht|vorteil|nachteil|beitritt|beitreten|generalversammlung|stimmrecht|finanzier|aufnahme",
+    re.IGNORECASE,
+)
 ABOUT_COURSES = re.compile(r"kurs|seminar|schulung|angebot|fortbildung|weiterbildung", re.IGNORECASE)
 # A law or regulation named by its name ("Welche Pflichten ergeben sich aus dem AI Act für eine Kommune?",
 # "Was ändert das Onlinezugangsgesetz für uns?"): a question about its subject, which courses answer; the

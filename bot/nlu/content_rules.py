@@ -8,6 +8,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   joining or votes that gives the count keeps its FAQ answer.
 - a course-search intent for a question what joining costs (a word about the cooperative and one about money,
   nothing about courses) becomes ``ask_membership_cost``.
+- a course-search intent for a question about the cooperative's terms (it names the cooperative and duties,
+  benefits, joining, votes or financing, nothing about courses) becomes ``membership_faq``.
 - ``membership_faq`` or ``membership_unknown`` for another head count supposed ("und wenn wir mit den
   Eigenbetrieben zusammen auf 2.001 kommen?") becomes ``ask_membership_cost``; for "weitere zur vergabe?"
   (more offers, not a word about the cooperative) ``more_like``.
@@ -79,9 +81,11 @@ from german.requests import (
     COURSE_FEES_QUESTION,
     COURSES_ON_A_SUBJECT,
     DELETE_WISH,
+    FAQ_TOPIC_WORDS,
     HUMAN_WISH,
     MEMBERSHIP_WORDS,
     NAMES_A_LAW,
+    NAMES_THE_COOPERATIVE,
     RECURRING,
     WHAT_DOES_IT_COST,
     asks_for_a_person,
@@ -139,6 +143,13 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         and not RECURRING.search(text)
     ):
         return "ask_membership_cost"
+    if (
+        intent in NEED_LIKE_INTENTS
+        and NAMES_THE_COOPERATIVE.search(text)
+        and FAQ_TOPIC_WORDS.search(text)
+        and not ABOUT_COURSES.search(text)
+    ):
+        return "membership_faq"  # "welche Pflichten eine Kommune als Mitglied übernimmt": no course search
     if intent in ASKS_ABOUT_TIERS and COUNT_SUPPOSED.search(text) and parse_employee_count(text).ok:
         return "ask_membership_cost"
     # "weitere zur vergabe?", "mehr zum Absichern?": more offers, which no membership question starts with.

@@ -281,3 +281,19 @@ def test_a_question_what_is_stored_about_me_is_answered_not_deleted(text, intent
 )
 def test_whether_members_pay_for_courses_is_the_faq_not_a_course_search(text, expected):
     assert classified(text, "membership_faq").get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # set 12 (CC-008): taken for a course search, it got offers
+        ("Im Auftrag unseres Oberbürgermeisters bereite ich eine Vorlage vor, in der die Vor- und Nachteile "
+         "einer Mitgliedschaft in der KommunalCampus eG dargestellt werden sollen; welche Pflichten "
+         "übernimmt eine Kommune als Mitglied?", "request_recommendations", "membership_faq"),
+        # courses for members stay a course search
+        ("Welche Kurse zu Pflichten im Datenschutz bietet die Genossenschaft an?", "request_recommendations",
+         "request_recommendations"),
+    ],
+)
+def test_a_question_about_the_cooperatives_terms_is_no_course_search(text, intent, expected):
+    assert classified(text, intent).get(INTENT)["name"] == expected
