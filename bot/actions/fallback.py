@@ -337,16 +337,23 @@ def head_count_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+STATUTE = "statute"  # the unknown topic of bot/membership/terms.yml
+
+
 def unknown_topic_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """An unsure message whose best guess is about membership and which asks what the sources do not say ("Ist
     die Stadt Weinheim eigentlich schon Mitglied bei Ihnen?", "un kommt dann jedes jahr noch was obbedruff?"):
     the honest "Das weiß ich nicht" (for yearly fees with what is known: one-off shares, no direct costs) and
     the offer of a hand-over, as for a sure one."""
     ranking = ranking_without_fallback(parse_data)
-    if not ranking or ranking[0].get("name") not in MEMBERSHIP_INTENTS:
-        return None
     text = str(parse_data.get("text") or "")
     topic = detect_unknown_topic(load_terms(), text)
+    # The statute is the cooperative's whatever the best guess ("… wenn Sie mir den Satzungstext zukommen
+    # lassen könnten, damit unser Rechtsamt die Beschlussvorlage vorbereiten kann"); a municipal bylaw is
+    # no such topic (terms.yml, "unless").
+    statute = topic is not None and topic.id == STATUTE
+    if not ranking or (ranking[0].get("name") not in MEMBERSHIP_INTENTS and not statute):
+        return None
     yearly_fees = asks_for_yearly_money(text) and not ABOUT_COURSES.search(text)
     if (topic is not None and topic.id != ANNUAL_FEES) or yearly_fees:
         return {"name": "membership_unknown", "confidence": 1.0}

@@ -7,11 +7,13 @@ import json
 import pytest
 
 from bot.actions.fallback import (
+    STATUTE,
     ActionDefaultAskAffirmation,
     ActionDefaultFallback,
     affirmation_buttons,
     entity_payload,
 )
+from bot.actions.membership import load_terms
 
 RANKING = [
     ("nlu_fallback", 0.5),
@@ -497,3 +499,17 @@ async def test_an_unsure_message_that_only_names_the_role_is_the_role(
     ranking = [("nlu_fallback", 0.3), ("chitchat", 0.25), ("out_of_scope", 0.2)]
     tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
     assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) == expected
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_request_for_the_statute_gets_the_unknown_answer(make_tracker, dispatcher, domain):
+    # set 12 (CC-003): the best guess was a course search, the person got "Meinten Sie …?"
+    ranking = [("nlu_fallback", 0.3), ("request_recommendations", 0.28), ("membership_unknown", 0.25)]
+    text = (
+        "Verstehe. Dann wäre es außerordentlich hilfreich, wenn Sie mir den Satzungstext zukommen lassen "
+        "könnten, damit unser Rechtsamt die Beschlussvorlage vorbereiten kann."
+    )
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    reread = _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+    assert reread == "membership_unknown"
+    assert STATUTE in {topic.id for topic in load_terms().unknown_topics}
