@@ -109,6 +109,7 @@ DRAWS_THE_SHORT_STRAW = re.compile(umlaut_regex(r"\bden\s+k{ue}rzeren\b"), re.IG
 _COST_LIMIT = re.compile(
     umlaut_regex(
         r"(?:unter|bis(?:\s+zu)?|max\.?|maximal|h{oe}chstens|n(?:icht|ich|et|ed|it)\s+meh?r?\s+(?:als|wie)|weniger\s+als|"
+        r"(?:nix|nichts|nicht|net|ned)\s+(?:{ue}ber|teurer\s+als)|"
         r"budget(?:\s+von)?)"
         r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|(?:euro|eur)\b)|"
         # "so 300 Euro höchstens", "200 € max.": the limit word after the amount.

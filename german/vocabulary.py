@@ -65,17 +65,21 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         r"von\s+grund\s+auf|"
         # Bairisch/Schwäbisch: "gibts des a fia anfanga?", "für oin wo koi Ahnung hat"
         r"(?<=fia )anfanga\b|(?<=für )anfanga\b|"
-        r"f(?:{ue}|ia?)r\s+(?:\w+\s+){0,2}?(?:der|die|wo)\s+(?:noch\s+)?(?:keine?|koi|koa|null)\s+ahnung",
+        r"f(?:{ue}|ia?)r\s+(?:\w+\s+){0,2}?(?:der|die|wo)\s+(?:noch\s+)?(?:keine?|koi|koa|null)\s+ahnung|"
+        # "hab null plan von formeln"
+        r"(?:null|keinen|koan|koi)\s+(?:plan|ahnung)\s+(?:von|vo|mit)\b",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
         r"grundlage|basis|basic|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
         r"f{ue}r neue (?:f{ue}hrungskr|kolleg|mitarbeit)|"
         # "eine Einführung, wie man Schriftgut ablegt" asks for the how, not for a beginners' course.
         r"einf{ue}hrung\b(?!,?\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?|wie|was|worauf)\b)|"
-        r"ohne vorkenntnis",
+        r"ohne vorkenntnis|"
+        # "i bin do ganz frisch dabei"
+        r"(?:ganz\s+|noch\s+|no\s+)?(?:frisch|neu)\s+dabei\b",
     ),
     (
         "fortgeschritten",
-        r"fortgeschr|f{ue}r\s+erfahrene",
+        r"fortg(?:e)?schr|f{ue}r\s+erfahrene",
         r"aufbau(?:kurs|seminar|modul|stufe|end)|vertiefung|mittelstufe|mittlere[ns]? (?:niveau|stufe|level)|"
         r"(?:stufe|level|niveau)\s+h{oe}her|h{oe}here[sn]?\s+(?:stufe|level|niveau)|anspruchsvoller|weiterf{ue}hrend|"
         # "kenn mich schon aus", "ich kenne mich damit ganz gut aus"
@@ -332,7 +336,7 @@ _OFFER_NOUN = re.compile(
     umlaut_regex(
         r"(?:kurs|seminar|schulung|fortbildung|weiterbildung|angebot|format|training|veranstaltung|workshop|"
         r"lehrg{ae}ng|lehrgang|variante|version|lernen|modul|unterricht|teilnahme|selbstlern|"
-        r"learning|live)"
+        r"learning|live|sache|zeug|kram)"
     )
 )
 _FORMAT_ADJECTIVE = re.compile(r"(?:hybrid|digital|virtuell)(?:e|en|er|es|em)")

@@ -236,6 +236,7 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("mehr als 200 Euro pro Kurs wird man mir vermutlich nicht genehmigen.", True, "höchstens 200 euro"),
         ("Der Kurs kostet mehr als 200 Euro, das ist okay.", True, None),
         ("was koschted des? mehr wie hundert Euro zahlt mei Chef net", True, "höchstens hundert euro"),
+        ("bitte nix über 300 €", True, "nix über 300 €"),  # set 12 (CG-003)
     ],
 )
 def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
@@ -327,6 +328,10 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("weiß nicht so recht, ob ich da anfänger bin. e-akte hab ich noch nie gemacht.", None),
         # set 12 (CB-011): "nich ganz basic" was read as Einsteiger
         ("nur online. und nich ganz basic, kenn mich schon aus", "fortgeschritten"),
+        # set 12 (CA-011, CE-001, CG-006): dialect and own words
+        ("beim excel kenn i mi eigentlich scho aus, also lieber was für fortgschrittene", "fortgeschritten"),
+        ("hab null plan von formeln", "einsteiger"),
+        ("des is mir no z'hoch, i bin do ganz frisch dabei", "einsteiger"),
         # set 12 (CC-011): starting over with another matter is no wish for the basics
         ("darf ich noch einmal ganz von vorn beginnen, mit einem völlig anderen anliegen?", None),
         ("ich kenne mich damit nicht aus", None),
@@ -355,6 +360,7 @@ def test_hints_need_a_short_answer_or_a_refinement():
         ("Online bringt das ja eher wenig bei so einem Thema, oder? Dann lieber Präsenz.", "praesenz"),
         # set 12 (CA-001): a format waved away is no wish for it
         ("des online zeig vergiss glei, des bringt bei uns nix. nur wo ma hinfahrt", "praesenz"),
+        ("Bitte nur Online-Sachen, ich kann hier nicht tagelang weg.", "online"),  # set 12 (CF-003)
         ("… wobei es, da wir auf drei Standorte verteilt sind, wenn irgend möglich online stattfinden soll.",
          "online"),
     ],
