@@ -24,7 +24,7 @@ _SHORTER = re.compile(umlaut_regex(r"k{ue}rzer|kurz|kompakt|schnell|knapp"))
 _SHORTER_COMPARATIVE = re.compile(umlaut_regex(r"k{ue}rzer|kompakter|schneller|knapper|weniger\s+lang"))
 _QUANTITY = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?|" + "|".join(sorted(SMALL_NUMBER_WORDS, key=len, reverse=True)) + r")\s*"
-    r"(?P<half>halbe[nr]?\s+)?(?P<unit>st(?:u|o)nd(?:en?|a|n)?|std\.?|h\b|tage?n?s?|woche?n?|minuten?|min\b)?"
+    r"(?P<half>halbe[nr]?\s+)?(?P<unit>st(?:u|o)nd(?:en?|a|n)?|std\.?|h\b|(?:arbeits)?tage?n?s?|woche?n?|minuten?|min\b)?"
 )
 _HALF_DAY = re.compile(r"halbe[nr]?\s+tag|halbtag")
 _DAY = re.compile(umlaut_regex(r"\btag\b|tagesseminar|eint{ae}gig"))
@@ -86,7 +86,7 @@ def duration_hours(text: str) -> float | None:
         if match.group("half"):
             number *= 0.5
         unit = match.group("unit") or "tag"
-        if unit.startswith("tag"):
+        if unit.startswith(("tag", "arbeitstag")):
             return number * HOURS_PER_DAY
         if unit.startswith("woch"):
             return number * HOURS_PER_WEEK
@@ -113,7 +113,9 @@ _COST_LIMIT = re.compile(
         r"budget(?:\s+von)?)"
         r"\s*(?:max\.?\s*)?\d+(?:[.,]\d+)?\s*(?:€|(?:euro|eur)\b)|"
         # "so 300 Euro höchstens", "200 € max.": the limit word after the amount.
-        r"\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\s+(?:max\.?|maximal|h{oe}chstens)(?!\w)"
+        r"\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\s+(?:max\.?|maximal|h{oe}chstens)(?!\w)|"
+        # "die 300 Euro pro Teilnehmenden nicht überschreiten"
+        r"\d+(?:[.,]\d+)?\s*(?:€|euro|eur)\s+(?:pro\s+\w+\s+)?nicht\s+(?:{ue}berschreiten|{ue}bersteigen)"
     )
 )
 _FREE_WORD = re.compile(
@@ -129,10 +131,10 @@ _FREE_CUE_BEFORE = re.compile(
 _DURATION_LIMIT = re.compile(
     umlaut_regex(
         r"(?:h{oe}chstens|maximal|max\.?|nicht\s+(?:mehr|l{ae}nger)\s+als|bis\s+zu|unter|weniger\s+als)\s+"
-        r"(?:\w+\s+){0,2}?(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|wochen?|minuten?)|"
+        r"(?:\w+\s+){0,2}?(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|(?:arbeits)?tage?n?|wochen?|minuten?)|"
         # "so 2-3 Stunden", "zwei bis drei Stunden max": a range or a limit word after the unit.
-        r"(?:\d+|\w+)\s*(?:-|–|bis)\s*(?:\d+|\w+)\s*(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|minuten?)\b|"
-        r"(?:\d+(?:[.,]\d+)?|\w+)\s*(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|minuten?)\s+(?:max\.?|maximal|h{oe}chstens)"
+        r"(?:\d+|\w+)\s*(?:-|–|bis)\s*(?:\d+|\w+)\s*(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|(?:arbeits)?tage?n?|minuten?)\b|"
+        r"(?:\d+(?:[.,]\d+)?|\w+)\s*(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|(?:arbeits)?tage?n?|minuten?)\s+(?:max\.?|maximal|h{oe}chstens)"
     )
 )
 
@@ -168,7 +170,7 @@ def cost_wish(text: str, cue_needed: bool = False) -> str | None:
 # länger als 4 Std. geht": the limit said the other way round.
 _DENIAL = r"(?:nicht|nich|net|ned|nit|kaum|keine?|koa|nix|nichts)"
 _DURATION_UNIT = (
-    r"(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|tage?n?|wochen?|minuten?)"
+    r"(?:\d+(?:[.,]\d+)?|\w+)\s+(?:halbe[nr]?\s+)?(?:st(?:u|o)nd(?:en?|a|n)?|std\.?|(?:arbeits)?tage?n?|wochen?|minuten?)"
 )
 _DURATION_LIMIT_DENIED = re.compile(
     umlaut_regex(

@@ -237,6 +237,8 @@ def test_format_asked_for_in_a_chat_message(text, cue_needed, fmt):
         ("Der Kurs kostet mehr als 200 Euro, das ist okay.", True, None),
         ("was koschted des? mehr wie hundert Euro zahlt mei Chef net", True, "höchstens hundert euro"),
         ("bitte nix über 300 €", True, "nix über 300 €"),  # set 12 (CG-003)
+        ("… die 300 Euro pro Teilnehmenden nicht überschreiten", True,
+         "300 euro pro teilnehmenden nicht überschreiten"),
     ],
 )
 def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
@@ -263,6 +265,9 @@ def test_cost_limit_asked_for_in_a_chat_message(text, cue_needed, said):
         ("ich arbeite seit 2 bis 3 Jahren hier", None),
         # set 12 (CG-011): Swabian "Stond" was "Die Angabe „länger als“ habe ich nicht verstanden"
         ("aber bitte nix was länger als 4 Stond goht", "höchstens 4 stond"),
+        # set 12 (CC-006)
+        ("… und nicht länger als einen Arbeitstag, also etwa acht Stunden, dauern",
+         "nicht länger als einen arbeitstag"),
     ],
 )
 def test_duration_limit_asked_for_in_a_chat_message(text, said):
