@@ -76,6 +76,7 @@ zuständig zustaendig tätig beschäftigt verantwortlich eingesetzt angestellt e
 dr de d'
 naja tja nun ach achso ähm äh öhm joa jo schade mist ohje oje ei
 zwei drei vier f{ue}nf
+pro je
 """
 
 
@@ -351,9 +352,15 @@ NEW_MATTER = re.compile(
     r"\b(?:v(?:ö|oe)llig|ganz|komplett|total)\s+(?:ander(?:e[snm]?)?|neue[snm]?)\s+(?:anliegen|thema|frage|sache)\b|"
     r"(?:\b(?:darf|kann|k(?:ö|oe)nn(?:en|te|ten)|m(?:ö|oe)chte|w(?:ü|ue)rde)\s+(?:ich|wir)\s+(?:noch\s+)?"
     r"(?:ein)?mal\s+)?(?:ganz\s+)?\bvon\s+vorn(?:e)?\s+(?:beginnen|anfangen|starten)\b[^.!?]{0,50}\b(?:ander(?:e[snm]?)?|neue[snm]?)\s+"
-    r"(?:anliegen|thema|frage|sache)\b",
+    r"(?:anliegen|thema|frage|sache)\b|"
+    # "ok vergiss das mal kurz. ganz was anderes: …", "Vergesset des alles, fanget mr nomol o: …"
+    r"\b(?:ganz\s+was|was\s+ganz|etwas\s+ganz)\s+anderes\b|"
+    r"\bvergess?\w*\s+(?:das|des|dat)\s+alles\b|"
+    r"\bfang(?:e|et|en)?\s+(?:wir|mr|mer|ma|man)\s+(?:nochmal|nomol|noch\s+mal|neu|von\s+vorn\w*)(?:\s+(?:an|o|oa))?\b",
     re.IGNORECASE,
 )
+# "vergiss das mal kurz": the person puts what was said aside; the words name no need.
+PUT_ASIDE = re.compile(r"\bvergiss\w*\s+(?:das|des|dat)\b(?:\s+(?:mal|kurz|alles|jetzt))*", re.IGNORECASE)
 # Saying one does not know (what to learn): words that name no topic.
 DONT_KNOW = re.compile(r"\b(?:" + _DONT_KNOW + r")\b", re.IGNORECASE)
 NO_TOPIC_ANSWER = re.compile(

@@ -32,6 +32,7 @@ from german.requests import (
     LEADERSHIP_FIELD,
     LIST_SEPARATOR,
     NEW_MATTER,
+    PUT_ASIDE,
     ROLE_REFERENCE,
     ROLE_STATEMENT,
     SUBORDINATORS,
@@ -617,6 +618,7 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
         sentence = DONT_KNOW.sub(" ", sentence)
         sentence = NEW_MATTER.sub(" ", sentence)  # "ganz anderes Thema: …" names none either
         sentence = _FORGOT_TO_SAY.sub(" ", sentence)
+        sentence = PUT_ASIDE.sub(" ", sentence)
         all_clauses = _clauses(sentence, cased)
         clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
         if keywords and _keyword_sentence(clauses, cased):

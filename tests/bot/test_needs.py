@@ -545,3 +545,24 @@ def test_how_the_person_came_to_the_assistant_is_no_need():
     )
     assert needs_in_message(text) == []
     assert any("Excel" in need for need in needs_in_message("Ich möchte mich an Sie wenden wegen Excel"))
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        # set 12 (CE-007, CG-011): the restart words were searched, the new need lost
+        ("ok vergiss das mal kurz. ganz was anderes: ich muss in der berufsschule ne präsentation halten und "
+         "hab voll schiss davor. gibts da was?", "präsentation"),
+        ("Vergesset des alles, fanget mr nomol o: wie macht mr Ausschreibungsunterlaga barrierefrei?",
+         "barrierefrei"),
+    ],
+)
+def test_words_that_put_the_conversation_aside_are_no_need(text, need):
+    needs = needs_in_message(text)
+    assert len(needs) == 1 and need in needs[0]
+    assert not any(word in needs[0].lower() for word in ("vergiss", "vergesset", "fanget", "anderes"))
+
+
+def test_a_cost_limit_per_course_names_no_need():
+    # set 12 (CH-009): "pro" was searched as a topic next to the known need
+    assert needs_in_message("und max 400 euro pro kurs") == []
