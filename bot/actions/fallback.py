@@ -410,7 +410,9 @@ class ActionDefaultAskAffirmation(Action):
             or unknown_topic_intent(parse_data)
             or membership_faq_intent(parse_data)
         )
-        if intent is not None and unknown_words(parse_data):
+        # A role-only message names its unit in a word the catalog need not know ("friedhofsamt").
+        role_only = bool(intent and intent.get("name") == "inform_role" and role_only_intent(parse_data))
+        if intent is not None and not role_only and unknown_words(parse_data):
             if not await catalog_knows(str(parse_data.get("text") or "")):
                 intent = None
         if intent is not None:

@@ -160,6 +160,13 @@ def quote(terms: Terms, count: int) -> dict[str, Any]:
     }
 
 
+def about_something_else(terms: Terms, text: str) -> bool:
+    """The text is about something that only shares words with the cooperative's unknown topics (a
+    municipality's own bylaw or fees: the ``unless`` patterns of terms.yml)."""
+    low = text.lower()
+    return any(p.search(low) for topic in terms.unknown_topics for p in topic.unless)
+
+
 def detect_unknown_topic(terms: Terms, text: str) -> UnknownTopic | None:
     low = text.lower()
     for topic in terms.unknown_topics:

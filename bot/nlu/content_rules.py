@@ -27,7 +27,8 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   ``refine``: "von vorn" there means "from the very basics", and restarting would throw the profile away.
 - ``membership_faq`` or ``membership_unknown`` for a request for courses on a subject that says nothing of the
   cooperative ("Gibt es Kurse für professionelle Telefonkommunikation?", "Wir müssen die Friedhofsgebühren
-  neu kalkulieren. Gibt's dazu was?"), or a question about a law ("Welche
+  neu kalkulieren. Gibt's dazu was?", "… letzte Satzung ist von 2011" with a municipal fee named, see the
+  ``unless`` patterns of terms.yml), or a question about a law ("Welche
   Pflichten ergeben sich aus dem AI Act für eine Kommune?" is not about a member's duties), becomes
   ``request_recommendations``.
 - ``thank`` for a thanks followed by a wish ("Danke! Was davon ist online?") or ``goodbye`` for a wish ("liaba
@@ -64,8 +65,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.actions.membership import (
     MEMBERSHIP_INTENTS,
+    about_something_else,
     asks_share_price,
     compared_counts,
+    load_terms,
     names_head_count,
     parse_employee_count,
     shares_asked,
@@ -170,6 +173,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     )
     if intent in FAQ_INTENTS and subject and not MEMBERSHIP_WORDS.search(text):
         return "request_recommendations"
+    if intent in FAQ_INTENTS and about_something_else(load_terms(), text):
+        return "request_recommendations"  # "friedhofsgebühren neu kalkulieren, letzte satzung ist von 2011"
     if intent in ("thank", "goodbye") and not text.startswith("/") and states_wish(text):
         return "refine"
     about_cooperative = MEMBERSHIP_WORDS.search(text)

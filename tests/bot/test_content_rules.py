@@ -297,3 +297,11 @@ def test_whether_members_pay_for_courses_is_the_faq_not_a_course_search(text, ex
 )
 def test_a_question_about_the_cooperatives_terms_is_no_course_search(text, intent, expected):
     assert classified(text, intent).get(INTENT)["name"] == expected
+
+
+def test_a_municipal_fee_with_its_bylaw_is_a_course_search_not_the_statute():
+    # set 12 (CH-011): the NLU itself said membership_unknown ("Satzung")
+    text = "wir müssen die friedhofsgebühren neu kalkulieren, letzte satzung ist von 2011. format egal"
+    assert classified(text, "membership_unknown").get(INTENT)["name"] == "request_recommendations"
+    statute = classified("Wo finde ich die Satzung?", "membership_unknown")
+    assert statute.get(INTENT)["name"] == "membership_unknown"
