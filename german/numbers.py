@@ -60,8 +60,8 @@ def _below_1000(s: str) -> int | None:
     else:
         hundreds = _UNITS.get(left) or _SMALL.get(left)
     right = right.removeprefix("und")
-    # "fünfhundertein(s)": the unit after hundred, where "ein" is no article
-    rest = 0 if right == "" else 1 if right == "ein" else _below_100(right)
+    # "fünfhundertein(s)", "fünfhundertundeinen Mitarbeiter": the unit after hundred, inflected or not
+    rest = 0 if right == "" else 1 if right in ARTICLES else _below_100(right)
     if hundreds is None or rest is None:
         return None
     return hundreds * 100 + rest

@@ -39,6 +39,7 @@ from german.numbers import (
         ("anderthalbtausend", 1500),
         ("eineinhalbtausend", 1500),
         ("einhalbtausend", None),
+        ("fünfhundertundeinen", 501),  # "genau fünfhundertundeinen Mitarbeiter" (set 12, CC-003)
         ("eine", None),  # an article is no count ("eine kleine Gemeinde")
         ("Gemeinde", None),
         ("", None),
