@@ -106,6 +106,9 @@ def test_a_dialect_membership_question_with_a_head_count_is_a_cost_question():
     [
         ("Des is ma ois z'kompliziert. Kon i ned mit am echtn Menschn redn?", "request_human"),
         ("Können Sie mich mit einer Person verbinden?", "request_human"),
+        # set 12 (CF-005, CA-005): Swabian and Bairisch
+        ("Ko i au mit em richtige Mensch schwätze?", "request_human"),
+        ("kann i des ned liaba mit am menschn bsprechn? so a chat is ma z'kompliziert", "request_human"),
         ("Bist du ein Mensch?", "bot_challenge"),
         ("Bin ich hier mit einem Menschen verbunden?", "bot_challenge"),
     ],
