@@ -65,17 +65,17 @@ _LEVEL_CUES: list[tuple[str, str, str]] = [
         r"von\s+grund\s+auf|"
         # Bairisch/Schwäbisch: "gibts des a fia anfanga?", "für oin wo koi Ahnung hat"
         r"(?<=fia )anfanga\b|(?<=für )anfanga\b|"
-        r"f(?:{ue}|ia?)r\s+(?:\w+\s+){0,2}?(?:der|die|wo)\s+(?:noch\s+)?(?:keine?|koi|koa|null)\s+ahnung|"
-        # "hab null plan von formeln"
-        r"(?:null|keinen|koan|koi)\s+(?:plan|ahnung)\s+(?:von|vo|mit)\b",
+        r"f(?:{ue}|ia?)r\s+(?:\w+\s+){0,2}?(?:der|die|wo)\s+(?:noch\s+)?(?:keine?|koi|koa|null)\s+ahnung",
         # "Einführung in …", "Einführungsseminar"; "die Einführung eines neuen Fachverfahrens" is a rollout.
         r"grundlage|basis|basic|leicht(?!e[nr]? sprache)|einf{ue}hrungs|"
         r"f{ue}r neue (?:f{ue}hrungskr|kolleg|mitarbeit)|"
         # "eine Einführung, wie man Schriftgut ablegt" asks for the how, not for a beginners' course.
         r"einf{ue}hrung\b(?!,?\s+(?:eine[rs]?|des|der|von|neue[rns]?|unsere[rs]?|wie|was|worauf)\b)|"
         r"ohne vorkenntnis|"
-        # "i bin do ganz frisch dabei"
-        r"(?:ganz\s+|noch\s+|no\s+)?(?:frisch|neu)\s+dabei\b",
+        # "i bin do ganz frisch dabei", "hab null plan von formeln": said of oneself, not a wish for a level,
+        # so only in a short answer or a refinement
+        r"(?:ganz\s+|noch\s+|no\s+)?(?:frisch|neu)\s+dabei\b|"
+        r"(?:null|keinen|koan|koi)\s+(?:plan|ahnung)\s+(?:von|vo|mit)\b",
     ),
     (
         "fortgeschritten",

@@ -335,7 +335,7 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("nur online. und nich ganz basic, kenn mich schon aus", "fortgeschritten"),
         # set 12 (CA-011, CE-001, CG-006): dialect and own words
         ("beim excel kenn i mi eigentlich scho aus, also lieber was für fortgschrittene", "fortgeschritten"),
-        ("hab null plan von formeln", "einsteiger"),
+        ("hab null plan von formeln", "einsteiger"),  # a hint: in a long message about a topic no wish
         ("des is mir no z'hoch, i bin do ganz frisch dabei", "einsteiger"),
         # set 12 (CC-011): starting over with another matter is no wish for the basics
         ("darf ich noch einmal ganz von vorn beginnen, mit einem völlig anderen anliegen?", None),
