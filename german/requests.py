@@ -267,9 +267,16 @@ _STORED_WHO_OR_WHAT = re.compile(
 )
 _SOMEONE_ELSES_DATA = re.compile(
     r"\b(?:b(?:ü|ue)rger\w*|kund\w*|antragsteller\w*|besch(?:ä|ae)ftigte\w*|mitarbeit\w*|bewerb\w*|"
-    r"akten?|e-?akte|dateien|excel|dokument\w*|patient\w*|sch(?:ü|ue)ler\w*|kinder\w*|eltern)\b",
+    r"akten?|e-?akte|dateien|excel|dokument\w*|patient\w*|sch(?:ü|ue)ler\w*|kinder\w*|eltern|leute|leit|"
+    r"anrufer\w*|menschen|personen)\b|\b(?:über|ueber)\s+(?:die|denen|sie|ihn|jemanden)\s+gespeichert",
     re.IGNORECASE,
 )
+
+
+def about_someone_elses_data(text: str) -> bool:
+    """ "wenn die Leute wissen wollen, was wir über die gespeichert haben, was darf ich da sagen?": data of
+    others, a course subject (data protection), not what the assistant stores."""
+    return bool(_SOMEONE_ELSES_DATA.search(text))
 
 
 def asks_what_is_stored(text: str) -> bool:
@@ -277,7 +284,7 @@ def asks_what_is_stored(text: str) -> bool:
         _STORED_QUESTION_START.search(text)
         and _STORE_VERB.search(text)
         and _STORED_WHO_OR_WHAT.search(text)
-        and not _SOMEONE_ELSES_DATA.search(text)
+        and not about_someone_elses_data(text)
     )
 
 
@@ -409,6 +416,8 @@ WOULD_BE_QUESTION = re.compile(
     r"bedeutet|hei(?:ß|ss)t|k(?:ä|ae)me|k(?:ä|ae)men)\b",
     re.IGNORECASE,
 )
+# "Und wenn wir bis dahin 52 sind?", "falls wir 2001 haben": a head count supposed.
+SUPPOSITION = re.compile(r"\b(?:wenn|falls|angenommen|sobald|bis\s+dahin)\b", re.IGNORECASE)
 # "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
 RECURRING = re.compile(
     r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obe?n?drauf|obbedruff|obadrauf|"

@@ -44,6 +44,7 @@ from german.requests import (
     MEMBERSHIP_WORDS,
     MORE_CUE,
     NO_TOPIC_ANSWER,
+    SUPPOSITION,
     WOULD_BE_QUESTION,
     asks_for_yearly_money,
 )
@@ -475,7 +476,10 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
         intent in UNPLACED_INTENTS
         or (COUNT_SUPPOSED.search(text) and not ABOUT_COURSES.search(text))
         # "und unsere nachbarstadt hat 2001 beschäftigte, was wäre das bei denen?" taken for a FAQ
-        or (intent in ("membership_faq", "membership_unknown") and WOULD_BE_QUESTION.search(text))
+        or (
+            intent in ("membership_faq", "membership_unknown")
+            and (WOULD_BE_QUESTION.search(text) or SUPPOSITION.search(text))
+        )
     ):
         # "ond wenn mir nächschts Johr auf 501 kommet, …?" read as a course search: a count supposed
         found = follow_up_count_intent(parse_data, events)

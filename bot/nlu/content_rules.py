@@ -39,7 +39,9 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   ich aber, dass meine Daten gelöscht werden" reads like a course search) becomes ``delete_my_data``: the
   assistant asks for confirmation first, so a wrong guess costs one question.
 - any intent for a question what the assistant stores about the person ("Was speichern Sie eigentlich über
-  mich?" reads like a delete request) becomes ``ask_stored_data``; a wish to delete wins over it.
+  mich?" reads like a delete request) becomes ``ask_stored_data``; a wish to delete wins over it. A question
+  about other people's data ("… was wir über die Leute gespeichert haben, was darf ich da sagen?") is no
+  such question: it becomes the runner-up intent.
 - any intent for a plain wish to talk to a person ("Kann ich da mal mit nem echten Menschen schnacken?" after
   a need, "Kann ich das mal mit nem Menschen besprechen? Wir bräuchten eine Inhouse-Schulung") becomes
   ``request_human``: the hand-over asks for consent first, so a wrong guess costs one question.
@@ -91,6 +93,7 @@ from german.requests import (
     NAMES_THE_COOPERATIVE,
     RECURRING,
     WHAT_DOES_IT_COST,
+    about_someone_elses_data,
     asks_for_a_person,
     asks_what_is_stored,
     starts_with_more,
@@ -125,6 +128,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "delete_my_data"
     if intent != "ask_stored_data" and not text.startswith("/") and asks_what_is_stored(text):
         return "ask_stored_data"
+    if intent == "ask_stored_data" and about_someone_elses_data(text) and runner_up:
+        return runner_up  # "… was wir alles über die [Leute] gespeichert haben, was darf ich da sagen?"
     gives_count = names_head_count(text)
     if intent == "membership_faq" and (
         (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)

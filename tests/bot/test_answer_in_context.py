@@ -87,6 +87,9 @@ def test_an_answer_to_the_delete_question_is_read_as_yes_or_no(text, intent, exp
         ("und unsere nachbarstadt hat 2001 beschäftigte, was wäre das bei denen?", "membership_faq", COUNT),
         # a FAQ question that gives a count but asks no tier keeps its answer
         ("Wir haben 2001 Beschäftigte, wie läuft der Beitritt ab?", "membership_faq", None),
+        # set 10 (AE-006) after a retrain: the supposed count taken for a FAQ
+        ("Und wenn wir bis dahin 52 sind? Da kommen noch zwei Stellen dazu.", "membership_faq", COUNT),
+        ("Und wenn wir beitreten, wie läuft das ab?", "membership_faq", None),
     ],
 )
 def test_a_head_count_right_after_a_calculation_asks_for_its_tier(text, intent, expected):

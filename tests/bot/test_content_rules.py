@@ -272,6 +272,16 @@ def test_a_question_what_is_stored_about_me_is_answered_not_deleted(text, intent
     assert classified(text, intent).get(INTENT)["name"] == expected
 
 
+def test_a_question_about_what_we_store_about_others_is_a_course_search():
+    # set 10 (AC-004): the classifier's new intent took a data-protection need for the privacy answer
+    text = (
+        "und wenn die leute anrufen und wissen wolln was wir alles über die gespeichert haben, was darf ich "
+        "da eigentlich sagen? gibts dazu auch was"
+    )
+    message = classified(text, "ask_stored_data", runner_up="inform_skill_gap")
+    assert message.get(INTENT)["name"] == "inform_skill_gap"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
