@@ -160,6 +160,14 @@ def needs_named(text: str, needs: list[str]) -> list[str]:
 WISH_IN_OWN_WORDS = {"max_cost_eur": quantities.cost_wish, "max_duration_hours": quantities.duration_wish}
 
 
+def _part_of_other_limit(tracker: Tracker, slot: str, raw: Any) -> bool:
+    """``raw`` (a tagged piece of a limit) belongs to the limit of the other kind the message words."""
+    others = [words for name, words in WISH_IN_OWN_WORDS.items() if name != slot]
+    text = str((tracker.latest_message or {}).get("text") or "")
+    said = [words(text) for words in others]
+    return any(phrase and str(raw).lower() in phrase.lower() for phrase in said)
+
+
 def _normalised_preferences(
     tracker: Tracker, dispatcher: CollectingDispatcher
 ) -> tuple[dict[str, Any], list[EventType]]:
@@ -186,8 +194,10 @@ def _normalised_preferences(
             # message words it, if it has one.
             said = WISH_IN_OWN_WORDS[slot](str((tracker.latest_message or {}).get("text") or ""))
             value = parser(said) if said else None
-        # A tagged level the sentence does not state is no wish (``level_said``), not a misunderstanding.
-        if raw is not None and value is None and slot != "level_pref":
+        # A tagged level the sentence does not state is no wish (``level_said``), not a misunderstanding; nor
+        # is a word of the other limit ("max" of "ich hab max 4 std zeit" tagged as a cost).
+        misunderstood = raw is not None and value is None and slot != "level_pref"
+        if misunderstood and not _part_of_other_limit(tracker, slot, raw):
             dispatcher.utter_message(response="utter_constraint_not_understood", value=str(raw))
         if value == ANY and slot in ("max_cost_eur", "max_duration_hours"):
             value = None

@@ -788,6 +788,22 @@ async def test_a_limit_tagged_in_part_is_read_from_the_whole_message(
 
 
 @pytest.mark.asyncio
+async def test_a_word_of_the_duration_limit_tagged_as_a_cost_is_no_complaint(
+    search_service, make_tracker, dispatcher, domain
+):
+    # set 12 (CE-007): "ich hab max 4 std zeit", the NLU tagged "max" as a cost
+    text = "die sind mir zu lang, ich hab max 4 std zeit, mehr gibt mein ausbilder nicht frei"
+    tracker = make_tracker(
+        slots={**PROFILE, "max_cost_eur": "max", "max_duration_hours": "max 4 std"}, text=text, intent="refine"
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert "utter_constraint_not_understood" not in [m.get("response") for m in dispatcher.messages]
+    assert "max_cost_eur" not in search_service.requests[0]["filters"]
+    assert search_service.requests[0]["filters"]["max_duration_hours"] == 4.0
+    assert slots_of(events)["max_cost_eur"] is None
+
+
+@pytest.mark.asyncio
 async def test_unsure_entity_word_is_no_constraint(search_service, make_tracker, dispatcher, domain):
     # "kostenlos wäre super": DIET also tags "super" as a cost, unsure; the slot took the last value.
     tracker = make_tracker(
