@@ -794,7 +794,9 @@ async def test_a_word_of_the_duration_limit_tagged_as_a_cost_is_no_complaint(
     # set 12 (CE-007): "ich hab max 4 std zeit", the NLU tagged "max" as a cost
     text = "die sind mir zu lang, ich hab max 4 std zeit, mehr gibt mein ausbilder nicht frei"
     tracker = make_tracker(
-        slots={**PROFILE, "max_cost_eur": "max", "max_duration_hours": "max 4 std"}, text=text, intent="refine"
+        slots={**PROFILE, "max_cost_eur": "max", "max_duration_hours": "max 4 std"},
+        text=text,
+        intent="refine",
     )
     events = await ActionRecommend().run(dispatcher, tracker, domain)
     assert "utter_constraint_not_understood" not in [m.get("response") for m in dispatcher.messages]
