@@ -113,7 +113,9 @@ _DENIED_AFTER = re.compile(
         r"(?:\w+\s+){0,2}?steig\w*\s+(?:ich\s+|i\s+)?(?:\w+\s+)?aus\b|"
         r"(?:\w+\s+){0,2}?komm\w*\s+(?:ich\s+|i\s+)?(?:da\s+)?(?:nicht|ned|net)\s+mit\b|"
         r"brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+(?:also\s+|eigentlich\s+|wirklich\s+)?"
-        r"(?:nicht|keine?|ned|net|nimmer)\b)"
+        r"(?:nicht|keine?|ned|net|nimmer)\b|"
+        # "die Grundlagenkurse können Sie sich sparen"
+        r"(?:\w+\s+){0,4}?(?:sparen|schenken|weglassen)\b)"
     )
 )
 
@@ -197,6 +199,9 @@ def _named_levels(text: str, which: int) -> list[str]:
 _NOT_FOR_BEGINNERS = re.compile(
     umlaut_regex(
         r"\b(?:nicht(?:s)?|nix)\s+(?:f{ue}r\s+|als\s+)?(?:blutige\s+)?(?:anf{ae}nger|einsteiger|neulinge)|"
+        # "die Grundlagenkurse können Sie sich sparen"
+        r"\b(?:grundlagen|basics|einf{ue}hrungs|anf{ae}nger|einsteiger)\w*\s+(?:\w+\s+){0,4}?"
+        r"(?:sparen|schenken|weglassen)\b|"
         # "nich ganz basic, kenn mich schon aus"
         r"\b(?:nicht|nich|ned|net)\s+(?:(?:ganz|so|zu|mehr)\s+)?(?:basic|basics|grundlagen)\b|"
         r"\b(?:grundlagen|basics|einf{ue}hrung\w*)\s+brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+"
@@ -303,8 +308,9 @@ _NEGATED_AFTER = re.compile(
 _NO_FORMAT_PREFERENCE = re.compile(
     umlaut_regex(r"\b(?:egal|gleich|wurscht|beliebig)\b(?:(?!aber|sondern|doch)[^.!?]){0,30}"
                  r"\b(?:format|online|pr{ae}senz|vor\s+ort|ob)\b|"
+                 # "online oder präsenz is mir schnuppe"
                  r"\b(?:format|online|pr{ae}senz|vor\s+ort)\b(?:(?!aber|sondern|doch)[^.!?]){0,45}"
-                 r"\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|beliebig)\b|"
+                 r"\b(?:egal|gleich(?!\s+(?!ob\b)\w)|wurscht|wurst|schnuppe|wumpe|beliebig)\b|"
                  # the assistant's question repeated, then the answer: "Online oder vor Ort? Is mi egal"
                  r"\b(?:online|pr{ae}senz|vor\s+ort)\s+oder\s+[^.!?]{0,20}\?\s*(?:(?!aber|sondern|doch)[^.!?]){0,20}"
                  r"\b(?:egal|wurscht|wurst|schnuppe|wumpe|beliebig)\b|"

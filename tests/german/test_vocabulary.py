@@ -333,6 +333,9 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         ("weiß nicht so recht, ob ich da anfänger bin. e-akte hab ich noch nie gemacht.", None),
         # set 12 (CB-011): "nich ganz basic" was read as Einsteiger
         ("nur online. und nich ganz basic, kenn mich schon aus", "fortgeschritten"),
+        # set 13 (DH-010): the basics waved away
+        ("bin seit 15 jahren führungskraft, die grundlagenkurse können sie sich sparen.", "fortgeschritten"),
+        ("sparen sie sich das, ich will grundlagen", "einsteiger"),
         # set 12 (CA-011, CE-001, CG-006): dialect and own words
         ("beim excel kenn i mi eigentlich scho aus, also lieber was für fortgschrittene", "fortgeschritten"),
         ("hab null plan von formeln", "einsteiger"),  # a hint: in a long message about a topic no wish
@@ -366,6 +369,7 @@ def test_hints_need_a_short_answer_or_a_refinement():
         # set 12 (CA-001): a format waved away is no wish for it
         ("des online zeig vergiss glei, des bringt bei uns nix. nur wo ma hinfahrt", "praesenz"),
         ("Bitte nur Online-Sachen, ich kann hier nicht tagelang weg.", "online"),  # set 12 (CF-003)
+        ("online oder präsenz is mir schnuppe", ANY),  # set 13 (DE-006): was read as online
         ("… wobei es, da wir auf drei Standorte verteilt sind, wenn irgend möglich online stattfinden soll.",
          "online"),
     ],
