@@ -438,6 +438,7 @@ FEES = re.compile(
 SHARES = re.compile(r"anteil|einlage", re.IGNORECASE)
 # A question about the cooperative's terms in a need-like sentence ("… Vor- und Nachteile einer Mitgliedschaft
 # in der KommunalCampus eG …, welche Pflichten eine Kommune als Mitglied übernimmt und welche Vorteile …").
+# Narrower than MEMBERSHIP_WORDS: "Pflichten als Mitglied des Personalrats" names no cooperative.
 NAMES_THE_COOPERATIVE = re.compile(r"kommunalcampus|genossenschaft|\beg\b|mitgliedschaft", re.IGNORECASE)
 FAQ_TOPIC_WORDS = re.compile(
     r"pflicht|vorteil|nachteil|beitritt|beitreten|generalversammlung|stimmrecht|finanzier|aufnahme",

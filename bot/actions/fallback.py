@@ -23,6 +23,7 @@ from bot.actions import response_custom, search_client
 from bot.actions.membership import (
     ANNUAL_FEES,
     MEMBERSHIP_INTENTS,
+    STATUTE,
     answered_cost_last_turn,
     asks_membership_cost,
     detect_unknown_topic,
@@ -338,9 +339,6 @@ def head_count_cost_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-STATUTE = "statute"  # the unknown topic of bot/membership/terms.yml
-
-
 def unknown_topic_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     """An unsure message whose best guess is about membership and which asks what the sources do not say ("Ist
     die Stadt Weinheim eigentlich schon Mitglied bei Ihnen?", "un kommt dann jedes jahr noch was obbedruff?"):
@@ -392,6 +390,7 @@ class ActionDefaultAskAffirmation(Action):
             return [UserUtteranceReverted()]
         form_active = (tracker.active_loop or {}).get("name") not in (None, "action_two_stage_fallback")
         offers_shown = bool(tracker.get_slot("last_results"))
+        role_only = None if form_active else role_only_intent(parse_data)
         need_known = offers_shown or bool(real_skills(tracker.get_slot("skill_gaps")))
         intent = (
             no_topic_intent(parse_data, tracker.get_slot("requested_slot"))
@@ -404,7 +403,7 @@ class ActionDefaultAskAffirmation(Action):
             or wish_intent(parse_data, need_known)
             or same_consequence_intent(parse_data)
             or need_intent(parse_data)
-            or role_only_intent(parse_data)
+            or role_only
             or after_offers_intent(parse_data, offers_shown)
             or membership_cost_intent(parse_data)
             or head_count_cost_intent(parse_data)
@@ -412,8 +411,7 @@ class ActionDefaultAskAffirmation(Action):
             or membership_faq_intent(parse_data)
         )
         # A role-only message names its unit in a word the catalog need not know ("friedhofsamt").
-        role_only = bool(intent and intent.get("name") == "inform_role" and role_only_intent(parse_data))
-        if intent is not None and not role_only and unknown_words(parse_data):
+        if intent is not None and intent is not role_only and unknown_words(parse_data):
             if not await catalog_knows(str(parse_data.get("text") or "")):
                 intent = None
         if intent is not None:

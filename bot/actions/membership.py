@@ -465,8 +465,10 @@ class ValidateMembershipForm(FormValidationAction):
         return {SLOT: None}
 
 
-# The unknown topic of terms.yml for fees every year (answered with what is known beside it).
+# Unknown topics of terms.yml named in code: fees every year (answered with what is known beside it) and the
+# statute (the cooperative's, whatever the classifier guessed).
 ANNUAL_FEES = "annual_fees"
+STATUTE = "statute"
 MEMBERSHIP_INTENTS = frozenset({"membership_faq", "ask_membership_cost", "membership_unknown"})
 
 

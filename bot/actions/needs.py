@@ -605,6 +605,12 @@ _REPORTED_BY = re.compile(
 )
 
 
+# Phrases inside a sentence that are about the conversation, not a need; the rest of the sentence counts:
+# "woass need so recht", "keine Ahnung" ("Ich weiß nicht, wie man Excel benutzt" keeps "wie man Excel
+# benutzt"), "ganz anderes Thema: …", "Eine Sache hatte ich vergessen: …", "vergiss das mal kurz".
+_NO_NEED_PHRASES = (DONT_KNOW, NEW_MATTER, _FORGOT_TO_SAY, PUT_ASIDE)
+
+
 def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     cased = _is_cased(text)
     named: list[str] = []
@@ -613,12 +619,8 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     for sentence in sentences(text):
         if _SET_ASIDE.search(sentence):
             continue
-        # "woass need so recht", "keine Ahnung": saying one does not know names no topic ("Ich weiß nicht,
-        # wie man Excel benutzt" keeps "wie man Excel benutzt")
-        sentence = DONT_KNOW.sub(" ", sentence)
-        sentence = NEW_MATTER.sub(" ", sentence)  # "ganz anderes Thema: …" names none either
-        sentence = _FORGOT_TO_SAY.sub(" ", sentence)
-        sentence = PUT_ASIDE.sub(" ", sentence)
+        for words_about_the_talk in _NO_NEED_PHRASES:
+            sentence = words_about_the_talk.sub(" ", sentence)
         all_clauses = _clauses(sentence, cased)
         clauses = [c for c in all_clauses if content_words(_without_preferences(c.text))]
         if keywords and _keyword_sentence(clauses, cased):
