@@ -52,6 +52,8 @@ from german.vocabulary import PREFERENCE_WORDS
 MAX_TOPIC_WORDS = 5
 MAX_KEYWORD_SENTENCE_WORDS = 10
 MAX_NEED_CHARS = 240
+# What follows the first ``MAX_NEED_CHARS`` of a told need is searched in portions this long (``_portions``).
+LONG_DESCRIPTION_CHARS = 160
 MAX_NEEDS = 6
 # Content words a clause that stated the role needs to tell something besides it ("… am Schalter" does not).
 MIN_CONTEXT_WORDS = 3
@@ -656,8 +658,8 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
     needs = list(named)
     context = []
     short: list[str] = []  # told with fewer than ``min_told`` content words
-    for index, group in enumerate(told):
-        description = _clean(re.sub(r", und ", " und ", ", ".join(group)))
+    portions = [(index, portion) for index, group in enumerate(told) for portion in _portions(group, cased)]
+    for index, description in portions:
         words = content_words(description)
         if words and len(words) < min_told:
             short.append(description)
@@ -677,6 +679,34 @@ def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:
         if len(_nouns(topic, cased=text != text.lower())) == 1 and not _vague(topic):
             return [topic]
     return unique(n for n in needs + context if not _vague(n))[:MAX_NEEDS]
+
+
+def _joined(clauses: list[str]) -> str:
+    return _clean(re.sub(r", und ", " und ", ", ".join(clauses)))
+
+
+def _portions(clauses: list[str], cased: bool) -> list[str]:
+    """What a person tells in one breath, without cutting off its end: a description longer than
+    ``MAX_NEED_CHARS`` ("zwei neue Kolleginnen …, die sich in die Doppik einarbeiten müssen …, weil wir … auf
+    E-Rechnung umstellen, … ihre Excel-Kenntnisse auffrischen …") is one need as far as whole clauses fit,
+    and what follows is searched in portions of at most ``LONG_DESCRIPTION_CHARS``. A portion that names
+    nothing ("wäre ich wirklich dankbar") stays with the one before it."""
+    if len(_joined(clauses)) <= MAX_NEED_CHARS:
+        return [_joined(clauses)]
+    parts: list[list[str]] = [[]]
+    for clause in clauses:
+        limit = MAX_NEED_CHARS if len(parts) == 1 else LONG_DESCRIPTION_CHARS
+        if parts[-1] and len(_joined([*parts[-1], clause])) > limit:
+            parts.append([])
+        parts[-1].append(clause)
+    portions = [_joined(parts[0])]
+    for part in parts[1:]:
+        text = _joined(part)
+        if len(portions) > 1 and not _nouns(text, cased):
+            portions[-1] = _joined([portions[-1], text])
+        elif _nouns(text, cased):
+            portions.append(text)
+    return portions
 
 
 def _vague(need: str) -> bool:

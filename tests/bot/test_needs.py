@@ -104,6 +104,25 @@ def test_told_problems_are_needs_in_the_persons_words(text, needs):
     assert needs_in_message(text) == needs
 
 
+def test_a_long_description_keeps_every_subject_it_names():
+    # set 13 (DC-002): cut off after 240 characters, E-Rechnung and Excel were never searched
+    text = (
+        "Hallo zusammen, als Teamleiterin in unserer Stadtkasse habe ich zum ersten Oktober zwei neue "
+        "Kolleginnen bekommen, die beide aus der Privatwirtschaft kommen und sich deshalb sowohl in die "
+        "kommunale Doppik einarbeiten müssen als auch, weil wir ab dem kommenden Jahr den Rechnungseingang "
+        "vollständig auf E-Rechnung umstellen, in dieses Thema, und wenn es dann noch etwas gäbe, womit sie "
+        "ihre eher rudimentären Excel-Kenntnisse auffrischen könnten, wäre ich wirklich dankbar."
+    )
+    needs = needs_in_message(text)
+    subjects = ("Doppik", "E-Rechnung", "Excel")
+    first_with = [next(i for i, need in enumerate(needs) if word in need) for word in subjects]
+    assert first_with == [0, 1, 2]
+    assert all(len(need) <= 240 for need in needs)
+    # a description that fits is one need, as before
+    assert len(needs_in_message("Die Leute werden bei uns am Schalter immer öfter laut, und ich weiß nicht, "
+                                "wie ich dann reagieren soll.")) == 1
+
+
 def test_a_description_next_to_named_topics_is_their_context():
     text = (
         "Was darf eigentlich alles in eine Personalakte und wer darf reinschauen? "
