@@ -471,11 +471,17 @@ ASKS_FOR_OFFERS_ON_IT = re.compile(
 # A request for courses on a subject ("Gibt es Kurse für professionelle Telefonkommunikation?").
 # "Sind die Kurse für unsere Leute dann umsonst?", "Und die Kurse selbst, sind die dann kostenlos für uns?":
 # whether members pay course fees (the membership FAQ), not a wish for free courses on a subject.
+# "Ond d'Kurs selber, send die umsonscht?" (Swabian: "d'Kurs" is plural, "send" is "sind").
+_COURSES_AS_A_WHOLE = r"(?:kurse|d['’]kurs|fortbildungen|schulungen|seminare|angebote)"
+_ARE = r"(?:sind|send|san|sin|w(?:ä|ae)ren)"
+_FREE_OF_CHARGE = (
+    r"(?:kostenlos|koschtelos|kostenfrei|umsonst|umsonscht|umasunst|umsunst|gratis|inklusive|inbegriffen)"
+)
 COURSE_FEES_QUESTION = re.compile(
-    r"\b(?:sind|w(?:ä|ae)ren|kosten)\s+(?:\w+\s+){0,2}?(?:kurse|fortbildungen|schulungen|seminare|angebote)\b"
-    r"[^.!?]{0,40}?\b(?:kostenlos|kostenfrei|umsonst|gratis|inklusive|inbegriffen)\b[^.!]*\?|"
-    r"(?<!welche )\b(?:kurse|fortbildungen|schulungen|seminare|angebote)\b[^.!?]{0,20}?"
-    r"\b(?:sind|w(?:ä|ae)ren)\s+(?:\w+\s+){0,3}?(?:kostenlos|kostenfrei|umsonst|gratis|inklusive|inbegriffen)\b[^.!]*\?",
+    rf"\b(?:{_ARE}|kosten)\s+(?:\w+\s+){{0,2}}?{_COURSES_AS_A_WHOLE}\b"
+    rf"[^.!?]{{0,40}}?\b{_FREE_OF_CHARGE}\b[^.!]*\?|"
+    rf"(?<!welche )(?<!\w){_COURSES_AS_A_WHOLE}\b[^.!?]{{0,20}}?"
+    rf"\b{_ARE}\s+(?:\w+\s+){{0,3}}?{_FREE_OF_CHARGE}\b[^.!]*\?",
     re.IGNORECASE,
 )
 COURSES_ON_A_SUBJECT = re.compile(

@@ -171,6 +171,9 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
+    fees_question = COURSE_FEES_QUESTION.search(text) and not COURSES_ON_A_SUBJECT.search(text)
+    if intent in NEED_LIKE_INTENTS and fees_question:
+        return "membership_faq"  # "Ond d'Kurs selber, send die umsonscht?": no wish for free courses
     if intent in FAQ_INTENTS and COURSE_FEES_QUESTION.search(text):
         return None  # "Sind die Kurse für unsere Leute dann umsonst?": course fees for members, a FAQ
     subject = (

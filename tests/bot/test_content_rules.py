@@ -299,6 +299,21 @@ def test_whether_members_pay_for_courses_is_the_faq_not_a_course_search(text, ex
 @pytest.mark.parametrize(
     ("text", "intent", "expected"),
     [
+        # set 13 (DD-009): read as the wish "kostenlos", it filtered offers nobody had asked for
+        ("Ond d'Kurs selber, send die umsonscht?", "refine", "membership_faq"),
+        ("San de Kurse dann umasunst?", "request_recommendations", "membership_faq"),
+        # a subject or a shown offer keeps the wish
+        ("Sind die Kurse zu Excel kostenlos?", "refine", "refine"),
+        ("Is des aa umsonst?", "refine", "refine"),
+    ],
+)
+def test_whether_courses_cost_anything_is_the_faq_whatever_the_classifier_said(text, intent, expected):
+    assert classified(text, intent).get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
         # set 12 (CC-008): taken for a course search, it got offers
         ("Im Auftrag unseres Oberbürgermeisters bereite ich eine Vorlage vor, in der die Vor- und Nachteile "
          "einer Mitgliedschaft in der KommunalCampus eG dargestellt werden sollen; welche Pflichten "
