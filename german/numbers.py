@@ -22,13 +22,14 @@ _SMALL = {"null": 0, "eins": 1, "zehn": 10, "elf": 11, "zwoelf": 12, "dreizehn":
           "fuenfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19}
 _TENS = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60, "siebzig": 70,
          "achtzig": 80, "neunzig": 90}
-# Dialect spellings of number parts ("fuchzg Leid", "zwoahundat", "fuffzich"), replaced before reading.
+# Dialect spellings of number parts ("fuchzg Leid", "zwoahundat", "zwoihundertfuffzig"), replaced first.
 _DIALECT_PARTS = (
     ("fuchzg", "fuenfzig"), ("fuchzig", "fuenfzig"), ("fuffzig", "fuenfzig"), ("fuffzich", "fuenfzig"),
     ("zwanzg", "zwanzig"), ("dreissg", "dreissig"), ("vierzg", "vierzig"), ("sechzg", "sechzig"),
     ("siebzg", "siebzig"), ("achtzg", "achtzig"), ("neunzg", "neunzig"), ("hundat", "hundert"),
     ("hunnert", "hundert"),
-    ("dausnd", "tausend"), ("dausend", "tausend"), ("zwoa", "zwei"), ("oans", "eins"), ("oa", "ein"),
+    ("dausnd", "tausend"), ("dausend", "tausend"), ("zwoi", "zwei"), ("zwoa", "zwei"), ("oans", "eins"),
+    ("oa", "ein"), ("fuffzg", "fuenfzig"),
 )
 # Standalone articles are not counts ("eine kleine Gemeinde").
 ARTICLES = frozenset({"ein", "eine", "einen", "einem", "einer", "eines"})

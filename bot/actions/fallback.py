@@ -25,6 +25,7 @@ from bot.actions.membership import (
     MEMBERSHIP_INTENTS,
     STATUTE,
     answered_cost_last_turn,
+    answered_membership_last_turn,
     asks_membership_cost,
     detect_unknown_topic,
     load_terms,
@@ -58,6 +59,8 @@ MAX_SUGGESTIONS = 3
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "chitchat", "membership_faq", "affirm", "deny", "skip"}
 # Intents that all start the profile form: a tie between two of them is no real ambiguity.
 PROFILE_START_INTENTS = {"inform_role", "inform_skill_gap", "request_recommendations"}
+# Intents a follow-up about membership is misread as ("und laufend?" taken for a course search).
+NEED_LIKE_INTENTS = PROFILE_START_INTENTS | {"refine"}
 # The FallbackClassifier threshold (config.yml): below it the message is unclear, not merely ambiguous.
 MIN_CONFIDENCE = 0.3
 # After offers these intents are what an unsure message most likely means, if the best guess is one of them.
@@ -481,6 +484,15 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
     ):
         # "ond wenn mir nächschts Johr auf 501 kommet, …?" read as a course search: a count supposed
         found = follow_up_count_intent(parse_data, events)
+    if (
+        found is None
+        and (intent in UNPLACED_INTENTS or intent in NEED_LIKE_INTENTS)
+        and not ABOUT_COURSES.search(text)
+        and detect_unknown_topic(load_terms(), text) is not None
+        and answered_membership_last_turn(events)
+    ):
+        # "und laufend? ich muss das in den haushalt einplanen" right after a calculation, taken for a need
+        found = {"name": "membership_unknown", "confidence": 1.0}
     # A message that already has the intent it has in context is left to the rules (never re-issued again).
     return None if found is None or found["name"] == intent else found
 

@@ -507,6 +507,16 @@ def answered_cost_last_turn(events: list[dict[str, Any]]) -> bool:
     )
 
 
+def answered_membership_last_turn(events: list[dict[str, Any]]) -> bool:
+    """The assistant's reply to the previous message was about membership (a calculation, a FAQ answer or
+    "Das weiß ich nicht"): a follow-up about money or leaving is about membership too."""
+    return any(
+        event.get("event") == "bot"
+        and str((event.get("metadata") or {}).get("utter_action") or "").startswith("utter_membership")
+        for event in last_reply(events)
+    )
+
+
 def _is_cost_answer(event: dict[str, Any]) -> bool:
     metadata = event.get("metadata") or {}
     return str(metadata.get("utter_action") or "").startswith("utter_membership_cost")

@@ -97,6 +97,40 @@ def test_a_head_count_right_after_a_calculation_asks_for_its_tier(text, intent, 
     assert _answer(text, intent, []) is None
 
 
+MEMBERSHIP_ANSWERED = [
+    {"event": "user", "text": "moin, kämmerei hier. wir haben ca. 1200 beschäftigte, was kostet das?"},
+    {"event": "action", "name": "action_membership_cost"},
+    {"event": "bot", "text": "Bei 1.200 …", "metadata": {"utter_action": "utter_membership_cost"}},
+    {"event": "action", "name": "action_listen"},
+]
+OFFERS_LISTED = [
+    {"event": "user", "text": "Ich brauche was zu Excel"},
+    {"event": "action", "name": "action_recommend"},
+    {"event": "bot", "text": "Diese 5 Angebote …", "metadata": {"utter_action": "utter_offers_intro"}},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # set 13 (DH-009, DD-009, DE-003): follow-ups on money or leaving, taken for a need or not placed
+        ("und laufend? ich muss das in den haushalt einplanen", "inform_skill_gap", "membership_unknown"),
+        ("Ond sonscht? Kommet do no Koschte für Personal oder Betrieb auf ons zu?", "inform_skill_gap",
+         "membership_unknown"),
+        ("un muess mr des jedes Johr zahle oder nur eimol?", "nlu_fallback", "membership_unknown"),
+        ("un wenn's uns nimmi gfallt, wie chömme mir wieder use?", "nlu_fallback", "membership_unknown"),
+        # a course search after a membership answer stays one
+        ("und gibt es Kurse zu laufenden Kosten im Haushalt?", "request_recommendations", None),
+        ("Jetzt brauche ich noch was zu Excel", "inform_skill_gap", None),
+    ],
+)
+def test_a_follow_up_on_money_or_leaving_after_a_membership_answer_is_about_it(text, intent, expected):
+    assert _answer(text, intent, MEMBERSHIP_ANSWERED) == expected
+    # after offers the same words are a course need ("laufende Kosten" is a subject in the Kämmerei)
+    assert _answer(text, intent, OFFERS_LISTED) is None
+
+
 OFFERS_SHOWN = [
     {"event": "user", "text": "Personenstandsrecht, ich bin ganz neu im Standesamt"},
     {"event": "action", "name": "action_recommend"},

@@ -113,6 +113,8 @@ def test_large_counts_use_thousands_dots(terms):
         ("so ungefähr fuchzg Leid im Rathaus", 50),
         ("zwoahundat Leit", 200),
         ("fuffzich Kollegen", 50),
+        ("mir sind an Gmoid mit zwoihundertfuffzig Leit", 250),  # set 13 (DD-009)
+        ("fuffzg Leit", 50),
         ("so um die zwölfhundert Leute denke ich", 1200),
         ("Also beim ganze Landkreis sin mir so ca. zwölfhunnert Leut, schätz isch.", 1200),
         ("fünfzehnhundert Beschäftigte", 1500),
