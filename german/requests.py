@@ -19,8 +19,21 @@ GREETING = word_regex(
     r"hajo|ja\s+mei|"
     r"ei\s+gu+de|gu+de|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rns]?(?:\s+damen\s+und\s+herren)?|"
     r"liebe[rs]?\s+(?:team|kommunalcampus)|hallo\s+zusammen|moinsen|moinmoin|hall{oe}chen|tachchen|"
-    r"guten\s+tach|mahlzeit|na\s+du)(?:\s+zusammen|\s+allerseits)?"
+    r"guten\s+tach|mahlzeit|na\s+du)(?:\s+zusammen|\s+allerseits|\s+mitanand|\s+miteinand)?"
 )
+# "wia geht's eich heid?": how the person asks after the assistant, in standard German or dialect.
+HOW_ARE_YOU = word_regex(
+    r"(?:wie|wia|wie's|wat)\s+geht(?:'?s|\s+es|\s+et)?(?:\s+(?:dir|ihnen|euch|eich|enk|so|denn|d(?:i|ia)r))*"
+    r"(?:\s+(?:heute|heid|heit|hit))?"
+)
+
+
+def only_greets(text: str) -> bool:
+    """ "Servus mitanand, wia geht's eich heid?": a greeting (and a how-are-you), nothing else."""
+    if not GREETING.match(text.strip()):
+        return False
+    rest = HOW_ARE_YOU.sub(" ", GREETING.sub(" ", text, count=1))
+    return not re.search(r"\w", rest)
 THANKS = word_regex(
     r"(?:vielen|herzlichen|besten|lieben)\s+dank|danke(?:\s+sch{oe}n|\s+sehr)?|merci|dange"
 )

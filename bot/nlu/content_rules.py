@@ -96,6 +96,7 @@ from german.requests import (
     about_someone_elses_data,
     asks_for_a_person,
     asks_what_is_stored,
+    only_greets,
     starts_with_more,
 )
 
@@ -172,7 +173,7 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     if intent == "restart" and not text.startswith("/") and states_wish(text):
         return "refine"
     fees_question = COURSE_FEES_QUESTION.search(text) and not COURSES_ON_A_SUBJECT.search(text)
-    if intent in NEED_LIKE_INTENTS and fees_question:
+    if (intent in NEED_LIKE_INTENTS or intent == DEFAULT_NLU_FALLBACK_INTENT_NAME) and fees_question:
         return "membership_faq"  # "Ond d'Kurs selber, send die umsonscht?": no wish for free courses
     if intent in FAQ_INTENTS and COURSE_FEES_QUESTION.search(text):
         return None  # "Sind die Kurse für unsere Leute dann umsonst?": course fees for members, a FAQ
@@ -189,6 +190,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     about_cooperative = MEMBERSHIP_WORDS.search(text)
     if intent in FAQ_INTENTS and not text.startswith("/") and states_wish(text) and not about_cooperative:
         return "refine"
+    if intent in (DEFAULT_NLU_FALLBACK_INTENT_NAME, "out_of_scope") and only_greets(text):
+        return "greet"  # "Servus mitanand, wia geht's eich heid?"
     if intent == "bot_challenge" and HUMAN_WISH.search(text):
         return "request_human"
     return None

@@ -302,6 +302,7 @@ def test_whether_members_pay_for_courses_is_the_faq_not_a_course_search(text, ex
         # set 13 (DD-009): read as the wish "kostenlos", it filtered offers nobody had asked for
         ("Ond d'Kurs selber, send die umsonscht?", "refine", "membership_faq"),
         ("San de Kurse dann umasunst?", "request_recommendations", "membership_faq"),
+        ("Ond d'Kurs selber, send die umsonscht?", "nlu_fallback", "membership_faq"),
         # a subject or a shown offer keeps the wish
         ("Sind die Kurse zu Excel kostenlos?", "refine", "refine"),
         ("Is des aa umsonst?", "refine", "refine"),
@@ -333,3 +334,18 @@ def test_a_municipal_fee_with_its_bylaw_is_a_course_search_not_the_statute():
     assert classified(text, "membership_unknown").get(INTENT)["name"] == "request_recommendations"
     statute = classified("Wo finde ich die Satzung?", "membership_unknown")
     assert statute.get(INTENT)["name"] == "membership_unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # set 13 (DH-011): not placed, it got "Meinten Sie …?" instead of the greeting and the topic question
+        ("Servus mitanand, wia geht's eich heid?", "nlu_fallback", "greet"),
+        ("Moin, wie geht's?", "out_of_scope", "greet"),
+        # more than a greeting keeps its reading
+        ("Servus, wie geht das mit der Anmeldung?", "nlu_fallback", "nlu_fallback"),
+        ("Hallo, wie geht es Ihnen?", "chitchat", "chitchat"),
+    ],
+)
+def test_a_mere_greeting_is_greeted(text, intent, expected):
+    assert classified(text, intent, runner_up="chitchat").get(INTENT)["name"] == expected
