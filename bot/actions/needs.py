@@ -575,11 +575,7 @@ _SET_ASIDE = re.compile(
     # a comment on the offers shown ("Herzlichen Dank, das sieht schon sehr vielversprechend aus.")
     r"|\b(?:das|des|dat|es)\s+(?:sieht|klingt|h(?:ö|oe)rt\s+sich|ist|is|isch|war)\s+(?:\w+\s+){0,3}?(?:gut|"
     r"vielversprechend|interessant|super|prima|spannend|hilfreich|passend|toll)\w*(?:\s+an|\s+aus)?"
-    r"(?:,?\s+(?:danke|vielen\s+dank)\w*)?\s*[.!]?\s*$"
-    # how the person came to the assistant ("… wurde darauf hingewiesen, dass ich mich für Fortbildungsfragen
-    # an diesen Assistenten wenden könne", "mein Name tut nichts zur Sache")
-    r"|\ban\s+(?:diesen|den|dieses|das|einen)\s+(?:\w+\s+)?(?:assistent\w*|chat\w*|bot\w*|tool|programm)\s+"
-    r"(?:wenden|richten)\b|\bname\s+tut\s+(?:\w+\s+){0,3}nichts\s+zur\s+sache\b",
+    r"(?:,?\s+(?:danke|vielen\s+dank)\w*)?\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 # "Eine Sache hatte ich in meiner ersten Nachricht ganz vergessen: …", "ich hätte gleich zwei Anliegen, für
@@ -610,7 +606,22 @@ _REPORTED_BY = re.compile(
 # Phrases inside a sentence that are about the conversation, not a need; the rest of the sentence counts:
 # "woass need so recht", "keine Ahnung" ("Ich weiß nicht, wie man Excel benutzt" keeps "wie man Excel
 # benutzt"), "ganz anderes Thema: …", "Eine Sache hatte ich vergessen: …", "vergiss das mal kurz".
-_NO_NEED_PHRASES = (DONT_KNOW, NEW_MATTER, _FORGOT_TO_SAY, PUT_ASIDE)
+# How the person came here ("man hat mir im Personalentwicklungsgespräch empfohlen, mich einmal an Sie zu
+# wenden", "… wurde darauf hingewiesen, dass ich mich für Fortbildungsfragen an diesen Assistenten wenden
+# könne", "mein Name tut nichts zur Sache"): no need, while the rest of the sentence still counts ("…, weil
+# ich Excel lernen muss").
+_HOW_THEY_CAME = re.compile(
+    r"\b(?:man\s+hat\s+mir|mir\s+wurde|wurde|(?:(?:mein|unser)e?\w?\s+\w+\s+)?(?:hat|haben)\s+mir)\s"
+    r"[^.;!?]{0,120}?\b(?:empfohlen|geraten|nahegelegt|gesagt|vorgeschlagen|hingewiesen)\b[^.;!?]{0,60}?"
+    r"\ban\s+(?:sie|euch|dich|ihnen|diesen\s+\w+|den\s+\w+|das\s+\w+)\s+(?:zu\s+)?(?:wenden|richten)\b"
+    r"(?:\s+(?:k(?:ö|oe)nne|kann|solle|soll|sollte))?|"
+    r"(?:\bdass\s+)?(?:\bich\s+)?(?:\bmich\s+)?(?:[\w-]+\s+){0,3}?\ban\s+(?:diesen|den|dieses|das|einen)\s+"
+    r"(?:\w+\s+)?(?:assistent\w*|chat\w*|bot\w*|tool|programm)\s+(?:zu\s+)?(?:wenden|richten)\b"
+    r"(?:\s+(?:k(?:ö|oe)nne|kann|solle|soll|sollte))?|"
+    r"\b(?:mein\s+)?name\s+tut\s+(?:\w+\s+){0,3}nichts\s+zur\s+sache\b",
+    re.IGNORECASE,
+)
+_NO_NEED_PHRASES = (DONT_KNOW, NEW_MATTER, _FORGOT_TO_SAY, PUT_ASIDE, _HOW_THEY_CAME)
 
 
 def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:

@@ -564,6 +564,20 @@ def test_how_the_person_came_to_the_assistant_is_no_need():
     )
     assert needs_in_message(text) == []
     assert any("Excel" in need for need in needs_in_message("Ich möchte mich an Sie wenden wegen Excel"))
+    # set 13 (DC-006): the recommendation to write was searched ("Personalentwicklung" offers)
+    text = (
+        "Guten Tag, ich bin Amtsleiter der unteren Bauaufsichtsbehörde einer Großen Kreisstadt mit insgesamt "
+        "rund zwanzig Mitarbeitenden, und man hat mir im Rahmen unseres jährlichen "
+        "Personalentwicklungsgesprächs empfohlen, mich einmal an Sie zu wenden."
+    )
+    assert needs_in_message(text) == []
+    # what else the sentence says is still the need
+    text = (
+        "Meine Chefin hat mir gesagt, ich soll mich an diesen Chat wenden, ich brauch was zu Deeskalation"
+    )
+    assert needs_in_message(text) == ["Deeskalation"]
+    text = "Mein Chef hat mir empfohlen, mich an Sie zu wenden, weil ich Excel lernen muss."
+    assert needs_in_message(text) == ["Excel"]
 
 
 @pytest.mark.parametrize(
