@@ -41,6 +41,7 @@ THANKS = word_regex(
 # Connectors that start a further need: "Außerdem fehlt uns …", "… und vielleicht auch zum …".
 ADDITIVE = word_regex(
     r"au{ss}erdem|zus{ae}tzlich(?:\s+noch)?|dar{ue}ber\s+hinaus|ebenso|zum\s+anderen|andererseits|zudem|"
+    r"gleichzeitig|zugleich|parallel\s+dazu|"
     r"des\s+weiteren|weiterhin|(?:und|sowie)\s+(?:vielleicht\s+)?"
     r"(?:auch|zus{ae}tzlich|au{ss}erdem|noch)(?:\s+noch)?|sowie|gerne?\s+auch|und\s+dann\s+noch"
 )
@@ -160,6 +161,15 @@ UNIT_HERE = word_regex(r"hier|am\s+apparat")
 # "noch mehr", "weitere", "noch andere (Kurse)": a wish for more offers of the same kind.
 MORE_CUE = word_regex(r"mehr|weitere\w*|noch\s+(?:andere|annere|anner|was|ein\s+paar)")
 _MORE_FIRST = word_regex(r"(?:noch\s+)?(?:mehr|weitere\w*)")
+
+
+# "Die kenn ich schon alle, gibts noch andere?", "Hab ich alles schon gemacht, was gibt es noch?": the offers
+# shown are known, more on the same needs are wanted (not another topic: "Gibt es andere Themen?").
+KNOWN_ALREADY = word_regex(
+    r"(?:kenn\w*|hab\w*|hatte\w*)\s+(?:ich\s+|i\s+)?(?:die\s+|des\s+|das\s+)?(?:\w+\s+)?(?:alle\s+|alles\s+)?schon|"
+    r"schon\s+(?:alle\s+|alles\s+)?(?:gemacht|besucht|belegt|absolviert|gesehen|gekannt)"
+)
+OTHER_TOPIC_WORDS = word_regex(r"them(?:a|en)|richtung|bereich|ganz\s+was\s+anderes")
 
 
 def starts_with_more(text: str) -> bool:

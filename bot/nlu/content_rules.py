@@ -88,9 +88,11 @@ from german.requests import (
     DELETE_WISH,
     FAQ_TOPIC_WORDS,
     HUMAN_WISH,
+    KNOWN_ALREADY,
     MEMBERSHIP_WORDS,
     NAMES_A_LAW,
     NAMES_THE_COOPERATIVE,
+    OTHER_TOPIC_WORDS,
     RECURRING,
     WHAT_DOES_IT_COST,
     about_someone_elses_data,
@@ -147,7 +149,9 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     if (
         intent in NEED_LIKE_INTENTS
         and MEMBERSHIP_WORDS.search(text)
-        and COST_WORD.search(text)
+        # "welche finanzielle Beteiligung auf uns zukäme, wenn unsere Stadtverwaltung, die … zweitausendeins
+        # Beschäftigte zählt, der Genossenschaft beitreten würde"
+        and (COST_WORD.search(text) or (gives_count and ABOUT_MONEY.search(text)))
         and not ABOUT_COURSES.search(text)
         and not RECURRING.search(text)
     ):
@@ -190,6 +194,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     about_cooperative = MEMBERSHIP_WORDS.search(text)
     if intent in FAQ_INTENTS and not text.startswith("/") and states_wish(text) and not about_cooperative:
         return "refine"
+    if intent == "request_other_topics" and KNOWN_ALREADY.search(text) and not OTHER_TOPIC_WORDS.search(text):
+        return "more_like"  # "Die kenn ich schon alle, gibts noch andere?": more on the same needs
     if intent in (DEFAULT_NLU_FALLBACK_INTENT_NAME, "out_of_scope") and only_greets(text):
         return "greet"  # "Servus mitanand, wia geht's eich heid?"
     if intent == "bot_challenge" and HUMAN_WISH.search(text):

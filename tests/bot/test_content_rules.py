@@ -349,3 +349,33 @@ def test_a_municipal_fee_with_its_bylaw_is_a_course_search_not_the_statute():
 )
 def test_a_mere_greeting_is_greeted(text, intent, expected):
     assert classified(text, intent, runner_up="chitchat").get(INTENT)["name"] == expected
+
+
+def test_a_need_like_question_on_the_financial_share_with_a_head_count_is_the_calculation():
+    # set 13 (DC-008): taken for a course search, then for the financing FAQ; the 6.000 € were never said
+    text = (
+        "Grüß Gott, ich bin im Büro unseres Oberbürgermeisters für die interkommunale Zusammenarbeit "
+        "zuständig und wurde gebeten zu klären, welche finanzielle Beteiligung auf uns zukäme, wenn unsere "
+        "Stadtverwaltung, die einschließlich der Eigenbetriebe zweitausendeins Beschäftigte zählt, der "
+        "Genossenschaft beitreten würde."
+    )
+    assert classified(text, "inform_skill_gap", "inform_role").get(INTENT)["name"] == "ask_membership_cost"
+    # without a head count it stays what the classifier said
+    text = "Wir haben 40 Beschäftigte und brauchen eine Schulung zur Finanzbuchhaltung"
+    assert classified(text, "inform_skill_gap", "inform_role").get(INTENT)["name"] == "inform_skill_gap"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # set 13 (DG-004): asked for a new topic, the person wanted further offers on the same needs
+        ("Die kenn ich schon alle, gibts noch andere?", "more_like"),
+        ("Hab ich alles schon gemacht, was gibt es noch?", "more_like"),
+        ("Die hab ich schon alle besucht", "more_like"),
+        # another topic stays another topic
+        ("Die kenne ich schon, gibt es andere Themen?", "request_other_topics"),
+        ("Keiner davon passt", "request_other_topics"),
+    ],
+)
+def test_offers_known_already_ask_for_more_of_the_same(text, expected):
+    assert classified(text, "request_other_topics", "more_like").get(INTENT)["name"] == expected

@@ -123,6 +123,17 @@ def test_a_long_description_keeps_every_subject_it_names():
                                 "wie ich dann reagieren soll.")) == 1
 
 
+def test_gleichzeitig_opens_a_further_need():
+    # set 13 (DH-005): one description of both, searched as one, found only the Klimaschutz course
+    text = (
+        "Ich bin seit zwei Monaten Klimaschutzmanagerin und soll das Klimaschutzkonzept fortschreiben. "
+        "Gleichzeitig soll ich die Bürger mitnehmen, Social Media, Veranstaltungen usw. – da hab ich null "
+        "Erfahrung."
+    )
+    needs = needs_in_message(text)
+    assert len(needs) == 2 and "Klimaschutzkonzept" in needs[0] and "Social Media" in needs[1]
+
+
 def test_a_description_next_to_named_topics_is_their_context():
     text = (
         "Was darf eigentlich alles in eine Personalakte und wer darf reinschauen? "
