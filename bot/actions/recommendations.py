@@ -40,10 +40,11 @@ from bot.actions.parsing import (
     real_skills,
     shown_values,
 )
-from bot.actions.profile import duration_said, level_said, without_unsure_entities
+from bot.actions.profile import duration_said, level_said, slot_before_message, without_unsure_entities
 from german import quantities
 from german.folding import fold
 from german.numbers import ordinal_in_text
+from german.vocabulary import level_in_answer, without_topic_basics
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,16 @@ def _part_of_other_limit(tracker: Tracker, slot: str, raw: Any) -> bool:
     return any(phrase and str(raw).lower() in phrase.lower() for phrase in said)
 
 
+def level_stated_outright(tracker: Tracker, slot_value: Any) -> Any:
+    """A level the NLU tagged unsurely, kept when the sentence names it outright ("Gibt's was zum
+    Vergaberecht für Leute ohne Vorkenntnisse?"); None otherwise."""
+    if slot_value is None or slot_value == slot_before_message(tracker, "level_pref"):
+        return None
+    text = str((tracker.latest_message or {}).get("text") or "")
+    stated = level_in_answer(fold(without_topic_basics(text)), explicit_only=True)
+    return slot_value if stated is not None and stated == normalize_level(slot_value) else None
+
+
 def _normalised_preferences(
     tracker: Tracker, dispatcher: CollectingDispatcher
 ) -> tuple[dict[str, Any], list[EventType]]:
@@ -186,6 +197,8 @@ def _normalised_preferences(
     }
     for slot, parser in parsers.items():
         raw = without_unsure_entities(tracker, PREFERENCE_ENTITIES[slot], tracker.get_slot(slot))
+        if slot == "level_pref" and raw is None:
+            raw = level_stated_outright(tracker, tracker.get_slot(slot))
         if slot == "max_duration_hours":
             raw = duration_said(tracker, raw)
         value = parser(raw) if raw is not None else None

@@ -844,3 +844,26 @@ async def test_a_tagged_level_the_sentence_does_not_state_is_no_wish_and_no_comp
     assert "utter_constraint_not_understood" not in [m.get("response") for m in dispatcher.messages]
     assert "level" not in search_service.requests[0].get("filters", {})
     assert slots_of(events)["level_pref"] is None
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_level_the_sentence_names_outright_is_a_wish(
+    search_service, make_tracker, dispatcher, domain
+):
+    # set 13 (DD-005): DIET tagged "ohne Vorkenntnisse" unsurely; the wish was dropped, experts' courses came
+    text = "Gibt's was zum Vergaberecht für Leute ohne Vorkenntnisse?"
+    entities = [{"entity": "level", "value": "einsteiger", "confidence_entity": 0.3}]
+    tracker = make_tracker(
+        slots={**PROFILE, "level_pref": "einsteiger"}, text=text, intent="inform_skill_gap", entities=entities
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["filters"]["level"] == ["einsteiger"]
+    assert slots_of(events).get("level_pref", "einsteiger") == "einsteiger"
+    # an unsure level the sentence does not name stays no wish
+    tracker = make_tracker(
+        slots={**PROFILE, "level_pref": "einsteiger"}, text="Vergaberecht bitte", intent="inform_skill_gap",
+        entities=entities,
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert slots_of(events)["level_pref"] is None
+
