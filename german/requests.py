@@ -263,7 +263,8 @@ TOPIC_WISH = re.compile(
 DELETE_WISH = re.compile(
     r"\b(?:l(?:ö|oe)sch\w*|vergesst|vergessen\s+sie)\b(?=[^.!?]{0,60}\b(?:ois|alles|mich|mi|mir|meine|"
     r"gespeichert|gspeichert|gespeicherte\w*|verlauf|chat)\b)|"
-    r"\b(?:ois|alles|meine\s+daten|meine\s+angaben)\b[^.!?]{0,40}\b(?:ge)?l(?:ö|oe)sch\w*",
+    r"\b(?:ois|alles|meine\s+daten|meine\s+angaben|mei(?:n|ne)?\s+(?:zeugs?|sachen|kram|eingaben|nachrichten))\b"
+    r"[^.!?]{0,60}\b(?:ge)?l(?:ö|oe)sch\w*",
     re.IGNORECASE,
 )
 # A question what the assistant stores about the person ("Was speichern Sie eigentlich über mich?", "wos
@@ -340,17 +341,25 @@ HUMAN_WISH = re.compile(
 # is not about learning ("Kann ich lernen, besser mit Menschen zu sprechen?").
 _REAL_PERSON = re.compile(r"\b(?:echte[nmrs]?|richtige[nmrs]?)\s+(?:mensch|person)", re.IGNORECASE)
 _OWN_QUESTION = re.compile(r"\b(?:kann|k(?:ö|oe)nnte|darf|kon|ko)\s+(?:ich|i)\b[^.!?]*\?", re.IGNORECASE)
+# "Ich möchte das bitte mit einem Menschen klären, nicht mit einem Chatbot.": a wish of one's own, said
+# outright (not "Ich will mit meinen Mitarbeitern besser sprechen": a person, singular, not the assistant).
+_OWN_WISH = re.compile(
+    r"\b(?:ich|i)\s+(?:m(?:ö|oe)chte?|mecht|will|w(?:ü|ue)rde|h(?:ä|ae)tte|mag)\b[^.!?]{0,40}?"
+    r"\bmit\s+(?:einem|einer|nem|ner|am|an)\s+(?:mensch|person)\w*|"
+    r"\bnicht\s+mit\s+(?:einem|einer|dem|der|nem|ner)?\s*(?:chat)?(?:bot|computer|maschine|programm|ki)\b",
+    re.IGNORECASE,
+)
 _ABOUT_LEARNING = re.compile(
     r"\b(?:lern\w*|kurs\w*|schulung\w*|seminar\w*|fortbildung\w*|umgang|training)\b", re.IGNORECASE
 )
 
 
 def asks_for_a_person(text: str) -> bool:
-    """The message plainly asks to talk to a person (see ``_REAL_PERSON`` and ``_OWN_QUESTION``)."""
+    """The message plainly asks to talk to a person (``_REAL_PERSON``, ``_OWN_QUESTION``, ``_OWN_WISH``)."""
     for sentence in re.findall(r"[^.!?]+[.!?]*", text):
         if not HUMAN_WISH.search(sentence) or _ABOUT_LEARNING.search(sentence):
             continue
-        if _REAL_PERSON.search(sentence) or _OWN_QUESTION.search(sentence):
+        if _REAL_PERSON.search(sentence) or _OWN_QUESTION.search(sentence) or _OWN_WISH.search(sentence):
             return True
     return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -169,6 +170,21 @@ def _part_of_other_limit(tracker: Tracker, slot: str, raw: Any) -> bool:
     return any(phrase and str(raw).lower() in phrase.lower() for phrase in said)
 
 
+_OTHER_UNIT = {
+    "max_cost_eur": r"(?:std|stunden?|stund|stond|h|tage?|tag|min|minuten)\b",
+    "max_duration_hours": r"(?:€|eur\b|euro)",
+}
+
+
+def _number_of_other_limit(tracker: Tracker, slot: str, raw: Any) -> bool:
+    """The NLU took the number of the other limit for this one: "8" of "also 8 std" as a cost."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    unit = _OTHER_UNIT.get(slot)
+    if unit is None or not str(raw or "").strip():
+        return False
+    return re.search(rf"(?<![\d.,]){re.escape(str(raw).strip())}\s*{unit}", text, re.IGNORECASE) is not None
+
+
 def level_stated_outright(tracker: Tracker, slot_value: Any) -> Any:
     """A level the NLU tagged unsurely, kept when the sentence names it outright ("Gibt's was zum
     Vergaberecht für Leute ohne Vorkenntnisse?"); None otherwise."""
@@ -201,6 +217,8 @@ def _normalised_preferences(
             raw = level_stated_outright(tracker, tracker.get_slot(slot))
         if slot == "max_duration_hours":
             raw = duration_said(tracker, raw)
+        if raw is not None and _number_of_other_limit(tracker, slot, raw):
+            raw = slot_before_message(tracker, slot)  # "höchstens ein tag also 8 std" is no budget of 8 €
         value = parser(raw) if raw is not None else None
         if raw is not None and value is None and slot in WISH_IN_OWN_WORDS:
             # The NLU tagged a piece of the limit ("max" of "einsteiger, max 4 std"): the limit as the

@@ -379,3 +379,23 @@ def test_a_need_like_question_on_the_financial_share_with_a_head_count_is_the_ca
 )
 def test_offers_known_already_ask_for_more_of_the_same(text, expected):
     assert classified(text, "request_other_topics", "more_like").get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # set 14 (EG-012): read as a course search, the angry person got five offers
+        ("Ich habe letzte Woche schon dreimal versucht, mich für einen Kurs anzumelden, und es klappt nicht. "
+         "Ich möchte das bitte mit einem Menschen klären, nicht mit einem Chatbot.",
+         "request_recommendations", "request_human"),
+        ("I mecht mit am Menschen redn", "nlu_fallback", "request_human"),
+        # set 14 (EC-012): a delete wish in Swabian got "Meinten Sie …?"
+        ("Aha. No wär mir des liaber, wenn Sie mei Zeugs, was i do neigschrieba hab, wieder löschet.",
+         "nlu_fallback", "delete_my_data"),
+        # talking with people is a course need
+        ("Ich will mit meinen Mitarbeitern besser sprechen", "inform_skill_gap", "inform_skill_gap"),
+        ("Ich würde gern mit Kollegen besser reden können", "inform_skill_gap", "inform_skill_gap"),
+    ],
+)
+def test_a_wish_for_a_person_or_for_deletion_in_own_words(text, intent, expected):
+    assert classified(text, intent, "inform_skill_gap").get(INTENT)["name"] == expected

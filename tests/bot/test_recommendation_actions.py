@@ -867,3 +867,19 @@ async def test_an_unsure_level_the_sentence_names_outright_is_a_wish(
     events = await ActionRecommend().run(dispatcher, tracker, domain)
     assert slots_of(events)["level_pref"] is None
 
+
+
+@pytest.mark.asyncio
+async def test_the_number_of_a_duration_is_no_budget(search_service, make_tracker, dispatcher, domain):
+    # set 14 (EB-003): "8" of "8 std" tagged as a cost; the offers said "im Budget von 8 €"
+    text = "höchstens ein tag also 8 std mehr kann ich nich weg"
+    tracker = make_tracker(
+        slots={**PROFILE, "max_cost_eur": "8", "max_duration_hours": "höchstens ein tag"}, text=text,
+        intent="refine",
+        entities=[{"entity": "cost", "value": "8"}, {"entity": "duration", "value": "höchstens ein tag"}],
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert "max_cost_eur" not in search_service.requests[0]["filters"]
+    assert search_service.requests[0]["filters"]["max_duration_hours"] == 8.0
+    assert slots_of(events)["max_cost_eur"] is None
+    assert "utter_constraint_not_understood" not in responses(dispatcher)
