@@ -35,6 +35,7 @@ from bot.actions.membership import (
 from bot.actions.needs import content_words, needs_in_message, stated_role
 from bot.actions.parsing import last_reply, real_skills, states_wish
 from bot.actions.privacy import asked_to_confirm, confirmation_answer
+from bot.actions.recommendations import PREFERENCE_ENTITIES
 from german.dialect import standard_function_words
 from german.numbers import ORDINAL_STEMS_AND_ENDINGS, ordinal_in_text
 from german.requests import (
@@ -449,6 +450,13 @@ NAMED_OFFER_QUESTION = re.compile(
 )
 
 
+# Words that ask for more about an offer (a need-like reading of a question about one offer shown).
+ASKS_FOR_DETAILS = re.compile(
+    r"\b(?:details?|informationen|infos?|genauer\w*|inhalte?|n(?:ä|ae)her\w*|beschreibung|erfahren)\b",
+    re.IGNORECASE,
+)
+
+
 # Actions whose reply keeps the last list under discussion (the list itself, or the details of one offer).
 OFFER_ACTIONS = frozenset({"action_recommend", "action_show_details"})
 
@@ -470,8 +478,12 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
     if intent not in CONFIRMATION_INTENTS:
         found = confirmation_intent(parse_data, events, clear_yes_only=intent not in UNPLACED_INTENTS)
     text = str(parse_data.get("text") or "")
-    if found is None and intent == "refine" and NAMED_OFFER_QUESTION.search(text):
-        # "Und ist das zweite davon online oder muss ich dafür reisen?": a question about one offer shown
+    about_one_offer = NAMED_OFFER_QUESTION.search(text) and (
+        intent == "refine" or (intent in NEED_LIKE_INTENTS and ASKS_FOR_DETAILS.search(text))
+    )
+    if found is None and about_one_offer:
+        # "Und ist das zweite davon online oder muss ich dafür reisen?", "Würden Sie mir zum ersten Vorschlag
+        # bitte noch genauere Informationen geben, insbesondere ob die Veranstaltung in Präsenz stattfindet?"
         found = {"name": "ask_details", "confidence": 1.0} if offers_last_turn(events) else None
     if found is None and (
         intent in UNPLACED_INTENTS
@@ -513,6 +525,12 @@ class ActionAnswerInContext(Action):
             logger.warning("action_answer_in_context predicted, but the message answers no step in context")
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
+        if intent["name"] == "ask_details":
+            # "… insbesondere ob die Veranstaltung in Präsenz stattfindet?" asks about one offer: "Präsenz"
+            # there is no wish for the offers to come
+            wish_entities = set(PREFERENCE_ENTITIES.values())
+            entities = [e for e in parse_data.get("entities") or [] if e.get("entity") not in wish_entities]
+            parse_data = {**parse_data, "entities": entities}
         return clarified_message(parse_data, intent)
 
 

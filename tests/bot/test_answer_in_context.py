@@ -146,6 +146,12 @@ OFFERS_SHOWN = [
         # a wish about all offers, and a first time, are no question about one offer
         ("Gibt es das auch online?", "refine", None),
         ("Ich bin zum ersten Mal hier, gibt es was online?", "refine", None),
+        # set 14 (EA-005): taken for a need, the question got new offers "wie gewünscht in Präsenz"
+        ("Würden Sie mir zum ersten Vorschlag bitte noch genauere Informationen geben, insbesondere ob die "
+         "Veranstaltung in Präsenz stattfindet und wie viele Stunden sie umfasst?", "inform_skill_gap",
+         "ask_details"),
+        # a need-like question about the first of something else stays a need
+        ("Gibt es zum ersten Hilfe-Kurs auch was?", "inform_skill_gap", None),
     ],
 )
 def test_a_question_about_one_offer_just_shown_asks_its_details(text, intent, expected):
@@ -187,6 +193,20 @@ async def test_the_action_re_issues_the_message_with_the_intent_in_context(make_
     assert [e["event"] for e in events] == ["rewind", "action", "user"]
     assert events[-1]["text"] == text
     assert events[-1]["parse_data"]["intent"]["name"] == "affirm"
+
+
+@pytest.mark.asyncio
+async def test_a_question_about_one_offer_sets_no_wish(make_tracker, dispatcher, domain):
+    # set 14 (EA-005): "ob die Veranstaltung in Präsenz stattfindet" set the format wish for every later list
+    text = "Würden Sie mir zum ersten Vorschlag genauere Informationen geben, ob sie in Präsenz stattfindet?"
+    entities = [{"entity": "ordinal", "value": "1"}, {"entity": "format", "value": "praesenz"}]
+    shown = [*OFFERS_SHOWN[:2], {"event": "bot", "text": "1. …"}, OFFERS_SHOWN[2]]
+    tracker = make_tracker(text=text, intent="inform_skill_gap", entities=entities, events=shown)
+    tracker.events.append({"event": "user", "text": text, "parse_data": tracker.latest_message})
+    events = await ActionAnswerInContext().run(dispatcher, tracker, domain)
+    parse_data = events[-1]["parse_data"]
+    assert parse_data["intent"]["name"] == "ask_details"
+    assert [e["entity"] for e in parse_data["entities"]] == ["ordinal"]
 
 
 @pytest.mark.asyncio
