@@ -505,6 +505,15 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
     ):
         # "und laufend? ich muss das in den haushalt einplanen" right after a calculation, taken for a need
         found = {"name": "membership_unknown", "confidence": 1.0}
+    if (
+        found is None
+        and (intent in UNPLACED_INTENTS or intent in NEED_LIKE_INTENTS)
+        and ABOUT_MONEY.search(text)
+        and not ABOUT_COURSES.search(text)
+        and answered_membership_last_turn(events)
+    ):
+        # "also was kostet das dann" right after "5 Geschäftsanteile", taken for a course search
+        found = {"name": "ask_membership_cost", "confidence": 1.0}
     # A message that already has the intent it has in context is left to the rules (never re-issued again).
     return None if found is None or found["name"] == intent else found
 

@@ -378,15 +378,33 @@ def tier_for_shares(terms: Terms, shares: int) -> Tier | None:
     return next((tier for tier in terms.tiers if tier.shares == shares), None)
 
 
+_COMPARATOR_BEFORE = re.compile(r"(?:über|ueber|mehr\s+als|unter|weniger\s+als|knapp)\s*$", re.IGNORECASE)
+
+
+def _cut_from_the_count(value: str, text: str) -> bool:
+    """The tagged count is only part of what the text says: a piece of a longer number word ("zweitausend" in
+    "zweitausendeins") or the number after a comparison ("über zweitausend" is 2.001)."""
+    value = value.strip()
+    if not value:
+        return False
+    for match in re.finditer(re.escape(value), text, re.IGNORECASE):
+        before, after = text[: match.start()], text[match.end():]
+        if (before[-1:].isalpha() or after[:1].isalpha()) or _COMPARATOR_BEFORE.search(before):
+            return True
+    return False
+
+
 def count_from_message(text: str | None, entity_values: list[str] | None = None) -> CountParse:
     """Prefer the `employee_count` entity; fall back to the whole message text."""
     first_problem: CountParse | None = None
+    from_text = parse_employee_count(text)
     for value in entity_values or []:
         parsed = parse_employee_count(str(value))
+        if parsed.ok and from_text.ok and _cut_from_the_count(str(value), text or ""):
+            return from_text  # "zweitausendeins …, also genau einer über zweitausend": "zweitausend" tagged
         if parsed.ok:
             return parsed
         first_problem = first_problem or parsed
-    from_text = parse_employee_count(text)
     if from_text.ok or first_problem is None:
         return from_text
     return first_problem if from_text.problem == "missing" else from_text

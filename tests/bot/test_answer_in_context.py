@@ -120,6 +120,8 @@ OFFERS_LISTED = [
          "membership_unknown"),
         ("un muess mr des jedes Johr zahle oder nur eimol?", "nlu_fallback", "membership_unknown"),
         ("un wenn's uns nimmi gfallt, wie chömme mir wieder use?", "nlu_fallback", "membership_unknown"),
+        # set 14 (EB-008): the price of the shares just counted, read as a course search
+        ("also was kostet das dann", "request_recommendations", "ask_membership_cost"),
         # a course search after a membership answer stays one
         ("und gibt es Kurse zu laufenden Kosten im Haushalt?", "request_recommendations", None),
         ("Jetzt brauche ich noch was zu Excel", "inform_skill_gap", None),

@@ -245,3 +245,15 @@ def test_the_price_of_one_share_in_dialect_is_asked_as_such():
 
     assert asks_share_price("Ah, und no was anders: was kost eigentlich so a Geschäftsanteil bei eich?")
     assert not asks_share_price("Was kostet die Mitgliedschaft bei uns?")
+
+
+def test_a_tagged_piece_of_the_count_does_not_replace_it():
+    # set 14 (EC-010): DIET tagged "zweitausend" of "… zweitausendeins leute, also jenau eener über
+    # zweitausend"; the answer said 5.000 € instead of 6.000 €
+    from bot.actions.membership import count_from_message
+
+    text = "na mit allem drum und dran sind wa zweitausendeins leute, also jenau eener über zweitausend"
+    assert count_from_message(text, ["zweitausend"]).value == 2001
+    assert count_from_message("über 2.000 Mitarbeiter", ["2.000"]).value == 2001
+    # a whole count the NLU tagged is still taken as it is
+    assert count_from_message("Wir haben 3 Standorte und 670 Beschäftigte", ["670"]).value == 670
