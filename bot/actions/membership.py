@@ -198,8 +198,10 @@ _EMPLOYEE_WORDS = re.compile(
 )
 # "Was kostet ein Geschäftsanteil?", "Preis pro Anteil", "Und ein einzelner Anteil?": the price of one share.
 _SHARE_PRICE = re.compile(
-    r"\b(?:ein(?:en|es)?|einzelne[rns]?|je|pro|der|einem|so\s+a|oa)\s+(?:einzelne[rns]?\s+)?(?:gesch(?:ä|ae)fts)?anteils?\b|"
-    r"anteilspreis|preis\s+(?:eines|je|pro|f(?:ü|ue)r\s+einen)\s+(?:gesch(?:ä|ae)fts)?anteil"
+    # "Was kostet bei euch eigentlich so ein Genossenschaftsanteil?"
+    r"\b(?:ein(?:en|es)?|einzelne[rns]?|je|pro|der|einem|so\s+a|oa)\s+(?:einzelne[rns]?\s+)?"
+    r"(?:gesch(?:ä|ae)fts|genossenschafts)?anteils?\b|"
+    r"anteilspreis|preis\s+(?:eines|je|pro|f(?:ü|ue)r\s+einen)\s+(?:gesch(?:ä|ae)fts|genossenschafts)?anteil"
 )
 _MEMBERSHIP_COST = re.compile(
     r"(?:kost|teuer|preis|zahlen).{0,60}(?:mitglied|beitr(?:i|e)tt|anteil)|"

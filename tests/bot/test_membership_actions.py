@@ -146,7 +146,14 @@ def test_unknown_without_recognised_topic_gets_the_generic_answer():
 
 
 @pytest.mark.parametrize(
-    "text", ["Was kostet ein Geschäftsanteil?", "Und was kostet ein einzelner Anteil?", "Preis pro Anteil?"]
+    "text",
+    [
+        "Was kostet ein Geschäftsanteil?",
+        "Und was kostet ein einzelner Anteil?",
+        "Preis pro Anteil?",
+        # set 14 (EE-011): asked for the number of employees instead of saying 1.000 €
+        "Was kostet bei euch eigentlich so ein Genossenschaftsanteil? Unser Kämmerer hat mal was erwähnt.",
+    ],
 )
 @pytest.mark.asyncio
 async def test_price_of_one_share_needs_no_employee_count(text):
