@@ -332,14 +332,15 @@ NEGATION = re.compile(r"\b(nicht|nichts|nein|keine?|doch nicht|lieber nicht)\b",
 HUMAN_WISH = re.compile(
     r"\b(?:mit|an)\s+(?:\w+\s+){0,3}?(?:mensch|person|mitarbeiter|jemand|kolleg|sachbearbeiter)\w*"
     r"(?:\s+\w+){0,3}?\s+(?:reden|redn|sprechen|schreiben|telefonieren|schnacken|quatschen|verbinden|weiterleiten|"
-    r"besprechen|bsprechn|bsprechen|kl(?:ä|ae)ren|gschw(?:ä|ae)tzt|schw(?:ä|ae)tze|schw(?:ä|ae)tzen|babbeln|snacken)\b|"
+    r"besprechen|bsprechn|bsprechen|bsprecha|kl(?:ä|ae)ren|gschw(?:ä|ae)tzt|schw(?:ä|ae)tze|schw(?:ä|ae)tzen|"
+    r"schw(?:ä|ae)tza|babbeln|snacken)\b|"
     r"\b(?:reden|redn|sprechen|schnacken|verbinden)\s+mit\s+(?:\w+\s+){0,2}(?:mensch|person|mitarbeiter|jemand)\w*",
     re.IGNORECASE,
 )
 # A wish for a person said so plainly that it overrides any intent: a real person ("mit nem echten Menschen
 # schnacken") or a question of one's own ("Kann ich das mal mit nem Menschen besprechen?"), in a sentence that
 # is not about learning ("Kann ich lernen, besser mit Menschen zu sprechen?").
-_REAL_PERSON = re.compile(r"\b(?:echte[nmrs]?|richtige[nmrs]?)\s+(?:mensch|person)", re.IGNORECASE)
+_REAL_PERSON = re.compile(r"\b(?:echte[nmrs]?|echtn|richtige[nmrs]?)\s+(?:mensch|person)", re.IGNORECASE)
 _OWN_QUESTION = re.compile(r"\b(?:kann|k(?:ö|oe)nnte|darf|kon|ko)\s+(?:ich|i)\b[^.!?]*\?", re.IGNORECASE)
 # "Ich möchte das bitte mit einem Menschen klären, nicht mit einem Chatbot.": a wish of one's own, said
 # outright (not "Ich will mit meinen Mitarbeitern besser sprechen": a person, singular, not the assistant).

@@ -389,6 +389,10 @@ def test_offers_known_already_ask_for_more_of_the_same(text, expected):
          "Ich möchte das bitte mit einem Menschen klären, nicht mit einem Chatbot.",
          "request_recommendations", "request_human"),
         ("I mecht mit am Menschen redn", "nlu_fallback", "request_human"),
+        # set 14 (EC-007, EE-009): Swabian and Bairisch, got "Meinten Sie …?" and the bot-challenge answer
+        ("hmm, do blick i ned ganz durch welles für ons passt. Ka i au mit ama richtige Mensch schwätza?",
+         "nlu_fallback", "request_human"),
+        ("kannt i des ned liaba mit am echtn Menschen bsprecha?", "bot_challenge", "request_human"),
         # set 14 (EC-012): a delete wish in Swabian got "Meinten Sie …?"
         ("Aha. No wär mir des liaber, wenn Sie mei Zeugs, was i do neigschrieba hab, wieder löschet.",
          "nlu_fallback", "delete_my_data"),
