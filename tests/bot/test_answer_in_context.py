@@ -119,6 +119,9 @@ OFFERS_LISTED = [
         ("Ond sonscht? Kommet do no Koschte für Personal oder Betrieb auf ons zu?", "inform_skill_gap",
          "membership_unknown"),
         ("un muess mr des jedes Johr zahle oder nur eimol?", "nlu_fallback", "membership_unknown"),
+        # set 14 (EC-003): "Das weiß ich nicht" without what is known (the financing)
+        ("Un da kommt jeds Jahr nochmal was drauf oder wie? Irschendwo muss des Geld ja herkommn.",
+         "nlu_fallback", "membership_unknown"),
         ("un wenn's uns nimmi gfallt, wie chömme mir wieder use?", "nlu_fallback", "membership_unknown"),
         # set 14 (EB-008): the price of the shares just counted, read as a course search
         ("also was kostet das dann", "request_recommendations", "ask_membership_cost"),

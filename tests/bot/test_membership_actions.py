@@ -224,7 +224,14 @@ def test_a_number_without_a_cost_answer_before_it_is_no_employee_count():
 
 
 @pytest.mark.parametrize(
-    "text", ["Ist das ein jährlicher Betrag oder einmalig?", "Muss das jedes Jahr neu gezahlt werden?"]
+    "text",
+    [
+        "Ist das ein jährlicher Betrag oder einmalig?",
+        "Muss das jedes Jahr neu gezahlt werden?",
+        # sets 14 (EC-003) and 13 (DD-009): in dialect, they got the bare "Das weiß ich nicht"
+        "Un da kommt jeds Jahr nochmal was drauf oder wie? Irschendwo muss des Geld ja herkommn.",
+        "Kommet do no Koschte für Personal oder Betrieb auf ons zu?",
+    ],
 )
 def test_annual_fees_are_unknown_but_the_one_off_shares_are_said_first(text):
     dispatcher = CollectingDispatcher()
