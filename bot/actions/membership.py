@@ -208,7 +208,10 @@ _MEMBERSHIP_COST = re.compile(
     r"(?:mitglied|beitr(?:i|e)tt|anteil).{0,60}(?:kost|teuer|preis)"
 )
 _NOT_A_COUNT_AFTER = re.compile(r"^\s*(€|euro\b|eur\b|%|prozent|anteil|gesch(ä|ae)ftsanteil|jahr)")
-_NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|jahr|jahre|seit)\s*$")
+_NOT_A_COUNT_BEFORE = re.compile(r"\b(stufe|nr\.?|nummer|ziffer|seit)\s*$")
+# "im Jahr 2020" names a year; "nächstes Jahr einundfünfzig" a count in a year to come.
+_YEAR_BEFORE = re.compile(r"\b(jahr|jahre|jahres)\s*$")
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 # "Stand Stellenplan 2024": the year of a source, unless a word for staff follows ("laut Stellenplan
 # zweitausendeins Beschäftigte").
 _SOURCE_YEAR_BEFORE = re.compile(r"\b(stand|stellenplans?|haushalt\w*|anno)\s*$")
@@ -272,6 +275,8 @@ def _candidates(text: str) -> list[_Candidate]:
         next_start = spans[k + 1][0] if k + 1 < len(spans) else len(text)
         before, after = text[max(0, start - 30):start], text[end:min(end + 30, next_start)]
         if _NOT_A_COUNT_AFTER.search(after) or _NOT_A_COUNT_BEFORE.search(before):
+            continue
+        if _YEAR_BEFORE.search(before) and FIRST_YEAR <= amount <= LAST_YEAR:
             continue
         near = bool(_EMPLOYEE_WORDS.search(" ".join(after.split()[:2])))
         if not near and _SOURCE_YEAR_BEFORE.search(before):

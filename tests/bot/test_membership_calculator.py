@@ -115,6 +115,7 @@ def test_large_counts_use_thousands_dots(terms):
         ("fuffzich Kollegen", 50),
         ("mir sind an Gmoid mit zwoihundertfuffzig Leit", 250),  # set 13 (DD-009)
         ("fuffzg Leit", 50),
+        ("und wenn wir nächstes jahr einundfünfzig sind?", 51),  # set 14 (ED-010): "Jahr" took it for a year
         ("so um die zwölfhundert Leute denke ich", 1200),
         ("Also beim ganze Landkreis sin mir so ca. zwölfhunnert Leut, schätz isch.", 1200),
         ("fünfzehnhundert Beschäftigte", 1500),
@@ -257,3 +258,10 @@ def test_a_tagged_piece_of_the_count_does_not_replace_it():
     assert count_from_message("über 2.000 Mitarbeiter", ["2.000"]).value == 2001
     # a whole count the NLU tagged is still taken as it is
     assert count_from_message("Wir haben 3 Standorte und 670 Beschäftigte", ["670"]).value == 670
+
+
+def test_a_year_after_jahr_is_no_head_count():
+    from bot.actions.membership import parse_employee_count
+
+    assert parse_employee_count("Wir sind seit dem Jahr 2020 dabei").problem == "missing"
+    assert parse_employee_count("im Jahr 2020 waren wir 300").value == 300
