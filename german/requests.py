@@ -116,7 +116,7 @@ VAGUE_WORDS = _words(
     "pflichtfortbildungen pflichtschulung pflichtschulungen chef chefin chefs vorgesetzte vorgesetzter "
     "vorgesetzten boss sagt gesagt meint gemeint verlangt will wollte hat hatte h{ae}tte jahr jahres "
     "irgendein irgendeine irgendeinen irgendeiner paar besuchen absolvieren teilnehmen nachweisen machen "
-    "mache neues neue neuen job jobs beruf arbeit alltag sachen dinge punkte anliegen themen"
+    "mache neues neue neuen job jobs beruf arbeit alltag sachen dinge punkte anliegen themen frage fragen"
 )
 # Prepositions that introduce the topic after a request frame ("Schulungen zum Datenschutz").
 TOPIC_PREPOSITIONS = _words("zu zum zur in im über ueber für fuer bei beim mit von vom an am auf um")
@@ -380,10 +380,14 @@ TROUBLE_WORD = re.compile(
 # was mir im Job hilft", "ist eigentlich egal, was habt ihr denn so?"): the same as the button
 # "Weiß ich noch nicht".
 # "keine Ahnung", "weiß ich nicht", "woass need so recht", "i woiß it", "weeß nich", "waas net"
+# "weiß ich das selbst nicht so genau", "wüsste aber offen gestanden nicht recht, wie ich am besten anfangen
+# soll"
 _DONT_KNOW = (
     r"keine?n?\s+(?:ahnung|plan|idee)|"
-    r"w(?:ei|oa|oi|ee|aa)(?:ß|ss|s)\s+(?:(?:ich|i|es|des|das|ma|mer)\s+)?(?:(?:noch|a|au|auch)\s+)?"
-    r"(?:nicht|nich|net|ned|need|nit|it)(?:\s+so\s+(?:recht|genau))?"
+    r"w(?:ei|oa|oi|ee|aa)(?:ß|ss|s)\s+(?:(?:ich|i|es|des|das|ma|mer|selbst|selber)\s+){0,3}(?:(?:noch|a|au|auch)\s+)?"
+    r"(?:nicht|nich|net|ned|need|nit|it)(?:\s+so\s+(?:recht|genau))?|"
+    r"w(?:ü|ue)sste\s+(?:(?:aber|ich|offen|gestanden|ehrlich|gesagt)\s+){0,4}nicht\s+(?:so\s+)?(?:recht|genau)"
+    r"(?:,?\s+wie\s+ich\s+(?:\w+\s+){0,3}?(?:anfangen|beginnen|vorgehen)\s+soll)?"
 )
 # Starting over with another matter in words ("Darf ich noch einmal ganz von vorn beginnen, mit einem völlig
 # anderen Anliegen?", "Ganz anderes Thema: …"): the needs and wishes before it no longer apply (the role

@@ -618,7 +618,12 @@ _HOW_THEY_CAME = re.compile(
     r"(?:\bdass\s+)?(?:\bich\s+)?(?:\bmich\s+)?(?:[\w-]+\s+){0,3}?\ban\s+(?:diesen|den|dieses|das|einen)\s+"
     r"(?:\w+\s+)?(?:assistent\w*|chat\w*|bot\w*|tool|programm)\s+(?:zu\s+)?(?:wenden|richten)\b"
     r"(?:\s+(?:k(?:ö|oe)nne|kann|solle|soll|sollte))?|"
-    r"\b(?:mein\s+)?name\s+tut\s+(?:\w+\s+){0,3}nichts\s+zur\s+sache\b",
+    r"\b(?:mein\s+)?name\s+tut\s+(?:\w+\s+){0,3}nichts\s+zur\s+sache\b|"
+    # "meine Vorgesetzte hat mich gebeten, mich einmal nach geeigneten Fortbildungen für mich umzusehen"
+    # (not "…, mich nach Excel-Kursen umzusehen": a subject stays)
+    r"\b(?:(?:mein|unser)e?\w?\s+\w+\s+)?(?:hat|haben)\s+mich\s+gebeten,?\s+mich\s+(?:einmal\s+|mal\s+)?"
+    r"(?:nach\s+)?(?:geeigneten\s+|passenden\s+)?(?:fortbildungen|weiterbildungen|kursen|schulungen|angeboten)\s+"
+    r"(?:f(?:ü|ue)r\s+mich\s+)?(?:umzusehen|umzuschauen|zu\s+erkundigen)\b",
     re.IGNORECASE,
 )
 _NO_NEED_PHRASES = (DONT_KNOW, NEW_MATTER, _FORGOT_TO_SAY, PUT_ASIDE, _HOW_THEY_CAME)

@@ -589,6 +589,20 @@ def test_how_the_person_came_to_the_assistant_is_no_need():
     assert needs_in_message(text) == ["Deeskalation"]
     text = "Mein Chef hat mir empfohlen, mich an Sie zu wenden, weil ich Excel lernen muss."
     assert needs_in_message(text) == ["Excel"]
+    # set 14 (EA-003, EA-010, ED-006): asked to look for courses, or not knowing yet, is no topic
+    text = (
+        "Guten Tag, ich bin seit kurzem in der Sachbearbeitung des Sozialamts unserer Kreisstadt tätig, und "
+        "meine Vorgesetzte hat mich gebeten, mich einmal nach geeigneten Fortbildungen für mich umzusehen."
+    )
+    assert needs_in_message(text) == []
+    text = (
+        "Guten Morgen, ich hätte eine Frage zu Fortbildungen, wüsste aber offen gestanden nicht recht, wie "
+        "ich am besten anfangen soll."
+    )
+    assert needs_in_message(text) == []
+    assert needs_in_message("Ehrlich gesagt weiß ich das selbst nicht so genau.") == []
+    needs = needs_in_message("Meine Chefin hat mich gebeten, mich nach Excel-Kursen umzusehen")
+    assert any("Excel" in need for need in needs)
 
 
 @pytest.mark.parametrize(
