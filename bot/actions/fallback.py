@@ -467,6 +467,17 @@ def offers_last_turn(events: list[dict[str, Any]]) -> bool:
     return any(e.get("event") == "action" and e.get("name") in OFFER_ACTIONS for e in last_reply(events))
 
 
+def membership_follow_up_intent(text: str) -> dict[str, Any] | None:
+    """The membership intent of a follow-up the classifier took for a need, right after a membership answer:
+    "und laufend? ich muss das in den haushalt einplanen" asks what nobody knows, "also was kostet das dann"
+    after "5 Geschäftsanteile" asks for the calculation; None for anything else."""
+    if detect_unknown_topic(load_terms(), text) is not None:
+        return {"name": "membership_unknown", "confidence": 1.0}
+    if ABOUT_MONEY.search(text):
+        return {"name": "ask_membership_cost", "confidence": 1.0}
+    return None
+
+
 def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The intent a message has as the answer to the assistant's last step, whatever the classifier said: a
     plain yes or no to the delete question ("Jo, dat is so. Allens weg, bitte." taken for a course search),
@@ -500,20 +511,9 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
         found is None
         and (intent in UNPLACED_INTENTS or intent in NEED_LIKE_INTENTS)
         and not ABOUT_COURSES.search(text)
-        and detect_unknown_topic(load_terms(), text) is not None
         and answered_membership_last_turn(events)
     ):
-        # "und laufend? ich muss das in den haushalt einplanen" right after a calculation, taken for a need
-        found = {"name": "membership_unknown", "confidence": 1.0}
-    if (
-        found is None
-        and (intent in UNPLACED_INTENTS or intent in NEED_LIKE_INTENTS)
-        and ABOUT_MONEY.search(text)
-        and not ABOUT_COURSES.search(text)
-        and answered_membership_last_turn(events)
-    ):
-        # "also was kostet das dann" right after "5 Geschäftsanteile", taken for a course search
-        found = {"name": "ask_membership_cost", "confidence": 1.0}
+        found = membership_follow_up_intent(text)
     # A message that already has the intent it has in context is left to the rules (never re-issued again).
     return None if found is None or found["name"] == intent else found
 
