@@ -16,6 +16,9 @@ from index import textprep
 from index.loaded_index import LoadedIndex
 
 MAX_MATCHED = 8
+# A compound modifier found alone in an offer counts as evidence only if at most this share of the catalog
+# holds it (a rare modifier such as "Bürger" in "Bürgerbeteiligung"; not "Verwaltung", "Arbeit", "Verkehr").
+MAX_MODIFIER_SHARE = 0.03
 
 
 class MatchExplainer:
@@ -56,11 +59,21 @@ class MatchExplainer:
         return matched[:MAX_MATCHED]
 
     def _evident(self, term: str, present: set[str]) -> bool:
-        """The course mentions this query word: the word itself, or the modifier parts of a compound."""
+        """The course mentions this query word: the word itself, or the parts of a compound: all of them when
+        one is rare in the catalog, or its modifiers alone when they are rare. A common modifier is no
+        evidence: "Verwaltung" does not make an offer about "Verwaltungsvollstreckung", nor "Zahlungsverkehr"
+        one about "Verkehrssicherung"."""
         if term in present:
             return True
-        modifiers = self.idx.analyzer.split_compound(term)[:-1]
-        return bool(modifiers) and all(part in present for part in modifiers)
+        parts = self.idx.analyzer.split_compound(term)
+        modifiers = parts[:-1]
+        if not modifiers or not all(part in present for part in modifiers):
+            return False
+        limit = MAX_MODIFIER_SHARE * self.idx.n
+        rare = [self.idx.sparse.document_frequency(part) <= limit for part in parts]
+        if parts[-1] in present:
+            return any(rare)  # "Arbeit" and "Stelle" somewhere in an offer do not make "Arbeitsstellen"
+        return all(rare[:-1])
 
 
 def result_record(course: dict[str, Any], score: float, matched: list[str], weak: bool) -> dict[str, Any]:

@@ -70,6 +70,11 @@ class SparseRetriever:
         self.term_ids = {t: i for i, t in enumerate(terms)}
         self.analyzer = analyzer
 
+    def document_frequency(self, term: str) -> int:
+        """How many courses hold ``term`` (0 for a term outside the vocabulary)."""
+        tid = self.term_ids.get(term)
+        return 0 if tid is None else int(self.bm25.indptr[tid + 1] - self.bm25.indptr[tid])
+
     def term_counts(self, text: str) -> dict[int, int]:
         """Known term id -> count in the query text (compound parts included)."""
         counts: dict[int, int] = {}

@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from german.folding import fold
 
-TEXTPREP_VERSION = "6"
+TEXTPREP_VERSION = "7"
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 _ACRONYM_RE = re.compile(r"^(?=(?:.*[A-ZÄÖÜ]){2})[A-ZÄÖÜa-zäöüß0-9]{2,8}$")
 _LINKERS = ("s", "es", "n", "en", "er", "e")
@@ -162,11 +162,17 @@ class Analyzer:
         return stemmed if stemmed in self.vocabulary else None
 
     def _split_suffix(self, word: str) -> list[str] | None:
-        """Unknown first part: the longest known head at the end ("kommunal|verwaltung")."""
+        """Unknown first part: the longest known head at the end ("kommunal|verwaltung"). An unknown first
+        part that itself opens with a known word is split too, so that "Verkehrssicherungspflicht" also
+        holds "verkehrssicherung" and "verkehr" (what a query on "Verkehrssicherung" looks for)."""
         for start in range(_MIN_PART, len(word) - _MIN_PART + 1):
             tail = self._known(word[start:])
             if tail is not None:
-                return [word[:start], tail]
+                first = word[:start]
+                if len(first) < _MIN_COMPOUND:
+                    return [first, tail]
+                stemmed = _stem(first)
+                return [stemmed, *(self._split_head_only(stemmed) or ()), tail]
         return None
 
     def _split(self, word: str, depth: int) -> list[str] | None:

@@ -213,6 +213,19 @@ def test_shared_compound_head_alone_is_not_reported_as_a_match(searcher, small_c
     assert all("Bürgerbeteiligung" in r["matched"] for r in with_modifier)
 
 
+def test_a_common_compound_modifier_alone_is_not_reported_as_a_match(searcher, small_courses):
+    # "Verwaltung" is in most offers: an offer that never mentions "Vollstreckung" is not explained as being
+    # about "Verwaltungsvollstreckung"
+    texts = {c["id"]: json.dumps(c, ensure_ascii=False).casefold() for c in small_courses}
+    results = searcher.search("Verwaltungsvollstreckung", k=20)["results"]
+    modifier_only = [
+        r for r in results if "verwaltung" in texts[r["id"]] and "vollstreck" not in texts[r["id"]]
+    ]
+    assert modifier_only, "the small index must hold offers sharing only the modifier"
+    for r in modifier_only:
+        assert "Verwaltungsvollstreckung" not in r["matched"], r["title"]
+
+
 def test_near_copies_are_diversified(tmp_path_factory, encoder, small_courses):
     from index.build import build_index
 

@@ -50,6 +50,16 @@ def test_compound_splitting_uses_the_catalog_vocabulary():
     assert plain.terms("Datenschutzgrundverordnung") == ["datenschutzgrundverordnung"]
 
 
+def test_an_unknown_first_part_is_split_further_so_a_query_on_it_finds_the_longer_compound():
+    # "Verkehrssicherungspflicht" in an offer must hold the term a query on "Verkehrssicherung" looks for
+    plain = Analyzer()
+    docs = ["Der Verkehr in der Stadt", "Pflicht und Kür"]
+    analyzer = Analyzer(build_vocabulary(plain.base_terms(d) for d in docs))
+    offer_terms = set(analyzer.terms("Verkehrssicherungspflicht"))
+    assert {"verkehrssicherung", "verkehr", "pflicht"} <= offer_terms
+    assert analyzer.terms("Verkehrssicherung")[0] in offer_terms
+
+
 def test_spacy_is_loaded_once():
     assert get_nlp() is get_nlp()
     assert Analyzer().nlp is Analyzer().nlp
