@@ -135,6 +135,13 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# How long something has been ("seit 2 Wochen neu", "im 2. Lehrjahr"): no topic.
+_TIME_WORDS = frozenset(
+    fold(w)
+    for w in "tag tage tagen woche wochen monat monate monaten jahr jahre jahren lehrjahr semester".split()
+)
+
+
 def _is_content(word: str) -> bool:
     bare = word.strip("*.'’/-")
     if len(bare) < 2 and not bare.isdigit():
@@ -146,6 +153,7 @@ def _is_content(word: str) -> bool:
         is_function_word(bare)
         or is_request_word(bare)
         or folded.endswith("budget")
+        or folded in _TIME_WORDS
         or is_role_word(bare)
         or folded in _PREFERENCE_WORDS
         or GREETING.fullmatch(bare)
@@ -391,6 +399,28 @@ def reads_as_role(text: str, start: int, end: int) -> bool:
         return False
     words = _words(text[start:end])
     return bool(words) and (is_role_word(words[-1]) or bool(_ROLE_CUE.search(text[:start])))
+
+
+# "sonst gibt der Kämmerer nix frei", "unser Bürgermeister will …": somebody else's role, not the person's
+# own; "Ich bin die neue Kämmerin", "bei der Stadtkasse", "in unserem Bauhof" still state the person's own.
+_SOMEONE_ELSE = re.compile(
+    r"(?<![\wäöüß])(?P<before>[\wäöüß]+\s+)?(?:der|die|den|dem|unser|unsere|unserem|unseren|unserer|mein|meine|"
+    r"meinem|meinen|meiner)\s+(?:[\wäöüß]+(?:e|en|er)\s+)?$",
+    re.IGNORECASE,
+)
+_OWN_ROLE_CUE = frozenset(
+    fold(w)
+    for w in "bin sind ist hier als in im bei beim aus vom von zum zur für arbeite arbeiten schaffe".split()
+)
+
+
+def mentions_someone_else(text: str, start: int) -> bool:
+    """Whether the role tagged at ``start`` is somebody else's ("der Kämmerer", "unser Bürgermeister")."""
+    match = _SOMEONE_ELSE.search(text[:start])
+    if match is None:
+        return False
+    before = (match.group("before") or "").strip()
+    return fold(before) not in _OWN_ROLE_CUE
 
 
 def _mark_roles(text: str, spans: Iterable[tuple[int, int]]) -> str:

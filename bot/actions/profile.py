@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.needs import (
     is_description,
+    mentions_someone_else,
     merged,
     needs_in_message,
     only_gives_wish_reasons,
@@ -131,7 +132,10 @@ def stated_needs(tracker: Tracker) -> list[str]:
         # Next to the role only a request or a told problem is a need ("Ich bin in der Kämmerei,
         # Haushaltsplanung" states the role).
         min_told = MIN_TROUBLE_TOLD_NEXT_TO_ROLE if TROUBLE_WORD.search(text) else MIN_TOLD_NEXT_TO_ROLE
-        found = needs_in_message(text, spans, keywords=False, min_told=min_told, role=role)
+        # Terse keywords around a bare role word ("verkehrssicherung arbeitsstellen bauhof") are topics; next
+        # to a role stated in words ("Ich bin in der Kämmerei, Haushaltsplanung") they describe the role.
+        keywords = bool(spans) and stated_role(text) is None and role_statement(text) is None
+        found = needs_in_message(text, spans, keywords=keywords, min_told=min_told, role=role)
     elif intent == "refine" and not real_skills(tracker.get_slot("skill_gaps")):
         # A wish before any need often names the topic too ("outlook + teams, online, einsteiger").
         found = needs_in_message(text, spans, role=role)
@@ -196,6 +200,26 @@ def without_roles_in_needs(tracker: Tracker, value: Any) -> Any:
         kept = [v for v in value if str(v) not in topics]
         return kept or slot_before_message(tracker, "role")
     return slot_before_message(tracker, "role") if str(value) in topics else value
+
+
+def without_others_roles(tracker: Tracker, value: Any) -> Any:
+    """The role slot without values the latest message names as somebody else's ("sonst gibt der Kämmerer
+    nix frei"); the value before the message if none is left."""
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    others = {
+        str(e.get("value"))
+        for e in message.get("entities") or []
+        if e.get("entity") == "role"
+        and isinstance(e.get("start"), int)
+        and mentions_someone_else(text, e["start"])
+    }
+    if not others or value is None:
+        return value
+    if isinstance(value, list):
+        kept = [v for v in value if str(v) not in others]
+        return kept or slot_before_message(tracker, "role")
+    return slot_before_message(tracker, "role") if str(value) in others else value
 
 
 def role_wanted(tracker: Tracker) -> bool:
@@ -272,7 +296,7 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         value = without_unsure_entities(tracker, "role", slot_value)
         if tracker.get_slot(REQUESTED_SLOT) != "role":
-            value = without_roles_in_needs(tracker, value)
+            value = without_others_roles(tracker, without_roles_in_needs(tracker, value))
         role = normalize_role(value)
         if role is None and tracker.get_slot(REQUESTED_SLOT) == "role":
             dispatcher.utter_message(response="utter_role_not_understood")

@@ -133,6 +133,61 @@ async def test_a_told_problem_next_to_the_role_is_a_need(text, role, needs, make
     assert slots.get("skill_gaps") == needs
 
 
+@pytest.mark.parametrize(
+    ("text", "role", "needs"),
+    [
+        # terse keywords around a bare role word are topics (set 14 EB-002 got "Zu welchem Thema …?")
+        ("verkehrssicherung arbeitsstellen bauhof", "bauhof", ["verkehrssicherung arbeitsstellen"]),
+        # a role stated in words: the words next to it describe the role
+        ("Ich bin in der Kämmerei, Haushaltsplanung", "Kämmerei", None),
+        # how long someone has been there is no topic
+        ("Bürgeramt Sachbearbeitung seit 2 Wochen neu", "Bürgeramt", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_keywords_next_to_a_bare_role_word_are_needs(
+    text, role, needs, make_tracker, dispatcher, domain
+):
+    tracker = _message(
+        make_tracker, text, "inform_role", [_entity(text, "role", role)], set_now={"role": role}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots.get("skill_gaps") == needs
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("max 300 euro pro person sonst gibt der kämmerer nix frei", "kämmerer"),
+        ("Unser Bürgermeister will, dass alle das machen", "Bürgermeister"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_somebody_elses_role_does_not_replace_the_persons_own(
+    text, other, make_tracker, dispatcher, domain
+):
+    tracker = _message(
+        make_tracker,
+        text,
+        "refine",
+        [_entity(text, "role", other)],
+        slots={"role": "Bauhof", "skill_gaps": ["Verkehrssicherung"]},
+        set_now={"role": other},
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Bauhof"
+
+
+@pytest.mark.asyncio
+async def test_ones_own_role_after_an_article_is_still_taken(make_tracker, dispatcher, domain):
+    text = "Ich bin die neue Kämmerin und brauche was zur Doppik"
+    tracker = _message(
+        make_tracker, text, "inform_role", [_entity(text, "role", "Kämmerin")], set_now={"role": "Kämmerin"}
+    )
+    slots = await _run(tracker, dispatcher, domain)
+    assert slots["role"] == "Kämmerin"
+
+
 @pytest.mark.asyncio
 async def test_a_further_need_is_added_and_searched_first(make_tracker, dispatcher, domain):
     text = "Und zusätzlich noch was dazu, wie ich Bescheide verständlicher formuliere"
