@@ -62,6 +62,8 @@ _STANDARD = {
     "fortbildn": "fortbilden",
     "weiterbuidn": "weiterbilden",
     "weiterbildn": "weiterbilden",
+    "lerna": "lernen",
+    "lernn": "lernen",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))
 _WORD = re.compile(r"(?<![\w'-])(" + _ALTERNATIVES + r")(?![\w'-])")

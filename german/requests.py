@@ -15,7 +15,7 @@ from german.folding import fold, umlaut_regex, word_regex
 
 # A greeting or a thanks at the start of a clause, with what usually follows it ("Hallo zusammen").
 GREETING = word_regex(
-    r"(?:hallo(?:le)?|hall{oe}le|hi|hey|huhu|moin(?:\s+moin)?|servus|tach|gr{ue}{ss}\s+gott|gria{ss}\s+(?:gott|eana|di|enk)|gr{ue}ezi|"
+    r"(?:hallo(?:le)?|hall{oe}le|hi|hey|yo|huhu|moin(?:\s+moin)?|servus|tach|gr{ue}{ss}\s+gott|gria{ss}\s+(?:gott|eana|di|enk)|gr{ue}ezi|"
     r"hajo|ja\s+mei|"
     r"ei\s+gu+de|gu+de|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rns]?(?:\s+damen\s+und\s+herren)?|"
     r"liebe[rs]?\s+(?:team|kommunalcampus)|hallo\s+zusammen|moinsen|moinmoin|hall{oe}chen|tachchen|"

@@ -102,7 +102,8 @@ _CLAUSE_WORDS = frozenset(
 )
 _PREFERENCE_WORDS = frozenset(fold(w) for w in PREFERENCE_WORDS) | frozenset(
     fold(w)
-    for w in "präsenz vor ort online hybrid blended webinar webinare e-learning einsteiger anfänger "
+    for w in "präsenz vor ort online hybrid blended webinar webinare e-learning format formate formaten "
+    "einsteiger anfänger "
     "fortgeschrittene fortgeschritten experten expertenniveau expertenlevel profis kostenlos kostenlose "
     "gratis budget euro € kurz kurzes kurze kompakt stunden einfaches leichtes erfahren erfahrene erfahrenen "
     "erfahrener absolute absoluter absoluten blutige blutiger blutigen totale totaler völlige völliger "
@@ -135,10 +136,12 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-# How long something has been ("seit 2 Wochen neu", "im 2. Lehrjahr"): no topic.
+# How long something has been or may take ("seit 2 Wochen neu", "im 2. Lehrjahr", "Rahmen: … pro Person, nicht
+# mehr als ein halber Tag"): no topic.
 _TIME_WORDS = frozenset(
     fold(w)
-    for w in "tag tage tagen woche wochen monat monate monaten jahr jahre jahren lehrjahr semester".split()
+    for w in "tag tage tagen woche wochen monat monate monaten jahr jahre jahren lehrjahr semester "
+    "halber halben halbe ganzer ganzen rahmen person".split()
 )
 
 
@@ -149,6 +152,9 @@ def _is_content(word: str) -> bool:
     if bare.isdigit() and len(bare) < 4:  # "2. Lehrjahr", "12 Dateien": no topic on their own
         return False
     folded = fold(bare)
+    parts = [p for p in bare.split("-") if p]
+    if len(parts) > 1 and not any(_is_content(p) for p in parts):  # "Online-Formate", "Präsenz-Termin"
+        return False
     return not (
         is_function_word(bare)
         or is_request_word(bare)
@@ -656,7 +662,21 @@ _HOW_THEY_CAME = re.compile(
     r"(?:f(?:ü|ue)r\s+mich\s+)?(?:umzusehen|umzuschauen|zu\s+erkundigen)\b",
     re.IGNORECASE,
 )
-_NO_NEED_PHRASES = (DONT_KNOW, NEW_MATTER, _FORGOT_TO_SAY, PUT_ASIDE, _HOW_THEY_CAME)
+# The errand without a subject: "(ich) soll bis Ende des Monats Fortbildungen für mein Team melden", "Ich soll
+# für mein Team Fortbildungen raussuchen" (not "… Excel-Fortbildungen raussuchen": a subject stays).
+_ERRAND_WORDS = (
+    r"(?:bis|zum|ende|des|dieses|diesen|monats|jahres|jahr|noch|f(?:ü|ue)r|mein|meine|unser|unsere|team|"
+    r"mitarbeitenden|mitarbeiter\w*|kolleg\w*|abteilung|amt|ein|paar|passende|geeignete|die|der|den|das|"
+    r"n(?:ä|ae)chste\w*|kommende\w*)"
+)
+_ERRAND = re.compile(
+    r"\b(?:ich\s+)?(?:soll|sollte|muss|m(?:ö|oe)chte|will|darf)\s+(?:" + _ERRAND_WORDS + r"\s+){0,8}"
+    r"(?:fortbildungen|weiterbildungen|schulungen|kurse|seminare|angebote)\s+"
+    r"(?:" + _ERRAND_WORDS + r"\s+){0,4}"
+    r"(?:melden|raussuchen|heraussuchen|aussuchen|suchen|planen|zusammenstellen|finden|anmelden|buchen)\b",
+    re.IGNORECASE,
+)
+_NO_NEED_PHRASES = (DONT_KNOW, NEW_MATTER, _FORGOT_TO_SAY, PUT_ASIDE, _HOW_THEY_CAME, _ERRAND)
 
 
 def _needs_in_words(text: str, keywords: bool, min_told: int) -> list[str]:

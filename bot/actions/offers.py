@@ -158,6 +158,12 @@ _GENERIC_NOUNS = frozenset(
 )
 
 
+def names_a_subject(course: dict[str, Any], role: Any) -> bool:
+    """The search matched a noun of substance in this offer: not only the role or a word any offer may share
+    ("Kolleginnen" in "Da sind einige Kolleginnen neu")."""
+    return any(t[:1].isupper() and fold(t) not in _GENERIC_NOUNS for t in topic_terms(course, role))
+
+
 def _reads_as_topic(term: str) -> bool:
     """Short noun phrases fit "es geht um …"; skill labels that are verb phrases ("Datenschutz gewährleisten":
     German nouns are capitalised, so a lower-case last word marks a verb) or long labels do not."""

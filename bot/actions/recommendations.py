@@ -25,6 +25,7 @@ from bot.actions.offers import (
     constraint_phrases,
     interleave,
     met_constraints,
+    names_a_subject,
     relevant_results,
     result_summary,
     violated_constraints,
@@ -303,7 +304,7 @@ class ActionRecommend(Action):
                 logger.warning("Search without the constraints failed: %s", exc)
             if plain is not None:
                 found = [
-                    among_the_best(hits, answer) if _told(need) else hits
+                    among_the_best(hits, answer, role) if _told(need) else hits
                     for (need, _), hits, answer in zip(searches, found, plain, strict=True)
                 ]
         chosen = interleave(found, MAX_OFFERS)
@@ -404,16 +405,25 @@ async def _unconstrained(searches: list[tuple[str | None, str]]) -> list[dict[st
     return list(await asyncio.gather(*(search_client.search(query, k=CANDIDATES) for _, query in searches)))
 
 
-def among_the_best(hits: list[dict[str, Any]], plain: dict[str, Any]) -> list[dict[str, Any]]:
+def among_the_best(
+    hits: list[dict[str, Any]], plain: dict[str, Any], role: Any = None
+) -> list[dict[str, Any]]:
     """The offers of a constrained search for a told problem that are also among the best without the
     constraints. A constraint narrows the ranking to whatever is left: "Bauträger verhandeln besser" within
-    400 € ranked "Digitale Souveränität" first (a third of the best score without the budget)."""
+    400 € ranked "Digitale Souveränität" first (a third of the best score without the budget). When the
+    constraints removed the best offer, one that is left must also share a noun of substance with the problem
+    (within 250 € and 4 hours, "Vollstreckung, Pfändung … Da sind einige Kolleginnen neu" kept only "Feedback
+    geben und annehmen unter Kolleg*innen")."""
     results = [
         r for r in plain.get("results", []) if isinstance(r, dict) and isinstance(r.get("score"), int | float)
     ]
     best = max((float(r["score"]) for r in results), default=0.0)
     good = {r.get("id") for r in results if best > 0 and float(r["score"]) >= TOLD_MIN_SHARE * best}
-    return [h for h in hits if h.get("id") in good]
+    kept = [h for h in hits if h.get("id") in good]
+    top = results[0].get("id") if results else None
+    if top is not None and all(h.get("id") != top for h in hits):
+        kept = [h for h in kept if names_a_subject(h, role)]
+    return kept
 
 
 def near_misses(
@@ -425,7 +435,7 @@ def near_misses(
     ranked = []
     for (need, _), answer in zip(searches, plain, strict=True):
         hits = relevant(answer, role, need)
-        hits = among_the_best(hits, answer) if _told(need) else hits
+        hits = among_the_best(hits, answer, role) if _told(need) else hits
         # an offer that meets every constraint was judged no fit already; the search rank decides next
         misses = [(violated_constraints(course, filters), course) for course in hits]
         ranked.append([course for count, course in sorted(misses, key=lambda m: m[0]) if count])

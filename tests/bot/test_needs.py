@@ -165,6 +165,15 @@ def test_a_description_next_to_named_topics_is_their_context():
         "Keine Ahnung, irgendwas, was mir im Job hilft.",
         # Who asked for it is no topic ("Mitarbeitergespräch" is where it was said).
         "Hallo, ich brauche eine Fortbildung, hat mein Chef im Mitarbeitergespräch gesagt.",
+        # A format in a hyphenated word is a wish (set 14 EG-003 searched "Online-Formate" as a topic).
+        "Also bitte nur Online-Formate.",
+        "Gern als Präsenz-Format",
+        # How long someone has been there is no topic.
+        "Bürgeramt Sachbearbeitung seit 2 Wochen neu",
+        # The errand and the frame without a subject (set 14 EG-007 searched "Team melden").
+        "Guten Tag, ich leite das Steueramt einer Mittelstadt und soll bis Ende des Monats Fortbildungen für "
+        "mein Team melden. Rahmen: höchstens 250 € pro Person und nicht mehr als ein halber Tag (4 Stunden).",
+        "Ich soll für mein Team Fortbildungen raussuchen",
     ],
 )
 def test_no_need_when_nothing_is_said_to_search_for(text):
@@ -624,3 +633,28 @@ def test_words_that_put_the_conversation_aside_are_no_need(text, need):
 def test_a_cost_limit_per_course_names_no_need():
     # set 12 (CH-009): "pro" was searched as a topic next to the known need
     assert needs_in_message("und max 400 euro pro kurs") == []
+
+
+def test_an_errand_with_a_subject_keeps_the_subject():
+    needs = needs_in_message("Ich soll für mein Team Excel-Fortbildungen raussuchen")
+    assert any("Excel" in need for need in needs)
+
+
+def test_a_youthful_greeting_is_no_topic_and_the_told_problem_after_it_stays():
+    # set 14 EF-006: "yo" was searched as a topic and the rest of the sentence dropped
+    needs = needs_in_message(
+        "yo, bin dualer student (public management) und muss im praxismodul n kleines projekt leiten und am "
+        "ende vorm amtsleiter präsentieren. hab null plan wie man sowas aufzieht lol"
+    )
+    assert "yo" not in needs
+    assert any("projekt leiten" in need and "präsentieren" in need for need in needs)
+
+
+def test_asking_for_something_to_learn_in_bavarian_names_no_topic():
+    # set 14 EC-001: "gibts da was zum lerna?" was searched as the topic "lerna" ("Lernen lernen" came first)
+    needs = needs_in_message(
+        "servus, i bin im tiefbau und mia ham ständig ärger mit de baustellenabsicherungen, da schimpft die "
+        "polizei wenn d'schilder ned passn. gibts da was zum lerna?"
+    )
+    assert len(needs) == 1
+    assert "baustellenabsicherungen" in needs[0]

@@ -505,8 +505,19 @@ async def test_a_near_miss_claims_only_the_wishes_it_meets(search_service, make_
 
 def test_among_the_best_keeps_constrained_offers_that_also_rank_high_without_the_constraint():
     plain = {"results": [{"id": "a", "score": 0.9}, {"id": "b", "score": 0.5}, {"id": "c", "score": 0.2}]}
-    constrained = [{"id": "c"}, {"id": "b"}]
+    constrained = [{"id": "c", "matched": ["Excel"]}, {"id": "b", "matched": ["Excel"]}]
     assert [h["id"] for h in among_the_best(constrained, plain)] == ["b"]
+
+
+def test_when_the_constraints_remove_the_best_offer_a_leftover_must_share_a_subject():
+    # "Vollstreckung, Pfändung … Da sind einige Kolleginnen neu" within 250 € and 4 hours: the Vollstreckung
+    # course is out; "Feedback geben und annehmen unter Kolleg*innen" shares only "Kolleginnen" (EG-007)
+    plain = {"results": [{"id": "vollstreckung", "score": 1.0}, {"id": "feedback", "score": 0.62}]}
+    leftover = [{"id": "feedback", "matched": ["Kolleginnen"]}]
+    assert among_the_best(leftover, plain) == []
+    # while the best offer is still there, the ranking alone decides
+    both = [{"id": "vollstreckung", "matched": []}, {"id": "feedback", "matched": ["Kolleginnen"]}]
+    assert [h["id"] for h in among_the_best(both, plain)] == ["vollstreckung", "feedback"]
 
 
 @pytest.mark.asyncio
