@@ -482,7 +482,14 @@ def _framed_topics(clause: str, cased: bool) -> list[str]:
             continue
         topic = _strip_ends(raw)
         if topic and _has_noun(topic, cased) and len(_words(topic)) <= MAX_KEYWORD_SENTENCE_WORDS:
-            return split_topics(topic, cased)
+            # a topic named before the frame counts too: "brauch excel grundlagen + was zu datenschutz"
+            before = _strip_ends(_without_preferences(clause[: match.start()]))
+            first = (
+                split_topics(before, cased)
+                if before and _has_noun(before, cased) and len(_words(before)) <= MAX_TOPIC_WORDS
+                else []
+            )
+            return first + split_topics(topic, cased)
     return _compound_course_topics(clause) if cased else []
 
 

@@ -658,3 +658,11 @@ def test_asking_for_something_to_learn_in_bavarian_names_no_topic():
     )
     assert len(needs) == 1
     assert "baustellenabsicherungen" in needs[0]
+
+
+def test_a_topic_named_before_a_request_frame_is_kept():
+    # set 11 BF-002: "excel grundlagen" was lost next to "was zu datenschutz"
+    text = "schulverwaltung, brauch excel grundlagen + was zu datenschutz (schülerdaten)"
+    assert needs_in_message(text) == ["excel grundlagen", "datenschutz (schülerdaten)"]
+    text = "brauche Excel-Grundlagen und etwas zu Datenschutz"
+    assert needs_in_message(text) == ["Excel-Grundlagen", "Datenschutz"]
