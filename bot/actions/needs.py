@@ -98,7 +98,8 @@ _CLAUSE_WORDS = frozenset(
     fold(w)
     for w in "ich i isch wir mir mich uns man er sie es du bin ist sind war hab habe hat haben wird werden "
     "kann können muss müssen soll sollen darf weiß krieg kriege komm komme geht gehts tut mag wollen "
-    "möchte will brauche brauch wurde wurden waren hatte hatten ging kam kommt".split()
+    "möchte will brauche brauch wurde wurden waren hatte hatten ging kam kommt macht mache machen "
+    "mia ham hamma hend san".split()
 )
 _PREFERENCE_WORDS = frozenset(fold(w) for w in PREFERENCE_WORDS) | frozenset(
     fold(w)

@@ -411,9 +411,9 @@ def among_the_best(
     """The offers of a constrained search for a told problem that are also among the best without the
     constraints. A constraint narrows the ranking to whatever is left: "Bauträger verhandeln besser" within
     400 € ranked "Digitale Souveränität" first (a third of the best score without the budget). When the
-    constraints removed the best offer, one that is left must also share a noun of substance with the problem
-    (within 250 € and 4 hours, "Vollstreckung, Pfändung … Da sind einige Kolleginnen neu" kept only "Feedback
-    geben und annehmen unter Kolleg*innen")."""
+    constraints removed the best offer, one that is left for words it shares must share a noun of substance
+    with the problem (within 250 € and 4 hours, "Vollstreckung, Pfändung … Da sind einige Kolleginnen neu"
+    kept only "Feedback geben und annehmen unter Kolleg*innen")."""
     results = [
         r for r in plain.get("results", []) if isinstance(r, dict) and isinstance(r.get("score"), int | float)
     ]
@@ -422,7 +422,7 @@ def among_the_best(
     kept = [h for h in hits if h.get("id") in good]
     top = results[0].get("id") if results else None
     if top is not None and all(h.get("id") != top for h in hits):
-        kept = [h for h in kept if names_a_subject(h, role)]
+        kept = [h for h in kept if not h.get("matched") or names_a_subject(h, role)]
     return kept
 
 
