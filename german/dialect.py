@@ -63,6 +63,15 @@ _STANDARD = {
     "weiterbuidn": "weiterbilden",
     "weiterbildn": "weiterbilden",
     "lerna": "lernen",
+    "miass": "müssen",
+    "miassn": "müssen",
+    "miassat": "müssten",
+    "muas": "muss",
+    "macha": "machen",
+    "wern": "werden",
+    "werdn": "werden",
+    "wolln": "wollen",
+    "aufgnomma": "aufgenommen",
     "lernn": "lernen",
 }
 _ALTERNATIVES = "|".join(sorted(map(re.escape, _STANDARD), key=len, reverse=True))

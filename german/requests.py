@@ -86,7 +86,7 @@ wo was wer wen wem welche welcher welches welchen welchem wann warum weshalb wie
 also ah oh äh uebrigens {ue}brigens bissl bisschen bissel bi{ss}chen sowieso ebenfalls einfach genau
 neu neue neuen neuer neues tun mache machen macht gemacht selbst selber wäre wär wären super gut gute
 toll ideal prima lieber liebsten besten gell halt nix egal gleich möglich wenns geht gehts passt klar stimmt
-zuständig zustaendig tätig beschäftigt verantwortlich eingesetzt angestellt eingestellt
+zuständig zustaendig tätig beschäftigt verantwortlich eingesetzt angestellt eingestellt her hin drin
 dr de d'
 naja tja nun ach achso ähm äh öhm joa jo schade mist ohje oje ei
 zwei drei vier f{ue}nf
@@ -341,7 +341,12 @@ HUMAN_WISH = re.compile(
 # schnacken") or a question of one's own ("Kann ich das mal mit nem Menschen besprechen?"), in a sentence that
 # is not about learning ("Kann ich lernen, besser mit Menschen zu sprechen?").
 _REAL_PERSON = re.compile(r"\b(?:echte[nmrs]?|echtn|richtige[nmrs]?)\s+(?:mensch|person)", re.IGNORECASE)
-_OWN_QUESTION = re.compile(r"\b(?:kann|k(?:ö|oe)nnte|darf|kon|ko)\s+(?:ich|i)\b[^.!?]*\?", re.IGNORECASE)
+# "Kann ich das mal mit nem Menschen besprechen?"; typed without the question mark, the question still opens
+# the sentence ("kann ich mit nem menschen reden hab ne frage zu unserer landingpage").
+_OWN_QUESTION = re.compile(
+    r"\b(?:kann|k(?:ö|oe)nnte|darf|kon|ko)\s+(?:ich|i)\b[^.!?]*\?|^\W*(?:kann|k(?:ö|oe)nnte|darf)\s+(?:ich|i)\b",
+    re.IGNORECASE,
+)
 # "Ich möchte das bitte mit einem Menschen klären, nicht mit einem Chatbot.": a wish of one's own, said
 # outright (not "Ich will mit meinen Mitarbeitern besser sprechen": a person, singular, not the assistant).
 _OWN_WISH = re.compile(
@@ -450,32 +455,51 @@ COUNT_SUPPOSED = re.compile(
 # given in the same message comes to.
 WOULD_BE_QUESTION = re.compile(
     r"\b(?:was|wie\s*viele?|wieviele?|welche\s+stufe)\s+(?:w(?:ä|ae)re|w(?:ä|ae)ren|hie(?:ß|ss)e|gilt|gelten|"
-    r"bedeutet|hei(?:ß|ss)t|k(?:ä|ae)me|k(?:ä|ae)men)\b",
+    r"bedeutet|hei(?:ß|ss)t|k(?:ä|ae)me|k(?:ä|ae)men)\b|"
+    # "wüsste ich gern, was es für diese bedeuten würde"
+    r"\bwas\s+(?:\w+\s+){0,4}?(?:bedeuten|hei(?:ß|ss)en|ausmachen)\s+w(?:ü|ue)rde\b",
     re.IGNORECASE,
 )
 # "Und wenn wir bis dahin 52 sind?", "falls wir 2001 haben": a head count supposed.
 SUPPOSITION = re.compile(r"\b(?:wenn|falls|angenommen|sobald|bis\s+dahin)\b", re.IGNORECASE)
 # "Was kostet uns das jedes Jahr noch obendrauf?": annual fees, which the sources do not name (a FAQ answer).
 RECURRING = re.compile(
-    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|im\s+jahr|obe?n?drauf|obbedruff|obadrauf|"
+    r"j(?:ä|ae)hrlich|jede?s?\s+j(?:a|o)hr|pro\s+j(?:a|o)hr|im\s+j(?:a|o)hr|obe?n?drauf|obbedruff|obadrauf|"
     r"zus(?:ä|ae)tzlich|laufend",
     re.IGNORECASE,
 )
 # Money every year, not the cooperative's running costs ("Wer trägt die laufenden Kosten?" is the FAQ).
 YEARLY = re.compile(
-    r"j(?:ä|ae)hrlich|jedes\s+jahr|pro\s+jahr|jahresbeitr|jahresgeb|obe?n?drauf|obbedruff|obadrauf",
+    # "ond was kostet des dann jedes Johr?"
+    r"j(?:ä|ae)hrlich|jede?s?\s+j(?:a|o)hr|pro\s+j(?:a|o)hr|jahresbeitr|jahresgeb|obe?n?drauf|obbedruff|obadrauf",
     re.IGNORECASE,
 )
 # "jährlich oder einmalig?": the question how the shares are paid, not about yearly fees.
-ONE_OFF = re.compile(r"\beinmal", re.IGNORECASE)
+ONE_OFF = re.compile(r"\b(?:einmal|eimol|einmol|oamoi|oamol|eenmal)", re.IGNORECASE)
 # Words for fees on top ("Mitgliedsbeiträge", "noch was obendrauf", "Kosten dazu") and for the shares.
 FEES = re.compile(
-    r"beitr(?:a|ä)g|geb(?:ü|ue)hr|kosten|obe?n?drauf|obbedruff|\bdazu\b|noch\s+was", re.IGNORECASE
+    r"beitr(?:a|ä)g|geb(?:ü|ue)hr|kosten|kostet|\bzahl\w*|\bzoin|obe?n?drauf|obbedruff|\bdazu\b|noch\s+was",
+    re.IGNORECASE,
 )
 SHARES = re.compile(r"anteil|einlage", re.IGNORECASE)
 # A question about the cooperative's terms in a need-like sentence ("… Vor- und Nachteile einer Mitgliedschaft
 # in der KommunalCampus eG …, welche Pflichten eine Kommune als Mitglied übernimmt und welche Vorteile …").
 # Narrower than MEMBERSHIP_WORDS: "Pflichten als Mitglied des Personalrats" names no cooperative.
+# "Sehr geehrtes KommunalCampus-Team,", "Liebes Team von KommunalCampus!": an address at the start, not a word
+# about the cooperative (a long need described after it was taken for a cost question).
+SALUTATION = re.compile(
+    r"^\W*(?:(?:hallo|guten\s+(?:tag|morgen)|moin|servus|hi)\s+)?(?:sehr\s+geehrte[rns]?|liebe[rns]?)?\s*"
+    r"(?:kommunal\s*campus(?:[- ]?team)?|team\s+(?:von|der|des|vom)\s+(?:der\s+)?kommunal\s*campus)(?:\s+eg)?"
+    r"\s*[,!:.\n]",
+    re.IGNORECASE,
+)
+
+
+def without_salutation(text: str) -> str:
+    """The message without an address to the cooperative's team at its start."""
+    return SALUTATION.sub(" ", text, count=1)
+
+
 NAMES_THE_COOPERATIVE = re.compile(r"kommunalcampus|genossenschaft|\beg\b|mitgliedschaft", re.IGNORECASE)
 FAQ_TOPIC_WORDS = re.compile(
     r"pflicht|vorteil|nachteil|beitritt|beitreten|generalversammlung|stimmrecht|finanzier|aufnahme",
@@ -496,7 +520,7 @@ WISH_REASON_WORD = re.compile(
     r"^(?:budget|fortbildungsbudget|ausbildungsbudget|geld|kost|teuer|euro|genehmig|chef|zahl|bezahl|leider|"
     r"vermutlich|begrenzt|knapp|pro|zeit|weg|reise|dienstreise|fahr|anfahrt|personal|besetzt|kaum|samstag|"
     r"wochenend|bildschirm|homeoffice|rechner|vertretung|jahr|nich|ned|net|au(?:ß|ss)enstell|tag|stund|"
-    r"haus|b(?:ü|ue)ro|drau(?:ß|ss)en)",
+    r"haus|b(?:ü|ue)ro|drau(?:ß|ss)en|austausch|steril)",
     re.IGNORECASE,
 )
 # A request for offers on what was just said ("Gibt's dazu was?", "Habts ihr do wos?").

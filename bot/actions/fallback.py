@@ -159,10 +159,14 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     taken as that intent ("Griaß Gott, i schaff aufm Bauhof … I krieg die Tabell ned hin"), so the need
     gets offers instead of "Meinten Sie …?"."""
     ranking = ranking_without_fallback(parse_data)
+    text = str(parse_data.get("text") or "")
+    if not MEMBERSHIP_WORDS.search(text) and not ABOUT_MONEY.search(text):
+        # "und was für die jungs wegen rücken heben und tragen die haben alle kreuzweh" ranked a membership
+        # FAQ first: a message without a word about the cooperative or money asks no membership question.
+        ranking = [c for c in ranking if c.get("name") not in MEMBERSHIP_INTENTS]
     if not ranking or ranking[0].get("name") not in PROFILE_START_INTENTS:
         return None
     best = float(ranking[0].get("confidence") or 0.0)
-    text = str(parse_data.get("text") or "")
     # A membership intent is no rival for a message that says nothing about the cooperative ("Steueramt:
     # Grundsteuer, Gewerbesteuer, und wie läuft die Vollstreckung, wenn keiner zahlt?").
     no_rivals = set(PROFILE_START_INTENTS)
@@ -504,6 +508,9 @@ def answer_in_context(parse_data: dict[str, Any], events: list[dict[str, Any]]) 
             intent in ("membership_faq", "membership_unknown")
             and (WOULD_BE_QUESTION.search(text) or SUPPOSITION.search(text))
         )
+        # "… mit einer Nachbargemeinde, die exakt 50 Beschäftigte hat, wüsste ich gern, was es für diese
+        # bedeuten würde" (after a calculation) read as a course search
+        or (intent in NEED_LIKE_INTENTS and MEMBERSHIP_WORDS.search(text) and WOULD_BE_QUESTION.search(text))
     ):
         # "ond wenn mir nächschts Johr auf 501 kommet, …?" read as a course search: a count supposed
         found = follow_up_count_intent(parse_data, events)

@@ -17,6 +17,11 @@ Rules, each about something the classifier cannot weigh because it reads the sen
   ``ask_membership_cost`` (not for course fees, "Was kosten die Kurse für Mitglieder?", nor annual costs).
 - ``membership_faq`` for "Was kostet eigentlich so ein Geschäftsanteil?" becomes ``ask_membership_cost``: the
   price of one share is a cost question (answered with 1.000 €), not the FAQ about the cooperative.
+- ``ask_membership_cost`` for a long message that describes a need and says nothing of the cooperative, of
+  money or of a head count ("Sehr geehrtes KommunalCampus-Team, in unserem Standesamt sollen die alten
+  Papierakten … eingescannt werden …": the address named the cooperative) becomes the need intent ranked next.
+- ``ask_membership_cost`` for a question about fees every year ("ond was kostet des dann jedes Johr?")
+  becomes ``membership_faq`` (the unknown-topic guard then says what is known and that the rest is not).
 - ``nlu_fallback`` where the classifiers' best intent is a membership intent, or the message asks what
   something costs, and the message gives the number of employees ("Was koscht des, wenn mer Mitglied werde
   wolle? Mir sin so 30 Leut", "wi sünd 251 Lüüd … Wat kost dat?") becomes ``ask_membership_cost``: the
@@ -97,9 +102,11 @@ from german.requests import (
     WHAT_DOES_IT_COST,
     about_someone_elses_data,
     asks_for_a_person,
+    asks_for_yearly_money,
     asks_what_is_stored,
     only_greets,
     starts_with_more,
+    without_salutation,
 )
 
 FAQ_INTENTS = frozenset({"membership_faq", "membership_unknown"})
@@ -117,6 +124,24 @@ _OWN_DATA = re.compile(r"\b(?:meine\w*|mich|mi|mir)\b|gespeichert|gspeichert|ver
 
 def asks_to_delete_own_data(text: str) -> bool:
     return bool(DELETE_WISH.search(text) and _OWN_DATA.search(text))
+# "jede Zahl von Hand zusammenzählen": the noun "Zahl" is a number, not a payment.
+_NUMBER_NOUN = re.compile(r"\bzahl\b", re.IGNORECASE)
+
+
+def describes_need_only(text: str, gives_count: bool) -> bool:
+    """A long message that says nothing of the cooperative (an address to its team aside), of money or of a
+    head count: "Sehr geehrtes KommunalCampus-Team, in unserem Standesamt sollen die alten Papierakten …
+    eingescannt werden …" describes a need, whatever the address made the classifier think."""
+    body = without_salutation(text)
+    return (
+        not gives_count
+        and len(body.split()) >= 12
+        and not MEMBERSHIP_WORDS.search(body)
+        and not ABOUT_MONEY.search(_NUMBER_NOUN.sub(" ", body))
+        and not WHAT_DOES_IT_COST.search(body)
+    )
+
+
 # Intents a question about the share tiers is often given ("Und ab wann wären es sechs Anteile?", "Wir haben
 # 250 Beschäftigte, die Nachbargemeinde hat 251 …"); the calculator answers it.
 ASKS_ABOUT_TIERS = frozenset({"membership_faq", "membership_unknown", "inform_employee_count"})
@@ -134,6 +159,11 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     if intent == "ask_stored_data" and about_someone_elses_data(text) and runner_up:
         return runner_up  # "… was wir alles über die [Leute] gespeichert haben, was darf ich da sagen?"
     gives_count = names_head_count(text)
+    described = describes_need_only(text, gives_count)
+    if intent == "ask_membership_cost" and runner_up in NEED_LIKE_INTENTS and described:
+        return runner_up
+    if intent == "ask_membership_cost" and not gives_count and asks_for_yearly_money(text):
+        return "membership_faq"  # "ond was kostet des dann jedes Johr?": fees every year, not the shares
     if intent == "membership_faq" and (
         (gives_count and ABOUT_MONEY.search(text)) or asks_share_price(text)
     ):
@@ -146,12 +176,15 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         and not RECURRING.search(text)
     ):
         return "ask_membership_cost"
+    # "Sehr geehrtes KommunalCampus-Team, … weil ich jede Zahl von Hand zusammenzähle": neither the address
+    # nor the noun "Zahl" asks what joining costs
+    body = _NUMBER_NOUN.sub(" ", without_salutation(text))
     if (
         intent in NEED_LIKE_INTENTS
-        and MEMBERSHIP_WORDS.search(text)
+        and MEMBERSHIP_WORDS.search(body)
         # "welche finanzielle Beteiligung auf uns zukäme, wenn unsere Stadtverwaltung, die … zweitausendeins
         # Beschäftigte zählt, der Genossenschaft beitreten würde"
-        and (COST_WORD.search(text) or (gives_count and ABOUT_MONEY.search(text)))
+        and (COST_WORD.search(body) or (gives_count and ABOUT_MONEY.search(body)))
         and not ABOUT_COURSES.search(text)
         and not RECURRING.search(text)
     ):

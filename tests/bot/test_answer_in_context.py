@@ -90,6 +90,10 @@ def test_an_answer_to_the_delete_question_is_read_as_yes_or_no(text, intent, exp
         # set 10 (AE-006) after a retrain: the supposed count taken for a FAQ
         ("Und wenn wir bis dahin 52 sind? Da kommen noch zwei Stellen dazu.", "membership_faq", COUNT),
         ("Und wenn wir beitreten, wie läuft das ab?", "membership_faq", None),
+        # set 13 (DC-008) after a retrain: a neighbour's count and "was es bedeuten würde" read as a need
+        ("Da wir überlegen, den Beitritt gemeinsam mit einer kleinen Nachbargemeinde zu beschließen, die "
+         "exakt 50 Beschäftigte hat, wüsste ich gern, was es für diese bedeuten würde.", "inform_skill_gap",
+         COUNT),
     ],
 )
 def test_a_head_count_right_after_a_calculation_asks_for_its_tier(text, intent, expected):

@@ -175,8 +175,13 @@ def test_a_low_german_cost_question_with_a_head_count_is_a_cost_question():
          "request_human"),
         ("i hätt gern mit am echte Mensch gschwätzt, net mit so am Computer. Goht des?", "bot_challenge",
          "request_human"),
+        # typed without a question mark (set 14 EB-012 got five offers)
+        ("kann ich mit nem menschen reden hab ne frage zu unserer landingpage", "inform_skill_gap",
+         "request_human"),
         # learning to talk to people is a need, not a wish for a person
         ("Kann ich lernen, besser mit Menschen zu sprechen?", "inform_skill_gap", "inform_skill_gap"),
+        ("kann ich lernen besser mit menschen zu reden", "inform_skill_gap", "inform_skill_gap"),
+        ("Ich will mit meinen Mitarbeitern besser sprechen können", "inform_skill_gap", "inform_skill_gap"),
     ],
 )
 def test_a_plain_wish_for_a_person_is_the_hand_over_whatever_the_classifier_said(text, intent, expected):
@@ -403,3 +408,47 @@ def test_offers_known_already_ask_for_more_of_the_same(text, expected):
 )
 def test_a_wish_for_a_person_or_for_deletion_in_own_words(text, intent, expected):
     assert classified(text, intent, "inform_skill_gap").get(INTENT)["name"] == expected
+
+
+def test_a_need_described_after_an_address_to_the_team_is_no_cost_question():
+    text = (
+        "Sehr geehrtes KommunalCampus-Team, in unserem Standesamt sollen die alten Papierakten in den "
+        "nächsten beiden Jahren eingescannt und in die elektronische Akte überführt werden; nebenbei quäle "
+        "ich mich mit meinen Tabellen, weil ich jede Zahl von Hand zusammenzähle."
+    )
+    message = classified(text, "ask_membership_cost", "inform_skill_gap")
+    assert message.get(INTENT)["name"] == "inform_skill_gap"
+    # classified as the need, the address and "Zahl" do not make it a cost question either
+    message = classified(text, "inform_skill_gap", "ask_membership_cost")
+    assert message.get(INTENT)["name"] == "inform_skill_gap"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sehr geehrtes KommunalCampus-Team, wir sind eine Gemeinde in Rheinland-Pfalz und überlegen, der "
+        "Genossenschaft beizutreten. Womit müssten wir da rechnen?",
+        "Liebes Team von KommunalCampus, was müssten wir als kleine Stadt mit unseren Leuten im Rathaus am "
+        "Ende eigentlich bezahlen, wenn wir mitmachen?",
+        "Guten Tag, wir haben in der Verwaltung 420 Beschäftigte und wollen wissen, womit wir rechnen "
+        "müssen, wenn der Rat zustimmt.",
+    ],
+)
+def test_a_cost_question_after_an_address_stays_a_cost_question(text):
+    message = classified(text, "ask_membership_cost", "inform_skill_gap")
+    assert message.get(INTENT)["name"] == "ask_membership_cost"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # set 9 AB-008: the share calculation again instead of what is known about annual fees
+        ("ond was kostet des dann jedes Johr?", "membership_faq"),
+        ("Kommen dann noch jährliche Beiträge dazu?", "membership_faq"),
+        # the shares themselves, or a head count: the calculation
+        ("Wie viel Anteil brauchet mir da? Mir sind so ca. 1200 Leit.", "ask_membership_cost"),
+        ("Was kosten die Anteile bei 300 Beschäftigten jedes Jahr?", "ask_membership_cost"),
+    ],
+)
+def test_a_question_about_yearly_fees_is_no_share_calculation(text, expected):
+    assert classified(text, "ask_membership_cost", "membership_faq").get(INTENT)["name"] == expected

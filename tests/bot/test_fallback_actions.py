@@ -227,6 +227,24 @@ async def test_a_membership_intent_is_no_rival_for_a_need_that_says_nothing_of_t
 
 
 @pytest.mark.asyncio
+async def test_a_membership_faq_ranked_first_does_not_hide_a_need_without_a_word_of_the_cooperative(
+    make_tracker, dispatcher, domain, monkeypatch
+):
+    _catalog(monkeypatch, False, ["Ergonomie"])
+    text = "und was für die jungs wegen rücken heben und tragen die haben alle kreuzweh"
+    ranking = [("nlu_fallback", 0.3), ("membership_faq", 0.28), ("inform_skill_gap", 0.23), ("greet", 0.05)]
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert (
+        _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain))
+        == "inform_skill_gap"
+    )
+    # a word about money keeps the membership question in the running: the bot asks
+    text = "und was zahlen die jungs wegen rücken heben und tragen"
+    tracker = make_tracker(text=text, intent="nlu_fallback", confidence=0.3, ranking=ranking)
+    assert _reverted_to(await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)) is None
+
+
+@pytest.mark.asyncio
 async def test_after_offers_an_unsure_wish_for_more_is_taken(make_tracker, dispatcher, domain):
     ranking = [("nlu_fallback", 0.3), ("more_like", 0.27), ("refine", 0.12)]
     offers = {"last_results": [{"id": "c1", "title": "Sozialrecht kompakt"}]}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from german.requests import ROLE_STATEMENT, TOPIC_FRAME, is_function_word, is_request_word, is_role_word
+from german.requests import (
+    ROLE_STATEMENT,
+    TOPIC_FRAME,
+    asks_for_yearly_money,
+    is_function_word,
+    is_request_word,
+    is_role_word,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +73,20 @@ def test_topic_frames(text, topic):
 )
 def test_role_statements(text):
     assert ROLE_STATEMENT.match(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "yearly"),
+    [
+        ("Kommen dann noch jährliche Mitgliedsbeiträge dazu?", True),
+        # set 9 AB-008: Swabian "jedes Johr" got the share calculation again
+        ("ond was kostet des dann jedes Johr?", True),
+        ("was zahlen wir dann jedes jahr?", True),
+        # how the shares are paid is the FAQ, in any spelling
+        ("un muess mr des jedes Johr zahle oder nur eimol?", False),
+        ("muss man die Anteile jedes Jahr zahlen?", False),
+        ("Ist das jährlich oder einmalig?", False),
+    ],
+)
+def test_yearly_fees_asked_in_any_spelling(text, yearly):
+    assert asks_for_yearly_money(text) is yearly

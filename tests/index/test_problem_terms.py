@@ -38,6 +38,8 @@ COURSES = [
         # set 12 (CG-009, CE-006)
         ("ehrlich gesagt bin ich selber total am limit", "Stressbewältigung"),
         ("mei rücken macht au scho schlapp vom schleppen", "Ergonomie"),
+        ("die jungs auf dem bauhof haben alle kreuzweh", "Ergonomie"),
+        ("gibts was für die kollegen wegen heben und tragen", "Ergonomie"),
     ],
 )
 def test_a_told_problem_gets_the_topic_words_of_its_answer(text, topic):
