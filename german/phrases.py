@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from german.folding import word_regex
-from german.vocabulary import FORMAT_WORDS
+from german.vocabulary import FORMAT_WORDS, KNOWS_THE_BASICS
 
 # "für Einsteiger", "für Fortgeschrittene"
 _FOR = r"(?:f{ue}r\s+)?"
@@ -69,7 +69,11 @@ PREFERENCE_PATTERNS: list[tuple[re.Pattern[str], str, str, Any]] = [
         "einsteiger",
     ),
     (
-        word_regex(_FOR + r"(?:fortgeschrittenen?(?:\*?innen)?|fortgeschritten|mit\s+vorkenntnissen)"),
+        word_regex(
+            _FOR
+            + r"(?:fortgeschrittenen?(?:\*?innen)?|fortgeschritten|mit\s+vorkenntnissen)|"
+            + KNOWS_THE_BASICS
+        ),
         "soft",
         "level",
         "fortgeschritten",

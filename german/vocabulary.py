@@ -194,6 +194,13 @@ def _named_levels(text: str, which: int) -> list[str]:
     return [level for _, level in sorted(found)]
 
 
+# "Fortgeschritten, Grundlagen hab ich.", "die Grundlagen kenne ich schon": the basics are known (more than
+# them is wished), not a topic.
+KNOWS_THE_BASICS = (
+    r"(?:die\s+)?(?:grundlagen|basics|grundkenntnisse)\s+(?:hab|habe|haben|hab'|kenn|kenne|kennen|kann|"
+    r"k{oe}nnen)\s+(?:ich|i|wir|mer|mir)\b(?:\s+(?:schon|bereits|scho)\b)?"
+    r"(?!\s+(?:noch\s+|gar\s+|so\s+)*(?:nicht|nich|ned|net|kaum|keine|wenig))"
+)
 # "aber nicht für Anfänger", "nichts für Einsteiger", "nix für anfänger", "Grundlagen brauche ich keine": more
 # than the basics is wished.
 _NOT_FOR_BEGINNERS = re.compile(
@@ -206,7 +213,8 @@ _NOT_FOR_BEGINNERS = re.compile(
         r"\b(?:nicht|nich|ned|net)\s+(?:(?:ganz|so|zu|mehr)\s+)?(?:basic|basics|grundlagen)\b|"
         r"\b(?:grundlagen|basics|einf{ue}hrung\w*)\s+brauch(?:e|en)?\s+(?:ich|i|wir|mer)\s+"
         r"(?:also\s+|eigentlich\s+|wirklich\s+)?(?:nicht|keine?|ned|net|nimmer)\b|"
-        r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b"
+        r"\bkeine\s+(?:grundlagen|basics|einf{ue}hrung\w*)(?:kurse?)?\s*(?:,\s*)?(?:bitte|mehr|n{oe}tig)\b|"
+        r"\b" + KNOWS_THE_BASICS
     )
 )
 

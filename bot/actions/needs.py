@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from german.dialect import standard_function_words
 from german.folding import fold
+from german.numbers import cardinal
 from german.phrases import PREFERENCE_PATTERNS
 from german.requests import (
     ADDITIVE,
@@ -146,11 +147,17 @@ _TIME_WORDS = frozenset(
 )
 
 
+# Words that introduce what follows ("Zur Einordnung: Ich bin Teamleitung …", "Kurz zum Hintergrund: …").
+_FRAME_WORDS = frozenset(fold(w) for w in "einordnung hintergrund vorab vorweg".split())
+
+
 def _is_content(word: str) -> bool:
     bare = word.strip("*.'’/-")
     if len(bare) < 2 and not bare.isdigit():
         return False
     if bare.isdigit() and len(bare) < 4:  # "2. Lehrjahr", "12 Dateien": no topic on their own
+        return False
+    if bare.isalpha() and cardinal(bare) is not None:  # "mehr als fünfhundert Euro": an amount, no topic
         return False
     folded = fold(bare)
     parts = [p for p in bare.split("-") if p]
@@ -161,6 +168,7 @@ def _is_content(word: str) -> bool:
         or is_request_word(bare)
         or folded.endswith("budget")
         or folded in _TIME_WORDS
+        or folded in _FRAME_WORDS
         or is_role_word(bare)
         or folded in _PREFERENCE_WORDS
         or GREETING.fullmatch(bare)

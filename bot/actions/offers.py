@@ -91,13 +91,23 @@ def topic_terms(course: dict[str, Any], role: Any) -> list[str]:
     return [m for m in matched if m.casefold() not in role_text and role_text not in m.casefold()]
 
 
+# Endings of an inflected adjective ("kommunalen", "öffentlichen", "digitale", "rechtssicheren").
+_INFLECTED_ADJECTIVE = re.compile(r"(?:al|ig|lich|isch|iv|ell|är|ar|bar|sam|haft|los|er)(?:e|en|em|er|es)$")
+
+
 def other_word_class(term: str, topics: list[str]) -> bool:
     """The term is one lower-case word that a topic writes capitalised: German capitals tell the verb
-    "arbeiten" the search matched from the noun in "agiles Arbeiten", which it does not name."""
+    "arbeiten" the search matched from the noun in "agiles Arbeiten", which it does not name. Nor is an
+    inflected adjective a topic in a topic that capitalises its nouns ("zum kommunalen Abgabenrecht" made
+    "Passt, weil es um kommunalen geht" on an offer about Kommunalrecht for trainees)."""
     if not term[:1].islower() or len(term.split()) != 1:
         return False
     folded = term.casefold()
-    return any(w.casefold() == folded and w[:1].isupper() for t in topics for w in re.findall(r"\w+", t))
+    words = [w for t in topics for w in re.findall(r"\w+", t)]
+    if any(w.casefold() == folded and w[:1].isupper() for w in words):
+        return True
+    capitalises = any(w[:1].isupper() for w in words)
+    return capitalises and folded in words and bool(_INFLECTED_ADJECTIVE.search(folded))
 
 
 def need_terms(course: dict[str, Any], role: Any, topics: list[str]) -> list[str]:

@@ -425,6 +425,16 @@ def duration_said(tracker: Tracker, value: Any) -> Any:
     return value
 
 
+def format_said(tracker: Tracker, value: Any) -> Any:
+    """The format slot as the form set it from the sentence, when the sentence states that format as a wish:
+    an unsure entity of the same value must not replace it by a format the sentence rejects ("Am liebsten
+    wäre mir etwas in Präsenz, … online ist das immer so steril" tagged both, "praesenz" unsure)."""
+    slot = tracker.get_slot("format_pref")
+    if slot is not None and slot != value and format_wish(_text(tracker)) == slot:
+        return slot
+    return value
+
+
 def slot_before_message(tracker: Tracker, name: str) -> Any:
     """The value a slot had before the latest user message (its entity mapping may have changed it since)."""
     users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]

@@ -42,7 +42,13 @@ from bot.actions.parsing import (
     real_skills,
     shown_values,
 )
-from bot.actions.profile import duration_said, level_said, slot_before_message, without_unsure_entities
+from bot.actions.profile import (
+    duration_said,
+    format_said,
+    level_said,
+    slot_before_message,
+    without_unsure_entities,
+)
 from german import quantities
 from german.folding import fold
 from german.numbers import ordinal_in_text
@@ -188,12 +194,18 @@ def _number_of_other_limit(tracker: Tracker, slot: str, raw: Any) -> bool:
 
 def level_stated_outright(tracker: Tracker, slot_value: Any) -> Any:
     """A level the NLU tagged unsurely, kept when the sentence names it outright ("Gibt's was zum
-    Vergaberecht für Leute ohne Vorkenntnisse?"); None otherwise."""
+    Vergaberecht für Leute ohne Vorkenntnisse?"), also when only a piece of the phrase was tagged
+    ("Vorkenntnisse"): then the level the sentence names; None otherwise."""
     if slot_value is None or slot_value == slot_before_message(tracker, "level_pref"):
         return None
     text = str((tracker.latest_message or {}).get("text") or "")
     stated = level_in_answer(fold(without_topic_basics(text)), explicit_only=True)
-    return slot_value if stated is not None and stated == normalize_level(slot_value) else None
+    if stated is None:
+        return None
+    tagged = normalize_level(slot_value)
+    if tagged == stated:
+        return slot_value
+    return stated if tagged is None else None
 
 
 def _normalised_preferences(
@@ -218,6 +230,8 @@ def _normalised_preferences(
             raw = level_stated_outright(tracker, tracker.get_slot(slot))
         if slot == "max_duration_hours":
             raw = duration_said(tracker, raw)
+        if slot == "format_pref":
+            raw = format_said(tracker, raw)
         if raw is not None and _number_of_other_limit(tracker, slot, raw):
             raw = slot_before_message(tracker, slot)  # "höchstens ein tag also 8 std" is no budget of 8 €
         value = parser(raw) if raw is not None else None
@@ -357,7 +371,9 @@ class ActionRecommend(Action):
             dispatcher.utter_message(response="utter_offer_item", json_message=card, **values)
         missing = [n for (n, _), hits in zip(searches, found, strict=True) if n and not hits]
         if missing and not similar and not near_miss:
-            dispatcher.utter_message(response="utter_need_not_found", topics=text.topics(missing))
+            # after "mehr" a need may have had its offers already: "nothing more", not "nothing found"
+            response = "utter_need_no_more" if exclude else "utter_need_not_found"
+            dispatcher.utter_message(response=response, topics=text.topics(missing))
         buttons = followup_buttons(text, prefs, role, len(chosen))
         if near_miss:
             buttons.insert(1, text.button("no_filters"))

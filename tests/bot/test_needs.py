@@ -669,3 +669,25 @@ def test_a_topic_named_before_a_request_frame_is_kept():
     assert needs_in_message(text) == ["excel grundlagen", "datenschutz (schülerdaten)"]
     text = "brauche Excel-Grundlagen und etwas zu Datenschutz"
     assert needs_in_message(text) == ["Excel-Grundlagen", "Datenschutz"]
+
+
+def test_basics_one_already_knows_are_a_level_not_a_topic():
+    # set 14 EF-005: "Grundlagen hab ich" was searched as a topic ("Es geht um Grundlagen" on a statistics
+    # course)
+    text = "Stadtplanung. GIS, Geodaten, evtl. Open Data. Fortgeschritten, Grundlagen hab ich."
+    needs = needs_in_message(text)
+    assert not any("Grundlagen" in need for need in needs)
+    assert any("GIS" in need for need in needs)
+    # basics one lacks are part of the need
+    assert any("Grundlagen" in need for need in needs_in_message("die Grundlagen hab ich noch nicht drauf"))
+
+
+def test_an_amount_in_words_and_an_opener_are_no_topic():
+    # set 9 AB-007: "mehr als fünfhundert Euro gibt mein Budget leider nicht her" was searched as a topic
+    text = "Ich würde lieber in Präsenz teilnehmen. Und mehr als fünfhundert Euro gibt mein Budget nicht her."
+    assert not any("fünfhundert" in need for need in needs_in_message(text))
+    # set 10 BD-004: "Zur Einordnung:" was searched as the topic "Einordnung"
+    text = "Zur Einordnung: Ich bin Teamleitung im Sozialamt. Und ich brauche was zu Konflikten."
+    needs = needs_in_message(text)
+    assert not any("Einordnung" in need for need in needs)
+    assert any("Konflikt" in need for need in needs)

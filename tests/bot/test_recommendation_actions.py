@@ -320,8 +320,9 @@ async def test_more_excludes_shown_offers_and_accumulates_them(
     slots = slots_of(events)
     assert slots["shown_course_ids"] == [*shown, "c6"]
     assert [r["id"] for r in slots["last_results"]] == ["c6"]
-    missing = [m for m in dispatcher.messages if m.get("response") == "utter_need_not_found"]
-    assert missing[0]["topics"] == "Datenschutz"  # nothing more on this one
+    missing = [m for m in dispatcher.messages if m.get("response") == "utter_need_no_more"]
+    assert missing[0]["topics"] == "Datenschutz"  # nothing more on this one (not "nothing found")
+    assert not [m for m in dispatcher.messages if m.get("response") == "utter_need_not_found"]
 
 
 @pytest.mark.asyncio
@@ -687,6 +688,22 @@ def test_a_verb_sharing_its_letters_with_a_noun_of_the_topic_does_not_name_it(do
     assert [r["id"] for r in relevant_results(results[:1], None, ["agiles arbeiten"])] == ["o1"]
 
 
+def test_an_adjective_of_a_capitalised_topic_does_not_name_it(domain):
+    from bot.actions.offers import OfferText
+
+    # set 14 EG-001: "Passt, weil es um kommunalen geht" on "Kommunalrecht für Auszubildende"
+    topic = "kommunalen Abgabenrecht, am besten mit Bezug zur Grundsteuer"
+    results = [
+        {"id": "o1", "matched": ["kommunalen"]},
+        {"id": "o2", "matched": ["Grundsteuer", "kommunalen"]},
+    ]
+    assert [r["id"] for r in relevant_results(results, None, [topic])] == ["o2"]
+    why = OfferText(domain).why(results[1], None, topic, {})
+    assert "Grundsteuer" in why and "kommunalen" not in why
+    # all in lower case, the word classes cannot be told apart
+    assert [r["id"] for r in relevant_results(results, None, ["kommunalen abgabenrecht"])] == ["o1", "o2"]
+
+
 def test_described_problem_is_ranked_by_the_search():
     told = "die Leute werden bei Kontrollen oft richtig laut"
     results = [{"id": "o1", "matched": []}, {"id": "o2", "matched": ["Kontrollen"]}]
@@ -834,6 +851,27 @@ async def test_unsure_entity_word_is_no_constraint(search_service, make_tracker,
     assert slots_of(events)["max_cost_eur"] == 0
 
 
+@pytest.mark.asyncio
+async def test_a_format_the_sentence_wishes_is_not_replaced_by_one_it_rejects(
+    search_service, make_tracker, dispatcher, domain
+):
+    # set 10 BD-004: both formats tagged, "praesenz" unsure: the search ran "wie gewünscht online"
+    text = "Am liebsten wäre mir etwas in Präsenz, online ist das immer so steril."
+    tracker = make_tracker(
+        slots={**PROFILE, "format_pref": "praesenz"},
+        text=text,
+        intent="refine",
+        entities=[
+            {"entity": "format", "value": "praesenz", "confidence_entity": 0.3},
+            {"entity": "format", "value": "online", "confidence_entity": 0.95},
+        ],
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[-1]["filters"]["format"] == ["praesenz"]
+    assert "format_pref" not in slots_of(events)  # the slot keeps "praesenz"
+    assert not any("online" in str(m.get("why")) for m in dispatcher.messages)
+
+
 def test_why_sentence_names_noun_topics_only(domain):
     from bot.actions.offers import OfferText
 
@@ -878,6 +916,21 @@ async def test_an_unsure_level_the_sentence_names_outright_is_a_wish(
     events = await ActionRecommend().run(dispatcher, tracker, domain)
     assert slots_of(events)["level_pref"] is None
 
+
+@pytest.mark.asyncio
+async def test_an_unsure_piece_of_a_level_phrase_is_read_in_its_sentence(
+    search_service, make_tracker, dispatcher, domain
+):
+    # set 13 (DD-005) after a retrain: DIET tagged only "Vorkenntnisse", unsurely, and the slot took it
+    text = "Gibt's was zum Vergaberecht für Leute ohne Vorkenntnisse?"
+    entities = [{"entity": "level", "value": "Vorkenntnisse", "confidence_entity": 0.35}]
+    tracker = make_tracker(
+        slots={**PROFILE, "level_pref": "Vorkenntnisse"}, text=text, intent="inform_skill_gap",
+        entities=entities,
+    )
+    events = await ActionRecommend().run(dispatcher, tracker, domain)
+    assert search_service.requests[0]["filters"]["level"] == ["einsteiger"]
+    assert slots_of(events)["level_pref"] == "einsteiger"
 
 
 @pytest.mark.asyncio

@@ -343,6 +343,10 @@ def test_level_stems_count_at_the_start_of_a_word_only():
         # set 12 (CC-011): starting over with another matter is no wish for the basics
         ("darf ich noch einmal ganz von vorn beginnen, mit einem völlig anderen anliegen?", None),
         ("ich kenne mich damit nicht aus", None),
+        # set 14 (EF-005): basics already known
+        ("fortgeschritten, grundlagen hab ich.", "fortgeschritten"),
+        ("die grundlagen kenne ich schon", "fortgeschritten"),
+        ("die grundlagen hab ich noch nicht drauf", None),
     ],
 )
 def test_level_read_in_its_sentence(text, level):
