@@ -482,9 +482,6 @@ FEES = re.compile(
     re.IGNORECASE,
 )
 SHARES = re.compile(r"anteil|einlage", re.IGNORECASE)
-# A question about the cooperative's terms in a need-like sentence ("… Vor- und Nachteile einer Mitgliedschaft
-# in der KommunalCampus eG …, welche Pflichten eine Kommune als Mitglied übernimmt und welche Vorteile …").
-# Narrower than MEMBERSHIP_WORDS: "Pflichten als Mitglied des Personalrats" names no cooperative.
 # "Sehr geehrtes KommunalCampus-Team,", "Liebes Team von KommunalCampus!": an address at the start, not a word
 # about the cooperative (a long need described after it was taken for a cost question).
 SALUTATION = re.compile(
@@ -500,6 +497,9 @@ def without_salutation(text: str) -> str:
     return SALUTATION.sub(" ", text, count=1)
 
 
+# A question about the cooperative's terms in a need-like sentence ("… Vor- und Nachteile einer Mitgliedschaft
+# in der KommunalCampus eG …, welche Pflichten eine Kommune als Mitglied übernimmt und welche Vorteile …").
+# Narrower than MEMBERSHIP_WORDS: "Pflichten als Mitglied des Personalrats" names no cooperative.
 NAMES_THE_COOPERATIVE = re.compile(r"kommunalcampus|genossenschaft|\beg\b|mitgliedschaft", re.IGNORECASE)
 FAQ_TOPIC_WORDS = re.compile(
     r"pflicht|vorteil|nachteil|beitritt|beitreten|generalversammlung|stimmrecht|finanzier|aufnahme",

@@ -160,7 +160,8 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     gets offers instead of "Meinten Sie …?"."""
     ranking = ranking_without_fallback(parse_data)
     text = str(parse_data.get("text") or "")
-    if not MEMBERSHIP_WORDS.search(text) and not ABOUT_MONEY.search(text):
+    about_cooperative = bool(MEMBERSHIP_WORDS.search(text))
+    if not about_cooperative and not ABOUT_MONEY.search(text):
         # "und was für die jungs wegen rücken heben und tragen die haben alle kreuzweh" ranked a membership
         # FAQ first: a message without a word about the cooperative or money asks no membership question.
         ranking = [c for c in ranking if c.get("name") not in MEMBERSHIP_INTENTS]
@@ -170,7 +171,7 @@ def need_intent(parse_data: dict[str, Any]) -> dict[str, Any] | None:
     # A membership intent is no rival for a message that says nothing about the cooperative ("Steueramt:
     # Grundsteuer, Gewerbesteuer, und wie läuft die Vollstreckung, wenn keiner zahlt?").
     no_rivals = set(PROFILE_START_INTENTS)
-    if not MEMBERSHIP_WORDS.search(text):
+    if not about_cooperative:
         no_rivals |= MEMBERSHIP_INTENTS
     other = max(
         (float(c.get("confidence") or 0.0) for c in ranking if c.get("name") not in no_rivals),

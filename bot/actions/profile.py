@@ -191,15 +191,20 @@ def roles_in_needs(tracker: Tracker) -> set[str]:
     return {v for v in suspects if any(fold(v) in need for need in needs)}
 
 
-def without_roles_in_needs(tracker: Tracker, value: Any) -> Any:
-    """The role slot without values that are part of a need (the value before the message if none is left)."""
-    topics = roles_in_needs(tracker)
-    if not topics or value is None:
+def _role_without(tracker: Tracker, value: Any, dropped: set[str]) -> Any:
+    """The role slot ``value`` without the ``dropped`` values; the value before the message when none is
+    left."""
+    if not dropped or value is None:
         return value
     if isinstance(value, list):
-        kept = [v for v in value if str(v) not in topics]
+        kept = [v for v in value if str(v) not in dropped]
         return kept or slot_before_message(tracker, "role")
-    return slot_before_message(tracker, "role") if str(value) in topics else value
+    return slot_before_message(tracker, "role") if str(value) in dropped else value
+
+
+def without_roles_in_needs(tracker: Tracker, value: Any) -> Any:
+    """The role slot without values that are part of a need (the value before the message if none is left)."""
+    return _role_without(tracker, value, roles_in_needs(tracker))
 
 
 def without_others_roles(tracker: Tracker, value: Any) -> Any:
@@ -214,12 +219,7 @@ def without_others_roles(tracker: Tracker, value: Any) -> Any:
         and isinstance(e.get("start"), int)
         and mentions_someone_else(text, e["start"])
     }
-    if not others or value is None:
-        return value
-    if isinstance(value, list):
-        kept = [v for v in value if str(v) not in others]
-        return kept or slot_before_message(tracker, "role")
-    return slot_before_message(tracker, "role") if str(value) in others else value
+    return _role_without(tracker, value, others)
 
 
 def role_wanted(tracker: Tracker) -> bool:

@@ -128,16 +128,21 @@ def asks_to_delete_own_data(text: str) -> bool:
 _NUMBER_NOUN = re.compile(r"\bzahl\b", re.IGNORECASE)
 
 
-def describes_need_only(text: str, gives_count: bool) -> bool:
-    """A long message that says nothing of the cooperative (an address to its team aside), of money or of a
-    head count: "Sehr geehrtes KommunalCampus-Team, in unserem Standesamt sollen die alten Papierakten …
-    eingescannt werden …" describes a need, whatever the address made the classifier think."""
-    body = without_salutation(text)
+def cooperative_body(text: str) -> str:
+    """The words that can be about the cooperative or money: without an address to its team ("Sehr geehrtes
+    KommunalCampus-Team,") and without the noun "Zahl" ("jede Zahl von Hand zusammenzählen")."""
+    return _NUMBER_NOUN.sub(" ", without_salutation(text))
+
+
+def describes_need_only(body: str, gives_count: bool) -> bool:
+    """A long message (its ``cooperative_body``) that names neither the cooperative, money nor a head count:
+    "Sehr geehrtes KommunalCampus-Team, in unserem Standesamt sollen die alten Papierakten … eingescannt
+    werden …" describes a need, whatever the address made the classifier think."""
     return (
         not gives_count
         and len(body.split()) >= 12
         and not MEMBERSHIP_WORDS.search(body)
-        and not ABOUT_MONEY.search(_NUMBER_NOUN.sub(" ", body))
+        and not ABOUT_MONEY.search(body)
         and not WHAT_DOES_IT_COST.search(body)
     )
 
@@ -159,7 +164,8 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
     if intent == "ask_stored_data" and about_someone_elses_data(text) and runner_up:
         return runner_up  # "… was wir alles über die [Leute] gespeichert haben, was darf ich da sagen?"
     gives_count = names_head_count(text)
-    described = describes_need_only(text, gives_count)
+    body = cooperative_body(text)
+    described = describes_need_only(body, gives_count)
     if intent == "ask_membership_cost" and runner_up in NEED_LIKE_INTENTS and described:
         return runner_up
     if intent == "ask_membership_cost" and not gives_count and asks_for_yearly_money(text):
@@ -178,7 +184,6 @@ def corrected_intent(intent: str | None, text: str, runner_up: str | None = None
         return "ask_membership_cost"
     # "Sehr geehrtes KommunalCampus-Team, … weil ich jede Zahl von Hand zusammenzähle": neither the address
     # nor the noun "Zahl" asks what joining costs
-    body = _NUMBER_NOUN.sub(" ", without_salutation(text))
     if (
         intent in NEED_LIKE_INTENTS
         and MEMBERSHIP_WORDS.search(body)
