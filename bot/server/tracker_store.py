@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
@@ -23,6 +24,8 @@ from sqlalchemy import event
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 15_000
+LOCKED_RETRY_SECONDS = 0.2
+SWITCH_DEADLINE_SECONDS = 60.0
 
 
 def _tune(connection: Any, _record: Any = None) -> None:
@@ -33,12 +36,27 @@ def _tune(connection: Any, _record: Any = None) -> None:
 
 
 def use_write_ahead_log(path: str) -> str:
-    """Switch the database file to WAL (a property of the file, kept across connections); the mode now."""
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-    finally:
-        connection.close()
+    """Switch the database file to WAL (a property of the file, kept across connections); the mode now.
+
+    Two Rasa workers start on the same file at the same moment, and SQLite may refuse the switch with
+    "database is locked" while the other one holds the file (one worker of a fresh ``make run`` crashed so).
+    A file already in WAL is left as it is; otherwise the switch is retried until ``SWITCH_DEADLINE_SECONDS``.
+    """
+    deadline = time.monotonic() + SWITCH_DEADLINE_SECONDS
+    while True:
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0])
+            if mode.lower() == "wal":
+                return mode
+            return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            logger.info("Tracker database busy while switching to WAL; retrying.")
+        finally:
+            connection.close()
+        time.sleep(LOCKED_RETRY_SECONDS)
 
 
 class SQLiteTrackerStore(SQLTrackerStore):
